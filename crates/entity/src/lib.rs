@@ -1,0 +1,28 @@
+//! SeaORM entities of tenantry's user store.
+//!
+//! One file per table, in SeaORM 2.0's dense format: tenants, their plants (sites), their users,
+//! and the per-plant roles that tie a user to a plant. Row ids are newtypes ([`TenantId`],
+//! [`PlantId`], [`UserId`]) so a plant id can never be passed where a user id is wanted.
+//!
+//! Hosts normally use these through `tenantry-service`; the entities are public so a host can
+//! write its own read queries against tenantry's tables.
+//!
+//! Secrets: [`users::Model`] holds a password hash as a [`SecretHash`], whose `Debug` prints
+//! `[redacted]` and which does not implement `Serialize`; no model derives `Serialize`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod enums;
+mod ids;
+mod secret;
+
+pub mod plants;
+pub mod prelude;
+pub mod tenants;
+pub mod user_plant_roles;
+pub mod users;
+
+pub use enums::{ParseEnumError, TenantStatus, UserRole, UserStatus};
+pub use ids::{PlantId, TenantId, UserId};
+pub use secret::SecretHash;

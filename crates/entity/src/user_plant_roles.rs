@@ -1,0 +1,39 @@
+//! `user_plant_roles`: the role a user holds at one plant of its own tenant.
+
+use crate::{PlantId, TenantId, UserId, UserRole};
+use sea_orm::entity::prelude::*;
+
+/// A row of `user_plant_roles`.
+///
+/// The database enforces that the user and the plant both belong to `tenant_id` (composite
+/// foreign keys to `users (id, tenant_id)` and `plants (id, tenant_id)`), on every backend.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "user_plant_roles")]
+pub struct Model {
+    /// Row id.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Tenant of both the user and the plant.
+    pub tenant_id: TenantId,
+    /// The user holding the role.
+    pub user_id: UserId,
+    /// The plant the role applies to.
+    pub plant_id: PlantId,
+    /// The role.
+    pub role: UserRole,
+    /// Who granted it, when known.
+    pub granted_by: Option<UserId>,
+    /// When the row was created (UTC).
+    pub created_at: DateTimeUtc,
+    /// When the row was last changed (UTC).
+    pub updated_at: DateTimeUtc,
+    /// The user.
+    #[sea_orm(belongs_to, from = "user_id", to = "id", on_delete = "Cascade")]
+    pub user: BelongsTo<super::users::Entity>,
+    /// The plant.
+    #[sea_orm(belongs_to, from = "plant_id", to = "id", on_delete = "Cascade")]
+    pub plant: BelongsTo<super::plants::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

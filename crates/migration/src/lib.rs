@@ -1,0 +1,97 @@
+//! Migrations of tenantry's user store.
+//!
+//! [`Migrator`] creates tenantry's tables, one migration per table, on SQLite, PostgreSQL and
+//! MySQL/MariaDB. Its history lives in its own table, [`MIGRATION_TABLE`]
+//! (`tenantry_migrations`), so a host's own `seaql_migrations` is never created or touched:
+//!
+//! ```no_run
+//! # async fn run(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), sea_orm_migration::DbErr> {
+//! use tenantry_migration::{Migrator, MigratorTrait};
+//! Migrator::up(db, None).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Decisions worth knowing:
+//! - `fresh` drops **only tenantry's tables** and its history table, then migrates up; the
+//!   stock SeaORM `fresh` drops every table in the database, which would take a host's own
+//!   tables with it.
+//! - A role's user and plant must belong to the role's tenant. Every backend enforces this with
+//!   composite foreign keys `(user_id, tenant_id) → users (id, tenant_id)` and
+//!   `(plant_id, tenant_id) → plants (id, tenant_id)`.
+//! - On MySQL/MariaDB every table is created with `utf8mb4` and a binary `NO PAD` collation
+//!   (`utf8mb4_nopad_bin` on MariaDB, `utf8mb4_0900_bin` on MySQL 8), so the unique `*_key`
+//!   columns compare exactly as the service normalized them (the default collations fold case
+//!   and accents, which would make `josé` collide with `jose`, and `utf8mb4_bin` ignores
+//!   trailing spaces). Timestamps are `DATETIME(6)` there (UTC), since `TIMESTAMP` ends in 2038.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseExecutor;
+
+mod columns;
+mod connect;
+mod m20261122_000001_create_tenants;
+mod m20261122_000002_create_plants;
+mod m20261122_000003_create_users;
+mod m20261122_000004_create_user_plant_roles;
+
+pub use connect::connect;
+
+/// The table that records which of tenantry's migrations have run.
+pub const MIGRATION_TABLE: &str = "tenantry_migrations";
+
+/// tenantry's tables, children before parents: the order `fresh` drops them in.
+pub const TABLES: &[&str] = &["user_plant_roles", "users", "plants", "tenants"];
+
+/// Runs tenantry's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_tenants::Migration),
+            Box::new(m20261122_000002_create_plants::Migration),
+            Box::new(m20261122_000003_create_users::Migration),
+            Box::new(m20261122_000004_create_user_plant_roles::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new(MIGRATION_TABLE).into_iden()
+    }
+
+    /// Drops tenantry's own tables and history, then applies every migration.
+    ///
+    /// Unlike SeaORM's default, which drops every table in the database, this leaves the
+    /// host's tables alone.
+    async fn fresh<'c, C>(db: C) -> Result<(), DbErr>
+    where
+        C: IntoSchemaManagerConnection<'c>,
+    {
+        let db = db.into_database_executor();
+        let manager = SchemaManager::new(reborrow(&db));
+        for table in TABLES.iter().chain(std::iter::once(&MIGRATION_TABLE)) {
+            manager
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(*table))
+                        .if_exists()
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Self::up(db, None).await
+    }
+}
+
+/// A second handle on the same connection or transaction.
+fn reborrow<'a>(db: &'a DatabaseExecutor<'_>) -> DatabaseExecutor<'a> {
+    match db {
+        DatabaseExecutor::Connection(conn) => DatabaseExecutor::Connection(conn),
+        DatabaseExecutor::Transaction(txn) => DatabaseExecutor::Transaction(txn),
+        DatabaseExecutor::OwnedTransaction(txn) => DatabaseExecutor::Transaction(txn),
+    }
+}

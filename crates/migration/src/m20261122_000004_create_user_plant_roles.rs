@@ -1,0 +1,102 @@
+//! Creates `user_plant_roles`: a user's role at one plant of the same tenant.
+
+use crate::columns;
+use crate::m20261122_000002_create_plants::Plants;
+use crate::m20261122_000003_create_users::Users;
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// Columns of `user_plant_roles`.
+#[derive(DeriveIden, Clone, Copy)]
+pub enum UserPlantRoles {
+    Table,
+    Id,
+    TenantId,
+    UserId,
+    PlantId,
+    Role,
+    GrantedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        columns::create_table(
+            manager,
+            Table::create()
+                .table(UserPlantRoles::Table)
+                .col(columns::id(UserPlantRoles::Id))
+                .col(columns::reference(UserPlantRoles::TenantId))
+                .col(columns::reference(UserPlantRoles::UserId))
+                .col(columns::reference(UserPlantRoles::PlantId))
+                .col(columns::string(UserPlantRoles::Role, 16))
+                .col(
+                    ColumnDef::new(UserPlantRoles::GrantedBy)
+                        .big_integer()
+                        .null(),
+                )
+                .col(columns::utc_timestamp(manager, UserPlantRoles::CreatedAt))
+                .col(columns::utc_timestamp(manager, UserPlantRoles::UpdatedAt))
+                // Composite keys: the user and the plant must both be of the role's tenant.
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_user_plant_roles_user")
+                        .from(
+                            UserPlantRoles::Table,
+                            (UserPlantRoles::UserId, UserPlantRoles::TenantId),
+                        )
+                        .to(Users::Table, (Users::Id, Users::TenantId))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_user_plant_roles_plant")
+                        .from(
+                            UserPlantRoles::Table,
+                            (UserPlantRoles::PlantId, UserPlantRoles::TenantId),
+                        )
+                        .to(Plants::Table, (Plants::Id, Plants::TenantId))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_user_plant_roles_granted_by")
+                        .from(UserPlantRoles::Table, UserPlantRoles::GrantedBy)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::SetNull),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // Also serves every lookup by user_id (its leading column).
+        columns::unique_index(
+            manager,
+            "ux_user_plant_roles_user_plant",
+            UserPlantRoles::Table,
+            [UserPlantRoles::UserId, UserPlantRoles::PlantId],
+        )
+        .await?;
+        columns::index(
+            manager,
+            "ix_user_plant_roles_plant",
+            UserPlantRoles::Table,
+            [UserPlantRoles::PlantId, UserPlantRoles::TenantId],
+        )
+        .await?;
+        columns::index(
+            manager,
+            "ix_user_plant_roles_granted_by",
+            UserPlantRoles::Table,
+            [UserPlantRoles::GrantedBy],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        columns::drop_table(manager, UserPlantRoles::Table).await
+    }
+}

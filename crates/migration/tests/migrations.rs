@@ -1,0 +1,541 @@
+//! The migrations on a real database: every backend named by `DATABASE_URL` (unset: SQLite).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use sea_orm_migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DbErr, EntityTrait, PaginatorTrait, SqlErr, Statement,
+};
+use tenantry_entity::{
+    PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus, plants, tenants,
+    user_plant_roles, users,
+};
+use tenantry_migration::{MIGRATION_TABLE, Migrator, MigratorTrait};
+use tenantry_testkit::TestDb;
+
+/// Every table, column, index and constraint, one line each, in a stable order.
+async fn schema_of(db: &DatabaseConnection) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let queries: &[&str] = match backend {
+        DatabaseBackend::Sqlite => &[
+            "SELECT type || '|' || name || '|' || COALESCE(sql, '') FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        ],
+        DatabaseBackend::Postgres => &[
+            "SELECT concat_ws('|', table_name, column_name, data_type, is_nullable, \
+             column_default) FROM information_schema.columns WHERE table_schema = 'public' \
+             ORDER BY table_name, column_name",
+            "SELECT concat_ws('|', tablename, indexname, indexdef) FROM pg_indexes \
+             WHERE schemaname = 'public' ORDER BY indexname",
+            "SELECT concat_ws('|', conname, pg_get_constraintdef(oid)) FROM pg_constraint \
+             WHERE connamespace = 'public'::regnamespace ORDER BY conname",
+        ],
+        _ => &[
+            "SELECT CONCAT_WS('|', table_name, column_name, column_type, is_nullable, \
+             COALESCE(column_default, ''), collation_name) FROM information_schema.columns \
+             WHERE table_schema = DATABASE() ORDER BY table_name, column_name",
+            "SELECT CONCAT_WS('|', table_name, index_name, CAST(seq_in_index AS CHAR), \
+             column_name, CAST(non_unique AS CHAR)) FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() ORDER BY table_name, index_name, seq_in_index",
+            "SELECT CONCAT_WS('|', k.constraint_name, k.table_name, k.column_name, \
+             k.referenced_table_name, k.referenced_column_name, r.delete_rule) \
+             FROM information_schema.key_column_usage k JOIN \
+             information_schema.referential_constraints r ON r.constraint_schema = \
+             k.constraint_schema AND r.constraint_name = k.constraint_name \
+             WHERE k.table_schema = DATABASE() ORDER BY k.constraint_name, k.ordinal_position",
+        ],
+    };
+    let mut lines = Vec::new();
+    for sql in queries {
+        let rows = db
+            .query_all_raw(Statement::from_string(backend, *sql))
+            .await
+            .expect("schema query");
+        for row in rows {
+            lines.push(row.try_get_by_index::<String>(0).expect("schema line"));
+        }
+    }
+    lines
+}
+
+/// The names of the tables in the database, sorted.
+async fn tables_of(db: &DatabaseConnection) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name"
+        }
+        DatabaseBackend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = 'public' ORDER BY table_name"
+        }
+        _ => {
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() ORDER BY table_name"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("table list");
+    rows.iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("table name"))
+        .collect()
+}
+
+#[tokio::test]
+async fn up_creates_the_four_tables_and_the_tenantry_history_table() {
+    let test_db = TestDb::migrated().await;
+    let tables = tables_of(test_db.conn()).await;
+    for table in [
+        "tenants",
+        "plants",
+        "users",
+        "user_plant_roles",
+        MIGRATION_TABLE,
+    ] {
+        assert!(
+            tables.iter().any(|t| t == table),
+            "{table} missing from {tables:?}"
+        );
+    }
+    assert!(
+        !tables.iter().any(|t| t == "seaql_migrations"),
+        "seaql_migrations must never be created: {tables:?}"
+    );
+    let applied = Migrator::get_applied_migrations(test_db.conn())
+        .await
+        .expect("history");
+    assert_eq!(applied.len(), Migrator::migrations().len());
+}
+
+#[tokio::test]
+async fn up_down_up_leaves_the_same_schema() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let first = schema_of(db).await;
+
+    Migrator::down(db, None).await.expect("down");
+    let emptied = tables_of(db).await;
+    assert_eq!(
+        emptied,
+        vec![MIGRATION_TABLE.to_owned()],
+        "down must remove what up made"
+    );
+    assert!(
+        Migrator::get_applied_migrations(db)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+
+    Migrator::up(db, None).await.expect("up again");
+    assert_eq!(schema_of(db).await, first);
+}
+
+#[tokio::test]
+async fn every_migration_steps_down_and_up_one_at_a_time() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let first = schema_of(db).await;
+    let count = Migrator::migrations().len();
+    for applied in (0..count).rev() {
+        Migrator::down(db, Some(1)).await.expect("one step down");
+        assert_eq!(
+            Migrator::get_applied_migrations(db)
+                .await
+                .expect("history")
+                .len(),
+            applied
+        );
+    }
+    for _ in 0..count {
+        Migrator::up(db, Some(1)).await.expect("one step up");
+    }
+    assert_eq!(schema_of(db).await, first);
+}
+
+#[tokio::test]
+async fn fresh_works_twice_in_a_row_and_spares_the_hosts_tables() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let first = schema_of(db).await;
+    db.execute_unprepared("CREATE TABLE host_orders (id INTEGER PRIMARY KEY)")
+        .await
+        .expect("host table");
+    let tenant = insert_tenant(db, "acme").await;
+    assert!(tenant.0 > 0);
+
+    Migrator::fresh(db).await.expect("first fresh");
+    Migrator::fresh(db).await.expect("second fresh");
+
+    assert_eq!(tenants::Entity::find().count(db).await.expect("count"), 0);
+    assert!(
+        tables_of(db).await.iter().any(|t| t == "host_orders"),
+        "fresh dropped a host table"
+    );
+    let after = schema_of(db).await;
+    let without_host: Vec<String> = after
+        .into_iter()
+        .filter(|line| !line.contains("host_orders"))
+        .collect();
+    assert_eq!(without_host, first);
+}
+
+// ---- fixtures -------------------------------------------------------------------------------
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+async fn try_insert_tenant(db: &DatabaseConnection, slug: &str) -> Result<TenantId, DbErr> {
+    let model = tenants::ActiveModel {
+        pid: Set(uuid::Uuid::now_v7()),
+        slug: Set(slug.to_owned()),
+        name: Set(format!("Tenant {slug}")),
+        status: Set(TenantStatus::Active),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(model.id)
+}
+
+async fn insert_tenant(db: &DatabaseConnection, slug: &str) -> TenantId {
+    try_insert_tenant(db, slug).await.expect("tenant")
+}
+
+async fn try_insert_plant(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    code_key: &str,
+) -> Result<PlantId, DbErr> {
+    let model = plants::ActiveModel {
+        pid: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        code: Set(code_key.to_uppercase()),
+        code_key: Set(code_key.to_owned()),
+        name: Set(format!("Plant {code_key}")),
+        is_active: Set(true),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(model.id)
+}
+
+async fn insert_plant(db: &DatabaseConnection, tenant: TenantId, code_key: &str) -> PlantId {
+    try_insert_plant(db, tenant, code_key).await.expect("plant")
+}
+
+async fn try_insert_user(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    username_key: &str,
+    email_key: Option<&str>,
+) -> Result<UserId, DbErr> {
+    let model = users::ActiveModel {
+        pid: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        username: Set(username_key.to_owned()),
+        username_key: Set(username_key.to_owned()),
+        email: Set(email_key.map(str::to_owned)),
+        email_key: Set(email_key.map(str::to_owned)),
+        display_name: Set(username_key.to_owned()),
+        password_hash: Set(None),
+        status: Set(UserStatus::Active),
+        tenant_role: Set(None),
+        security_stamp: Set("stamp".to_owned()),
+        failed_login_count: Set(0),
+        locked_until: Set(None),
+        last_login_at: Set(None),
+        login_count: Set(0),
+        last_active_at: Set(None),
+        expires_at: Set(None),
+        metadata: Set(None),
+        deleted_at: Set(None),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(model.id)
+}
+
+async fn insert_user(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    username_key: &str,
+    email_key: Option<&str>,
+) -> UserId {
+    try_insert_user(db, tenant, username_key, email_key)
+        .await
+        .expect("user")
+}
+
+async fn try_insert_role(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    user: UserId,
+    plant: PlantId,
+    role: UserRole,
+) -> Result<(), DbErr> {
+    user_plant_roles::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        plant_id: Set(plant),
+        role: Set(role),
+        granted_by: Set(None),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+fn assert_unique_violation(result: Result<impl std::fmt::Debug, DbErr>, what: &str) {
+    match result {
+        Err(e) => assert!(
+            matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))),
+            "{what}: expected a unique violation, got {e:?}"
+        ),
+        Ok(v) => panic!("{what}: duplicate accepted ({v:?})"),
+    }
+}
+
+fn assert_foreign_key_violation(result: Result<impl std::fmt::Debug, DbErr>, what: &str) {
+    match result {
+        Err(e) => assert!(
+            matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))),
+            "{what}: expected a foreign key violation, got {e:?}"
+        ),
+        Ok(v) => panic!("{what}: accepted ({v:?})"),
+    }
+}
+
+// ---- constraints ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_unique_key_rejects_a_duplicate() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    assert_unique_violation(try_insert_tenant(db, "acme").await, "tenant slug");
+
+    let plant = insert_plant(db, acme, "p1").await;
+    assert_unique_violation(
+        try_insert_plant(db, acme, "p1").await,
+        "plant code per tenant",
+    );
+
+    let user = insert_user(db, acme, "alice", Some("alice@example.com")).await;
+    assert_unique_violation(
+        try_insert_user(db, acme, "alice", None).await,
+        "username key per tenant",
+    );
+    assert_unique_violation(
+        try_insert_user(db, acme, "alice2", Some("alice@example.com")).await,
+        "email key per tenant",
+    );
+
+    try_insert_role(db, acme, user, plant, UserRole::Operator)
+        .await
+        .expect("first role");
+    assert_unique_violation(
+        try_insert_role(db, acme, user, plant, UserRole::Admin).await,
+        "(user_id, plant_id)",
+    );
+}
+
+#[tokio::test]
+async fn keys_are_per_tenant_and_absent_emails_do_not_collide() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    let globex = insert_tenant(db, "globex").await;
+    insert_user(db, acme, "alice", Some("alice@example.com")).await;
+    insert_user(db, globex, "alice", Some("alice@example.com")).await;
+    insert_plant(db, acme, "p1").await;
+    insert_plant(db, globex, "p1").await;
+    // Many users without an email in one tenant.
+    insert_user(db, acme, "bob", None).await;
+    insert_user(db, acme, "carol", None).await;
+    assert_eq!(users::Entity::find().count(db).await.expect("count"), 4);
+}
+
+#[tokio::test]
+async fn keys_compare_exactly_on_every_backend() {
+    // The service normalizes case and width; the database must not fold anything further
+    // (MariaDB's default collation would make these two collide).
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    insert_user(db, acme, "josé", None).await;
+    insert_user(db, acme, "jose", None).await;
+    insert_user(db, acme, "jose ", None).await;
+    assert_eq!(users::Entity::find().count(db).await.expect("count"), 3);
+}
+
+#[tokio::test]
+async fn deleting_a_user_or_a_plant_removes_its_roles() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    let p1 = insert_plant(db, acme, "p1").await;
+    let p2 = insert_plant(db, acme, "p2").await;
+    let alice = insert_user(db, acme, "alice", None).await;
+    let bob = insert_user(db, acme, "bob", None).await;
+    for (user, plant) in [(alice, p1), (alice, p2), (bob, p1), (bob, p2)] {
+        try_insert_role(db, acme, user, plant, UserRole::Engineer)
+            .await
+            .expect("role");
+    }
+
+    users::Entity::delete_by_id(alice)
+        .exec(db)
+        .await
+        .expect("delete user");
+    let left = user_plant_roles::Entity::find()
+        .all(db)
+        .await
+        .expect("roles");
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|r| r.user_id == bob));
+
+    plants::Entity::delete_by_id(p1)
+        .exec(db)
+        .await
+        .expect("delete plant");
+    let left = user_plant_roles::Entity::find()
+        .all(db)
+        .await
+        .expect("roles");
+    assert_eq!(left.len(), 1);
+    assert_eq!((left[0].user_id, left[0].plant_id), (bob, p2));
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_removes_everything_of_it_and_nothing_else() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    let globex = insert_tenant(db, "globex").await;
+    for tenant in [acme, globex] {
+        let plant = insert_plant(db, tenant, "p1").await;
+        let user = insert_user(db, tenant, "alice", None).await;
+        let granter = insert_user(db, tenant, "root", None).await;
+        try_insert_role(db, tenant, user, plant, UserRole::Supervisor)
+            .await
+            .expect("role");
+        // A role granted by a user of the tenant: granted_by must not block the cascade.
+        user_plant_roles::ActiveModel {
+            tenant_id: Set(tenant),
+            user_id: Set(granter),
+            plant_id: Set(plant),
+            role: Set(UserRole::Admin),
+            granted_by: Set(Some(granter)),
+            created_at: Set(now()),
+            updated_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("self-granted role");
+    }
+
+    tenants::Entity::delete_by_id(acme)
+        .exec(db)
+        .await
+        .expect("delete tenant");
+
+    let users_left = users::Entity::find().all(db).await.expect("users");
+    assert_eq!(users_left.len(), 2);
+    assert!(users_left.iter().all(|u| u.tenant_id == globex));
+    let plants_left = plants::Entity::find().all(db).await.expect("plants");
+    assert_eq!(plants_left.len(), 1);
+    assert_eq!(plants_left[0].tenant_id, globex);
+    let roles_left = user_plant_roles::Entity::find()
+        .all(db)
+        .await
+        .expect("roles");
+    assert_eq!(roles_left.len(), 2);
+    assert!(roles_left.iter().all(|r| r.tenant_id == globex));
+}
+
+#[tokio::test]
+async fn a_role_across_tenants_is_refused() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    let globex = insert_tenant(db, "globex").await;
+    let acme_plant = insert_plant(db, acme, "p1").await;
+    let globex_plant = insert_plant(db, globex, "p1").await;
+    let acme_user = insert_user(db, acme, "alice", None).await;
+
+    // The plant of another tenant, labelled with the user's tenant.
+    assert_foreign_key_violation(
+        try_insert_role(db, acme, acme_user, globex_plant, UserRole::Admin).await,
+        "plant of another tenant",
+    );
+    // The user of another tenant, labelled with the plant's tenant.
+    assert_foreign_key_violation(
+        try_insert_role(db, globex, acme_user, globex_plant, UserRole::Admin).await,
+        "user of another tenant",
+    );
+    // A missing user.
+    assert_foreign_key_violation(
+        try_insert_role(db, acme, UserId(i64::MAX), acme_plant, UserRole::Admin).await,
+        "missing user",
+    );
+    assert_eq!(
+        user_plant_roles::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn enums_and_unicode_round_trip_through_the_database() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    let plant = insert_plant(db, acme, "p1").await;
+    for (i, role) in [
+        UserRole::Operator,
+        UserRole::Supervisor,
+        UserRole::Engineer,
+        UserRole::Admin,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let user = insert_user(db, acme, &format!("ユーザー{i}"), None).await;
+        try_insert_role(db, acme, user, plant, role)
+            .await
+            .expect("role");
+        let stored = user_plant_roles::Entity::find()
+            .all(db)
+            .await
+            .expect("roles")
+            .into_iter()
+            .find(|r| r.user_id == user)
+            .expect("stored role");
+        assert_eq!(stored.role, role);
+        let back = users::Entity::find_by_id(user)
+            .one(db)
+            .await
+            .expect("get")
+            .expect("user");
+        assert_eq!(back.username, format!("ユーザー{i}"));
+    }
+}
