@@ -1,0 +1,959 @@
+//! Password hashing: argon2id PHC strings, run off the async threads, failing closed.
+//!
+//! [`PasswordHasher`] hashes with argon2id v0x13 and the configured parameters (OWASP's by
+//! default: m = 19456 KiB, t = 2, p = 1), a 16-byte salt from the operating system, and an
+//! optional [`Pepper`] (argon2's secret input, kept out of the database). It hashes the NFKC
+//! form of the password ([`crate::password::normalized`]).
+//!
+//! Every argon2 computation runs in [`tokio::task::spawn_blocking`], at most as many at once as
+//! the machine has cores (a semaphore's permit is taken before the task is spawned and held
+//! inside it), so a login storm queues for the hasher instead of starving other tasks or
+//! allocating memory for hundreds of hashes at once.
+//!
+//! [`PasswordHasher::verify`] does the same work whatever it is given: with no stored hash, an
+//! empty, corrupt or non-argon2 one, or a password over [`MAX_PASSWORD_BYTES`], it verifies
+//! against a dummy hash with the current parameters and answers [`Verification::Mismatch`]. A
+//! caller that verifies exactly once per login attempt, user or no user, therefore spends the
+//! same time on every failure. [`PasswordHasher::hasher_runs`] counts the computations so tests
+//! can check that.
+//!
+//! Stored hashes made by other argon2 implementations verify with their own parameters:
+//! argon2id, argon2i and argon2d, versions 0x13 and 0x10 (a PHC string without `v=` is 0x10, as
+//! in the reference implementation). Their parameters are bounded (m ≤ 1 GiB, t ≤ 64, p ≤ 64, or
+//! the configured values if higher) so a hostile import cannot make one verify allocate
+//! terabytes. Use [`parse_imported_hash`] to check such hashes on the way in.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use rand::TryRngCore as _;
+use rand::rngs::OsRng;
+use tenantry_entity::SecretHash;
+use tokio::sync::Semaphore;
+use zeroize::Zeroize;
+
+use crate::password::{MAX_PASSWORD_BYTES, Password, normalized};
+use crate::validation::Rule;
+
+/// Longer PHC strings are refused before parsing; real argon2 strings are under 200 bytes.
+const MAX_PHC_LEN: usize = 512;
+
+/// Bounds on the parameters of a stored or imported hash, so a hostile hash cannot make one
+/// verify allocate or spin without limit.
+const MAX_STORED_MEMORY_KIB: u32 = 1024 * 1024;
+const MAX_STORED_ITERATIONS: u32 = 64;
+const MAX_STORED_PARALLELISM: u32 = 64;
+
+/// A secret mixed into every hash (argon2's "secret" input), kept in the host's configuration
+/// rather than the database, so a leaked database alone cannot be cracked.
+///
+/// Its `Debug` prints `[redacted]`, it does not serialize, and its memory is zeroed on drop.
+/// Changing the pepper makes every existing hash fail to verify.
+#[derive(Clone)]
+pub struct Pepper(Vec<u8>);
+
+impl Pepper {
+    /// Wraps the secret bytes; at least 16 random bytes are advisable, and
+    /// [`PasswordHasher::new`] refuses an empty pepper.
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        Self(secret.into())
+    }
+}
+
+impl fmt::Debug for Pepper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Drop for Pepper {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// argon2id parameters for new hashes, and the pepper.
+#[derive(Clone, Debug)]
+pub struct HashingConfig {
+    /// Memory per hash, in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+    /// Optional secret mixed into every hash.
+    pub pepper: Option<Pepper>,
+}
+
+impl HashingConfig {
+    /// OWASP's recommended argon2id parameters: m = 19456 KiB (19 MiB), t = 2, p = 1, and no
+    /// pepper. These are also the `argon2` crate's defaults.
+    pub fn owasp() -> Self {
+        Self {
+            memory_kib: Params::DEFAULT_M_COST,
+            iterations: Params::DEFAULT_T_COST,
+            parallelism: Params::DEFAULT_P_COST,
+            pepper: None,
+        }
+    }
+
+    /// The cheapest parameters argon2 allows (m = 8 KiB, t = 1, p = 1), so test suites that
+    /// create many users stay fast.
+    ///
+    /// NEVER USE THIS IN PRODUCTION: HASHES MADE WITH IT CAN BE CRACKED AT BILLIONS OF GUESSES
+    /// PER SECOND.
+    pub fn insecure_fast_for_tests() -> Self {
+        Self {
+            memory_kib: Params::MIN_M_COST,
+            iterations: Params::MIN_T_COST,
+            parallelism: Params::MIN_P_COST,
+            pepper: None,
+        }
+    }
+}
+
+impl Default for HashingConfig {
+    /// [`HashingConfig::owasp`].
+    fn default() -> Self {
+        Self::owasp()
+    }
+}
+
+/// The outcome of [`PasswordHasher::verify`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// The password matches the stored hash.
+    Match {
+        /// The stored hash uses another algorithm, version or parameters than the current
+        /// configuration: the caller should store a fresh [`PasswordHasher::hash`] of the
+        /// password now that it knows the password is right.
+        needs_rehash: bool,
+    },
+    /// The password does not match, or there was no usable hash to match it against.
+    Mismatch,
+}
+
+/// Why hashing failed. Its `Display` never contains a password, hash or pepper.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HashError {
+    /// The [`HashingConfig`] has parameters argon2 refuses, or an empty pepper.
+    #[error("invalid password hashing configuration")]
+    InvalidConfig,
+    /// The password is longer than [`MAX_PASSWORD_BYTES`]; it was not hashed.
+    #[error("password longer than {MAX_PASSWORD_BYTES} bytes")]
+    PasswordTooLong,
+    /// argon2, the random number generator or the blocking task failed.
+    #[error("password hashing failed")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl HashError {
+    fn failed(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Failed(Box::new(error))
+    }
+}
+
+/// Hashes and verifies passwords. Cloning is cheap and clones share the semaphore, the dummy
+/// hash and the run counter.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    params: Params,
+    pepper: Option<Pepper>,
+    /// Verified against when there is no usable stored hash; see [`dummy_hash`].
+    dummy: PasswordHash,
+    permits: Arc<Semaphore>,
+    runs: AtomicU64,
+}
+
+/// A stored hash that passed [`parse_argon2`].
+struct StoredHash {
+    phc: PasswordHash,
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+}
+
+/// Upper bounds for the parameters of a stored hash.
+#[derive(Clone, Copy)]
+struct Limits {
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+}
+
+const IMPORT_LIMITS: Limits = Limits {
+    memory_kib: MAX_STORED_MEMORY_KIB,
+    iterations: MAX_STORED_ITERATIONS,
+    parallelism: MAX_STORED_PARALLELISM,
+};
+
+impl PasswordHasher {
+    /// A hasher for `config`.
+    ///
+    /// # Errors
+    ///
+    /// [`HashError::InvalidConfig`] if argon2 refuses the parameters (memory below 8 KiB per
+    /// lane, zero iterations or lanes, …) or the pepper is empty; [`HashError::Failed`] if the
+    /// operating system's random number generator fails.
+    pub fn new(config: HashingConfig) -> Result<Self, HashError> {
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|_| HashError::InvalidConfig)?;
+        if config.pepper.as_ref().is_some_and(|p| p.0.is_empty()) {
+            return Err(HashError::InvalidConfig);
+        }
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let inner = Inner {
+            dummy: dummy_hash(&params)?,
+            params,
+            pepper: config.pepper,
+            permits: Arc::new(Semaphore::new(cores)),
+            runs: AtomicU64::new(0),
+        };
+        // Fail now, not at the first login, if argon2 refuses the pepper.
+        inner.context().map_err(|_| HashError::InvalidConfig)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Hashes `password` (its NFKC form) into an argon2id PHC string with a fresh random salt.
+    ///
+    /// # Errors
+    ///
+    /// [`HashError::PasswordTooLong`] if the password is over
+    /// [`MAX_PASSWORD_BYTES`] (nothing is hashed); [`HashError::Failed`] if argon2, the random
+    /// number generator or the blocking task fails.
+    pub async fn hash(&self, password: &Password) -> Result<SecretHash, HashError> {
+        if password.expose().len() > MAX_PASSWORD_BYTES {
+            return Err(HashError::PasswordTooLong);
+        }
+        let input = normalized(password);
+        self.run(move |inner| {
+            let hash = inner
+                .context()
+                .map_err(HashError::failed)?
+                .hash_password(input.expose().as_bytes())
+                .map_err(HashError::failed)?;
+            Ok(SecretHash::new(hash.to_string()))
+        })
+        .await?
+    }
+
+    /// Verifies `password` against `stored`, running argon2 exactly once whatever the input.
+    ///
+    /// With no stored hash, an unusable one (empty, corrupt, not argon2, parameters beyond the
+    /// bounds in the [module docs](self)) or a password over [`MAX_PASSWORD_BYTES`], it verifies
+    /// against a dummy hash with the current parameters and returns
+    /// [`Verification::Mismatch`]. An over-long password is never normalized or hashed: the
+    /// dummy run uses an empty input instead.
+    ///
+    /// # Errors
+    ///
+    /// [`HashError::Failed`] if argon2 or the blocking task fails; a wrong password is
+    /// `Ok(Verification::Mismatch)`, not an error.
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&SecretHash>,
+    ) -> Result<Verification, HashError> {
+        let too_long = password.expose().len() > MAX_PASSWORD_BYTES;
+        let input = if too_long {
+            Password::new("")
+        } else {
+            normalized(password)
+        };
+        let limits = self.stored_limits();
+        let target = stored
+            .filter(|_| !too_long)
+            .and_then(|hash| parse_argon2(hash.expose(), limits));
+        self.run(move |inner| {
+            let context = inner.context().map_err(HashError::failed)?;
+            let pwd = input.expose().as_bytes();
+            let Some(target) = target else {
+                // The outcome is irrelevant: this run only makes the failure cost the same.
+                let _ = context.verify_password(pwd, &inner.dummy);
+                return Ok(Verification::Mismatch);
+            };
+            match context.verify_password(pwd, &target.phc) {
+                Ok(()) => Ok(Verification::Match {
+                    needs_rehash: inner.needs_rehash(&target),
+                }),
+                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(Verification::Mismatch),
+                Err(e) => Err(HashError::failed(e)),
+            }
+        })
+        .await?
+    }
+
+    /// How many argon2 computations (hashes and verifies, dummy ones included) this hasher and
+    /// its clones have run.
+    pub fn hasher_runs(&self) -> u64 {
+        self.inner.runs.load(Ordering::Relaxed)
+    }
+
+    /// The bounds for stored hashes: the fixed ones, raised to the configured parameters so a
+    /// host configured above them can still verify its own hashes.
+    fn stored_limits(&self) -> Limits {
+        let params = &self.inner.params;
+        Limits {
+            memory_kib: MAX_STORED_MEMORY_KIB.max(params.m_cost()),
+            iterations: MAX_STORED_ITERATIONS.max(params.t_cost()),
+            parallelism: MAX_STORED_PARALLELISM.max(params.p_cost()),
+        }
+    }
+
+    /// Runs `job` on the blocking pool once a permit is free, counting it as one hasher run.
+    async fn run<T, F>(&self, job: F) -> Result<T, HashError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> T + Send + 'static,
+    {
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
+            .await
+            .map_err(HashError::failed)?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            inner.runs.fetch_add(1, Ordering::Relaxed);
+            job(&inner)
+        })
+        .await
+        .map_err(HashError::failed)
+    }
+}
+
+impl fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params = &self.inner.params;
+        f.debug_struct("PasswordHasher")
+            .field("memory_kib", &params.m_cost())
+            .field("iterations", &params.t_cost())
+            .field("parallelism", &params.p_cost())
+            .field("pepper", &self.inner.pepper)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    /// An argon2id context for new hashes. Verifying uses the algorithm, version and parameters
+    /// of the stored hash instead, but the secret (pepper) from here.
+    fn context(&self) -> Result<Argon2<'_>, argon2::Error> {
+        let (algorithm, version, params) = (Algorithm::Argon2id, Version::V0x13, &self.params);
+        match &self.pepper {
+            Some(pepper) => Argon2::new_with_secret(&pepper.0, algorithm, version, params.clone()),
+            None => Ok(Argon2::new(algorithm, version, params.clone())),
+        }
+    }
+
+    fn needs_rehash(&self, stored: &StoredHash) -> bool {
+        let output_len = |p: &Params| p.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        stored.algorithm != Algorithm::Argon2id
+            || stored.version != Version::V0x13
+            || stored.params.m_cost() != self.params.m_cost()
+            || stored.params.t_cost() != self.params.t_cost()
+            || stored.params.p_cost() != self.params.p_cost()
+            || output_len(&stored.params) != output_len(&self.params)
+    }
+}
+
+/// A PHC string with the current parameters, a random salt and a random output.
+///
+/// Verifying against it costs exactly what verifying against a real hash does, and no password
+/// matches it (that would take a 256-bit preimage). It is made without running argon2, so the
+/// first failed login does not pay for it twice.
+fn dummy_hash(params: &Params) -> Result<PasswordHash, HashError> {
+    let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    OsRng.try_fill_bytes(&mut salt).map_err(HashError::failed)?;
+    OsRng
+        .try_fill_bytes(&mut output)
+        .map_err(HashError::failed)?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(HashError::failed)?,
+        salt: Some(Salt::new(&salt).map_err(HashError::failed)?),
+        hash: Some(Output::new(&output).map_err(HashError::failed)?),
+    })
+}
+
+/// Parses a stored argon2 PHC string, or `None` if it is not one tenantry can verify: another
+/// algorithm, an unknown version, parameters other than exactly `m`, `t` and `p`, parameters
+/// beyond `limits`, a salt under 8 bytes, or no hash output.
+fn parse_argon2(phc: &str, limits: Limits) -> Option<StoredHash> {
+    if phc.len() > MAX_PHC_LEN {
+        return None;
+    }
+    let mut hash = PasswordHash::new(phc).ok()?;
+    let algorithm = Algorithm::new(hash.algorithm.as_str()).ok()?;
+    // The reference implementation reads a missing version as 0x10; the argon2 crate would
+    // read it as 0x13, so make it explicit before verifying.
+    let version = match hash.version {
+        None => Version::V0x10,
+        Some(v) => Version::try_from(v).ok()?,
+    };
+    hash.version = Some(version.into());
+    // Exactly m, t and p: a missing one would silently take the argon2 crate's default.
+    let mut names: Vec<String> = hash
+        .params
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    names.sort_unstable();
+    if names != ["m", "p", "t"] {
+        return None;
+    }
+    let params = Params::try_from(&hash).ok()?;
+    if params.m_cost() > limits.memory_kib
+        || params.t_cost() > limits.iterations
+        || params.p_cost() > limits.parallelism
+    {
+        return None;
+    }
+    if hash.salt.as_ref()?.len() < argon2::MIN_SALT_LEN {
+        return None;
+    }
+    hash.hash.as_ref()?;
+    Some(StoredHash {
+        phc: hash,
+        algorithm,
+        version,
+        params,
+    })
+}
+
+/// Checks a password hash imported from another system and returns it in the form tenantry
+/// stores.
+///
+/// Accepted: argon2id, argon2i and argon2d PHC strings, as written by argon2-cffi, libsodium,
+/// the reference implementation and the RustCrypto crates, with parameters within the bounds
+/// in the [module docs](self). Django's `argon2$argon2id$…` form is accepted too: Django
+/// prefixes the PHC string with its hasher's name, which is stripped. A string without `v=` is
+/// version 0x10 and is stored with an explicit `v=16`. The hash verifies with its own
+/// parameters and is rehashed to the current ones at the user's next successful login.
+///
+/// ```
+/// use tenantry_service::hashing::parse_imported_hash;
+///
+/// let phc = "$argon2i$v=19$m=512,t=2,p=2$5VtWOO3cGWYQHEMaYGbsfQ$AcmqasQgW/wI6wAHAMk4aQ";
+/// assert!(parse_imported_hash(phc).is_ok());
+/// assert!(parse_imported_hash("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW").is_err());
+/// ```
+///
+/// # Errors
+///
+/// [`Rule::UnsupportedHash`] for anything else: bcrypt, scrypt, PBKDF2, plain text, a
+/// malformed or truncated PHC string, or parameters beyond the bounds.
+pub fn parse_imported_hash(phc: &str) -> Result<SecretHash, Rule> {
+    let phc = phc
+        .strip_prefix("argon2")
+        .filter(|rest| rest.starts_with("$argon2"))
+        .unwrap_or(phc);
+    parse_argon2(phc, IMPORT_LIMITS)
+        .map(|stored| SecretHash::new(stored.phc.to_string()))
+        .ok_or(Rule::UnsupportedHash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real argon2-cffi hash (argon2i, m=512, t=2, p=2, 16-byte output) of "s3kr3tp4ssw0rd",
+    /// from its README.
+    const CFFI_ARGON2I: &str =
+        "$argon2i$v=19$m=512,t=2,p=2$5VtWOO3cGWYQHEMaYGbsfQ$AcmqasQgW/wI6wAHAMk4aQ";
+
+    /// A real argon2-cffi hash with its default parameters of "correct horse battery staple",
+    /// from its README.
+    const CFFI_ARGON2ID: &str = "$argon2id$v=19$m=65536,t=3,p=4$MIIRqgvgQbgj220jfp0MPA$YfwJSVjtjSU0zzV/P3S9nnQ/USre2wvJMjfCIjrTQbg";
+
+    fn fast() -> PasswordHasher {
+        PasswordHasher::new(HashingConfig::insecure_fast_for_tests())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn peppered(secret: &[u8]) -> PasswordHasher {
+        PasswordHasher::new(HashingConfig {
+            pepper: Some(Pepper::new(secret)),
+            ..HashingConfig::insecure_fast_for_tests()
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn pw(s: &str) -> Password {
+        Password::new(s)
+    }
+
+    /// A PHC string made directly with the argon2 crate, as another system would.
+    fn foreign_hash(algorithm: Algorithm, version: Version, m: u32, t: u32, p: u32) -> String {
+        let params = Params::new(m, t, p, None).unwrap_or_else(|e| panic!("{e}"));
+        Argon2::new(algorithm, version, params)
+            .hash_password(b"correct horse")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string()
+    }
+
+    async fn verify(hasher: &PasswordHasher, password: &str, stored: &str) -> Verification {
+        hasher
+            .verify(&pw(password), Some(&SecretHash::new(stored)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test]
+    async fn hash_then_verify_roundtrip() {
+        let hasher = fast();
+        let hash = hasher
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(hash.expose().starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
+        assert_eq!(
+            verify(&hasher, "correct horse", hash.expose()).await,
+            Verification::Match {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            verify(&hasher, "correct horsE", hash.expose()).await,
+            Verification::Mismatch
+        );
+        assert_eq!(
+            verify(&hasher, "", hash.expose()).await,
+            Verification::Mismatch
+        );
+        assert_eq!(hasher.hasher_runs(), 4);
+    }
+
+    #[tokio::test]
+    async fn salts_are_random() {
+        let hasher = fast();
+        let a = hasher
+            .hash(&pw("same"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = hasher
+            .hash(&pw("same"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[tokio::test]
+    async fn hashes_the_nfkc_form() {
+        let hasher = fast();
+        let hash = hasher
+            .hash(&pw("ｐａｓｓ ｗｏｒｄ"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            verify(&hasher, "pass word", hash.expose()).await,
+            Verification::Match { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn unusable_stored_hashes_mismatch_after_exactly_one_run() {
+        let hasher = fast();
+        let real = hasher
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let truncated = &real.expose()[..real.expose().len() - 10];
+        let cases = [
+            "",
+            " ",
+            "\0",
+            "correct horse",
+            "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            "pbkdf2_sha256$600000$salt$hash=",
+            "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+            "$argon2id$",
+            "$argon2id$v=19$m=8,t=1,p=1",
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ",
+            truncated,
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=20$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=2000000000,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1000,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1,p=1,keyid=AAAA$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "argon2$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        ];
+        for stored in cases {
+            let before = hasher.hasher_runs();
+            assert_eq!(
+                verify(&hasher, "correct horse", stored).await,
+                Verification::Mismatch,
+                "stored {stored:?}"
+            );
+            assert_eq!(hasher.hasher_runs(), before + 1, "stored {stored:?}");
+        }
+        let huge = "$argon2id$".repeat(10_000);
+        let before = hasher.hasher_runs();
+        assert_eq!(verify(&hasher, "x", &huge).await, Verification::Mismatch);
+        assert_eq!(hasher.hasher_runs(), before + 1);
+    }
+
+    #[tokio::test]
+    async fn no_stored_hash_mismatches_after_exactly_one_run() {
+        let hasher = fast();
+        for _ in 0..3 {
+            let before = hasher.hasher_runs();
+            let outcome = hasher.verify(&pw("anything"), None).await;
+            assert_eq!(outcome.ok(), Some(Verification::Mismatch));
+            assert_eq!(hasher.hasher_runs(), before + 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn over_long_password_is_refused_without_hashing_it() {
+        let hasher = fast();
+        let long = pw(&"x".repeat(MAX_PASSWORD_BYTES + 1));
+        assert!(matches!(
+            hasher.hash(&long).await,
+            Err(HashError::PasswordTooLong)
+        ));
+        assert_eq!(hasher.hasher_runs(), 0);
+        // Verify still costs one (dummy) run, and never matches, even the right hash.
+        let real = hasher.hash(&pw(&"x".repeat(MAX_PASSWORD_BYTES))).await;
+        let real = real.unwrap_or_else(|e| panic!("{e}"));
+        let before = hasher.hasher_runs();
+        let outcome = hasher.verify(&long, Some(&real)).await;
+        assert_eq!(outcome.ok(), Some(Verification::Mismatch));
+        assert_eq!(hasher.hasher_runs(), before + 1);
+    }
+
+    #[tokio::test]
+    async fn needs_rehash_for_other_parameters() {
+        let hasher = fast();
+        let same = foreign_hash(Algorithm::Argon2id, Version::V0x13, 8, 1, 1);
+        let cases = [
+            (
+                foreign_hash(Algorithm::Argon2id, Version::V0x13, 16, 1, 1),
+                true,
+            ),
+            (
+                foreign_hash(Algorithm::Argon2id, Version::V0x13, 8, 2, 1),
+                true,
+            ),
+            (
+                foreign_hash(Algorithm::Argon2id, Version::V0x13, 16, 1, 2),
+                true,
+            ),
+            (
+                foreign_hash(Algorithm::Argon2id, Version::V0x10, 8, 1, 1),
+                true,
+            ),
+            (
+                foreign_hash(Algorithm::Argon2i, Version::V0x13, 8, 1, 1),
+                true,
+            ),
+            (
+                foreign_hash(Algorithm::Argon2d, Version::V0x13, 8, 1, 1),
+                true,
+            ),
+            (same, false),
+        ];
+        for (stored, needs_rehash) in cases {
+            assert_eq!(
+                verify(&hasher, "correct horse", &stored).await,
+                Verification::Match { needs_rehash },
+                "stored {stored}"
+            );
+            assert_eq!(
+                verify(&hasher, "wrong horse", &stored).await,
+                Verification::Mismatch,
+                "stored {stored}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn version_0x10_without_v_field_verifies() {
+        let hasher = fast();
+        let with_v = foreign_hash(Algorithm::Argon2i, Version::V0x10, 8, 1, 1);
+        let without_v = with_v.replacen("$v=16", "", 1);
+        assert_ne!(with_v, without_v);
+        assert_eq!(
+            verify(&hasher, "correct horse", &without_v).await,
+            Verification::Match { needs_rehash: true }
+        );
+        let imported = parse_imported_hash(&without_v).unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(imported.expose(), with_v);
+    }
+
+    #[tokio::test]
+    async fn argon2_cffi_hash_verifies() {
+        let hasher = fast();
+        let imported = parse_imported_hash(CFFI_ARGON2I).unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(
+            verify(&hasher, "s3kr3tp4ssw0rd", imported.expose()).await,
+            Verification::Match { needs_rehash: true }
+        );
+        assert_eq!(
+            verify(&hasher, "t0t411ywr0ng", imported.expose()).await,
+            Verification::Mismatch
+        );
+        // argon2-cffi's current defaults (argon2id, m = 64 MiB, t = 3, p = 4).
+        assert_eq!(
+            verify(&hasher, "correct horse battery staple", CFFI_ARGON2ID).await,
+            Verification::Match { needs_rehash: true }
+        );
+        assert_eq!(
+            verify(&hasher, "Tr0ub4dor&3", CFFI_ARGON2ID).await,
+            Verification::Mismatch
+        );
+    }
+
+    #[tokio::test]
+    async fn pepper_changes_the_outcome() {
+        let plain = fast();
+        let pepper_a = peppered(b"pepper number one");
+        let pepper_b = peppered(b"pepper number two");
+        let hash = pepper_a
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            verify(&pepper_a, "correct horse", hash.expose()).await,
+            Verification::Match { .. }
+        ));
+        assert_eq!(
+            verify(&plain, "correct horse", hash.expose()).await,
+            Verification::Mismatch
+        );
+        assert_eq!(
+            verify(&pepper_b, "correct horse", hash.expose()).await,
+            Verification::Mismatch
+        );
+        let unpeppered = plain
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            verify(&pepper_a, "correct horse", unpeppered.expose()).await,
+            Verification::Mismatch
+        );
+    }
+
+    #[tokio::test]
+    async fn owasp_defaults() {
+        let config = HashingConfig::default();
+        assert_eq!(
+            (config.memory_kib, config.iterations, config.parallelism),
+            (19456, 2, 1)
+        );
+        assert!(config.pepper.is_none());
+        let hasher = PasswordHasher::new(config).unwrap_or_else(|e| panic!("{e}"));
+        let hash = hasher
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(hash.expose().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(
+            verify(&hasher, "correct horse", hash.expose()).await,
+            Verification::Match {
+                needs_rehash: false
+            }
+        );
+        // A hash with the fast test parameters is upgraded on the next login.
+        let weak = fast()
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            verify(&hasher, "correct horse", weak.expose()).await,
+            Verification::Match { needs_rehash: true }
+        );
+    }
+
+    #[test]
+    fn insecure_fast_for_tests_is_argon2s_minimum() {
+        let config = HashingConfig::insecure_fast_for_tests();
+        assert_eq!(
+            (config.memory_kib, config.iterations, config.parallelism),
+            (8, 1, 1)
+        );
+    }
+
+    #[test]
+    fn invalid_configs_are_refused() {
+        let base = HashingConfig::insecure_fast_for_tests;
+        let cases = [
+            HashingConfig {
+                memory_kib: 7,
+                ..base()
+            },
+            HashingConfig {
+                memory_kib: 0,
+                ..base()
+            },
+            HashingConfig {
+                iterations: 0,
+                ..base()
+            },
+            HashingConfig {
+                parallelism: 0,
+                ..base()
+            },
+            HashingConfig {
+                memory_kib: 8,
+                parallelism: 2,
+                ..base()
+            },
+            HashingConfig {
+                pepper: Some(Pepper::new(Vec::new())),
+                ..base()
+            },
+        ];
+        for config in cases {
+            let shown = format!("{config:?}");
+            assert!(
+                matches!(PasswordHasher::new(config), Err(HashError::InvalidConfig)),
+                "{shown}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_verifies_all_complete() {
+        let hasher = fast();
+        let hash = hasher
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let hasher = hasher.clone();
+                let hash = hash.clone();
+                tokio::spawn(async move {
+                    let guess = if i % 2 == 0 { "correct horse" } else { "wrong" };
+                    hasher.verify(&Password::new(guess), Some(&hash)).await
+                })
+            })
+            .collect();
+        let mut matches = 0;
+        for task in tasks {
+            let outcome = task.await.unwrap_or_else(|e| panic!("{e}"));
+            if matches!(outcome, Ok(Verification::Match { .. })) {
+                matches += 1;
+            }
+        }
+        assert_eq!(matches, 16);
+        assert_eq!(hasher.hasher_runs(), 33);
+    }
+
+    #[test]
+    fn parse_imported_hash_table() {
+        let argon2id = foreign_hash(Algorithm::Argon2id, Version::V0x13, 8, 1, 1);
+        let argon2d = foreign_hash(Algorithm::Argon2d, Version::V0x13, 8, 1, 1);
+        let django = format!("argon2{argon2id}");
+        let accepted = [
+            (CFFI_ARGON2I, CFFI_ARGON2I),
+            (CFFI_ARGON2ID, CFFI_ARGON2ID),
+            (&argon2id, &argon2id),
+            (&argon2d, &argon2d),
+            (&django, &argon2id),
+        ];
+        for (input, stored) in accepted {
+            assert_eq!(
+                parse_imported_hash(input).map(|h| h.expose().to_owned()),
+                Ok(stored.to_owned()),
+                "input {input:?}"
+            );
+        }
+        let refused = [
+            "",
+            " ",
+            "\0",
+            "hunter2",
+            "'; DROP TABLE users;--",
+            "%_%",
+            "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            "$2y$10$abcdefghijklmnopqrstuuMZ0tGMmyvXoQSr3oLrBNbT3s3qHvCUu",
+            "pbkdf2_sha256$600000$c2FsdA$aGFzaA==",
+            "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+            "$pbkdf2-sha256$29000$N2GMUQrBWIsRwjjH2DvHeA$zzokz9hwVB5E2qQ6tdJx.ORsr5q0w9BBvrhN9fbuZb4",
+            "argon2",
+            "argon2$bcrypt$foo",
+            "$argon2id",
+            "$argon2id$v=19$m=8,t=1,p=1",
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ",
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=18$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=2097152,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=65,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=1024,t=1,p=65$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1,p=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1,p=1,data=AAAA$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA$extra",
+            "$argon2id$v=19$m=8,t=1,p=1$c2Fsd HNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\n",
+            " $argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2ix$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        ];
+        for input in refused {
+            assert_eq!(
+                parse_imported_hash(input).map(|h| h.expose().to_owned()),
+                Err(Rule::UnsupportedHash),
+                "input {input:?}"
+            );
+        }
+        let huge = format!("{argon2id}{}", "A".repeat(10_000));
+        assert_eq!(
+            parse_imported_hash(&huge).map(drop),
+            Err(Rule::UnsupportedHash)
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let config = HashingConfig {
+            pepper: Some(Pepper::new(b"super secret pepper".to_vec())),
+            ..HashingConfig::owasp()
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert!(!shown.contains("super secret"), "{shown}");
+        let hasher = PasswordHasher::new(config).unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{hasher:?}");
+        assert!(!shown.contains("super secret"), "{shown}");
+        assert!(!shown.contains("argon2id$"), "{shown}");
+    }
+
+    #[test]
+    fn errors_say_nothing_secret() {
+        let errors = [
+            HashError::InvalidConfig,
+            HashError::PasswordTooLong,
+            HashError::failed(argon2::Error::MemoryTooLittle),
+        ];
+        for error in errors {
+            let shown = error.to_string();
+            assert!(!shown.is_empty());
+            assert!(!shown.contains('$'), "{shown}");
+        }
+        assert_eq!(
+            HashError::failed(argon2::Error::MemoryTooLittle).to_string(),
+            "password hashing failed"
+        );
+    }
+}
