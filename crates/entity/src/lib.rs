@@ -1,7 +1,7 @@
 //! SeaORM entities of tenantry's user store.
 //!
 //! One file per table, in SeaORM 2.0's dense format: tenants, their plants (sites), their users,
-//! and the per-plant roles that tie a user to a plant. Row ids are newtypes ([`TenantId`],
+//! the per-plant roles that tie a user to a plant, and the audit trail. Row ids are newtypes ([`TenantId`],
 //! [`PlantId`], [`UserId`]) so a plant id can never be passed where a user id is wanted.
 //!
 //! Hosts normally use these through `tenantry-service`; the entities are public so a host can
@@ -17,6 +17,7 @@ mod enums;
 mod ids;
 mod secret;
 
+pub mod audit_events;
 pub mod plants;
 pub mod prelude;
 pub mod tenants;

@@ -31,6 +31,9 @@ pub struct Model {
     /// The tenant's users.
     #[sea_orm(has_many)]
     pub users: HasMany<super::users::Entity>,
+    /// The tenant's audit trail.
+    #[sea_orm(has_many)]
+    pub audit_events: HasMany<super::audit_events::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -36,6 +36,7 @@ mod m20261122_000001_create_tenants;
 mod m20261122_000002_create_plants;
 mod m20261122_000003_create_users;
 mod m20261122_000004_create_user_plant_roles;
+mod m20261122_000005_create_audit_events;
 
 pub use connect::connect;
 
@@ -43,7 +44,13 @@ pub use connect::connect;
 pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
-pub const TABLES: &[&str] = &["user_plant_roles", "users", "plants", "tenants"];
+pub const TABLES: &[&str] = &[
+    "audit_events",
+    "user_plant_roles",
+    "users",
+    "plants",
+    "tenants",
+];
 
 /// Runs tenantry's migrations.
 pub struct Migrator;
@@ -56,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_plants::Migration),
             Box::new(m20261122_000003_create_users::Migration),
             Box::new(m20261122_000004_create_user_plant_roles::Migration),
+            Box::new(m20261122_000005_create_audit_events::Migration),
         ]
     }
 

@@ -1,11 +1,63 @@
-//! tenantry's user store service.
+//! tenantry's user store: tenants, plants, users, per-plant roles, credentials and an audit
+//! trail, behind one async trait, [`UserRepository`], implemented on SeaORM by
+//! [`SeaOrmUserRepository`] for SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! A host needs this one dependency: it re-exports the entities ([`entity`]) and the
+//! migrations ([`migration`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tenantry_service::{Config, SeaOrmUserRepository};
+//! let db = tenantry_service::connect("sqlite::memory:").await?;
+//! tenantry_service::migrate(&db).await?;
+//! let repository = SeaOrmUserRepository::new(db, Config::default())?;
+//! # drop(repository); Ok(()) }
+//! ```
+//!
+//! The pure parts — [`validation`], [`normalize`], [`password`] policy, [`hashing`] and
+//! [`tokens`] — need no database and are shared by any implementation of the trait.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod config;
+mod error;
 pub mod hashing;
+mod inputs;
 pub mod normalize;
 pub mod password;
+mod repository;
+mod store;
 pub mod tokens;
 pub mod validation;
+mod views;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use inputs::{
+    Actor, NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery,
+    UserUpdate,
+};
+pub use password::Password;
+pub use repository::UserRepository;
+pub use store::{AuditAction, SeaOrmUserRepository};
+pub use tenantry_entity as entity;
+pub use tenantry_entity::{PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus};
+pub use tenantry_migration as migration;
+pub use tenantry_migration::connect;
+pub use views::{
+    AuditEventView, Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,
+};
+
+/// Applies tenantry's pending migrations (history in `tenantry_migrations`).
+///
+/// # Errors
+///
+/// [`Error::Database`] when a migration fails.
+pub async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<()> {
+    use tenantry_migration::MigratorTrait;
+    tenantry_migration::Migrator::up(db, None).await?;
+    Ok(())
+}

@@ -118,6 +118,10 @@ pub enum Rule {
     ContainsPersonalInfo,
     /// The password hash is not in a supported format.
     UnsupportedHash,
+    /// The same item (a plant in a role list) is given more than once.
+    Duplicate,
+    /// The value contradicts another field (a password for an invited user).
+    NotAllowed,
 }
 
 impl fmt::Display for Rule {
@@ -135,6 +139,8 @@ impl fmt::Display for Rule {
                 f.write_str("built from the username, email address or tenant")
             }
             Self::UnsupportedHash => f.write_str("not a supported password hash"),
+            Self::Duplicate => f.write_str("lists the same item more than once"),
+            Self::NotAllowed => f.write_str("not allowed together with the other fields"),
         }
     }
 }

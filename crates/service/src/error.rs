@@ -1,0 +1,92 @@
+//! The one error type of the service.
+
+use crate::hashing::HashError;
+use crate::validation::ValidationErrors;
+use sea_orm::{DbErr, SqlErr};
+
+/// What went wrong, named for what the caller can do about it.
+///
+/// `Display` never contains database text, SQL or a value the user supplied: it is safe to show
+/// to an end user or to log. The underlying database error is reachable through
+/// [`std::error::Error::source`] for operators.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No such object in this tenant (including objects of other tenants and soft-deleted users).
+    #[error("not found")]
+    NotFound,
+    /// Another user of the tenant has this username (compared through its normalized key).
+    #[error("username is already taken")]
+    UsernameTaken,
+    /// Another user of the tenant has this email (compared through its normalized key).
+    #[error("email is already taken")]
+    EmailTaken,
+    /// Another tenant has this slug.
+    #[error("tenant slug is already taken")]
+    SlugTaken,
+    /// Another plant of the tenant has this code.
+    #[error("plant code is already taken")]
+    PlantCodeTaken,
+    /// One or more fields broke a rule; every broken field is listed.
+    #[error("invalid input: {0}")]
+    InvalidInput(ValidationErrors),
+    /// Login failed. Deliberately the same for every reason.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The token is malformed, unknown, expired, used, voided or of another purpose.
+    #[error("invalid or expired token")]
+    InvalidToken,
+    /// The change conflicts with the current state (the reason is a fixed phrase).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The change would leave the tenant without an active tenant admin.
+    #[error("the last active tenant admin cannot be removed, demoted or deactivated")]
+    LastAdmin,
+    /// The database failed; the source holds the driver's error.
+    #[error("database error")]
+    Database(#[source] DbErr),
+    /// Password hashing failed.
+    #[error("password hashing failed")]
+    Hashing(#[source] HashError),
+}
+
+/// The service's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<DbErr> for Error {
+    fn from(error: DbErr) -> Self {
+        Error::Database(error)
+    }
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(errors: ValidationErrors) -> Self {
+        Error::InvalidInput(errors)
+    }
+}
+
+impl From<HashError> for Error {
+    fn from(error: HashError) -> Self {
+        Error::Hashing(error)
+    }
+}
+
+/// Which unique key a write collided with, read from the database's own error after the write
+/// (never by checking first, which races).
+pub(crate) fn unique_violation(error: DbErr) -> Error {
+    let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() else {
+        return Error::Database(error);
+    };
+    // The index names (and SQLite's column lists) carry these column names.
+    if message.contains("username_key") {
+        Error::UsernameTaken
+    } else if message.contains("email_key") {
+        Error::EmailTaken
+    } else if message.contains("slug") {
+        Error::SlugTaken
+    } else if message.contains("code_key") {
+        Error::PlantCodeTaken
+    } else {
+        Error::Conflict("a unique value is already in use")
+    }
+}

@@ -1,0 +1,158 @@
+//! What callers pass in: one struct per kind of change, never a SeaORM model with a dummy id.
+//!
+//! Inputs derive `Deserialize` (so a host can take them straight from a JSON body) and `Debug`;
+//! a [`Password`] inside prints `[redacted]` and cannot be serialized.
+
+use crate::password::Password;
+use serde::Deserialize;
+use tenantry_entity::{PlantId, UserId, UserRole, UserStatus};
+
+/// A new tenant.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewTenant {
+    /// 3–63 of `a-z0-9-`; unique.
+    pub slug: String,
+    /// Display name, 1–100 characters.
+    pub name: String,
+}
+
+/// A new plant of a tenant.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewPlant {
+    /// Code, unique per tenant case-insensitively.
+    pub code: String,
+    /// Display name, 1–100 characters.
+    pub name: String,
+}
+
+/// A new user of a tenant.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewUser {
+    /// 3–50 letters, digits, `.`, `_`, `-`; unique per tenant, case-insensitively.
+    pub username: String,
+    /// Optional email; unique per tenant, case-insensitively. Stored trimmed.
+    pub email: Option<String>,
+    /// 1–100 characters.
+    pub display_name: String,
+    /// The initial password, checked against the policy. `None` creates a user that cannot log
+    /// in with a password (SSO-only, or waiting for an invitation or reset).
+    pub password: Option<Password>,
+    /// `Active` (the default) or `Invited`; an invited user never has a password.
+    #[serde(default)]
+    pub status: Option<UserStatus>,
+    /// A role at every plant of the tenant.
+    pub tenant_role: Option<UserRole>,
+    /// Roles at individual plants.
+    #[serde(default)]
+    pub plant_roles: Vec<PlantRole>,
+    /// After this time the account cannot log in.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Host-defined JSON.
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// A role at one plant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct PlantRole {
+    /// The plant.
+    pub plant_id: PlantId,
+    /// The role there.
+    pub role: UserRole,
+}
+
+/// A change to a user's profile. `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserUpdate {
+    /// New username (re-validated and re-keyed).
+    pub username: Option<String>,
+    /// New email: `Some(None)` removes it.
+    pub email: Option<Option<String>>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New metadata: `Some(None)` removes it.
+    pub metadata: Option<Option<serde_json::Value>>,
+    /// New expiry: `Some(None)` removes it.
+    pub expires_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+/// Which users a listing or count selects. The default selects every user that is not deleted.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserFilter {
+    /// Only users of this status.
+    pub status: Option<UserStatus>,
+    /// Only active users (the same as `status: Some(Active)`; both may be given if they agree).
+    #[serde(default)]
+    pub active_only: bool,
+    /// Only users with a role at this plant (a tenant role counts at every plant).
+    pub plant: Option<PlantId>,
+    /// Only users whose role is at least this: at `plant` when given, else anywhere.
+    pub min_role: Option<UserRole>,
+    /// Case-insensitive substring of the username, email or display name. `%` and `_` match
+    /// themselves.
+    pub search: Option<String>,
+}
+
+/// The order of a listing. Ties are broken by id, so pages never overlap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserOrder {
+    /// By normalized username, A → Z (the default).
+    #[default]
+    UsernameAsc,
+    /// By normalized username, Z → A.
+    UsernameDesc,
+    /// Oldest first.
+    CreatedAsc,
+    /// Newest first.
+    CreatedDesc,
+    /// Most recent login first; never-logged-in users last.
+    LastLoginDesc,
+}
+
+/// A page of a listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub struct PageRequest {
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return, 1 to [`PageRequest::MAX_LIMIT`]; larger values are clamped.
+    pub limit: u64,
+}
+
+impl PageRequest {
+    /// The largest page served.
+    pub const MAX_LIMIT: u64 = 500;
+
+    /// The first `limit` rows.
+    pub fn first(limit: u64) -> Self {
+        Self { offset: 0, limit }
+    }
+
+    /// The limit actually used: between 1 and [`PageRequest::MAX_LIMIT`].
+    pub fn effective_limit(&self) -> u64 {
+        self.limit.clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::first(50)
+    }
+}
+
+/// A listing of users: filter, order and page.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserQuery {
+    /// Which users.
+    #[serde(default)]
+    pub filter: UserFilter,
+    /// In which order.
+    #[serde(default)]
+    pub order: UserOrder,
+    /// Which page.
+    #[serde(default)]
+    pub page: PageRequest,
+}
+
+/// Who is making a change: recorded as the actor of its audit event. Must be a user of the
+/// same tenant; `None` for the system or an operator outside the user table.
+pub type Actor = Option<UserId>;

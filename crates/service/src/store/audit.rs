@@ -1,0 +1,144 @@
+//! The audit trail: one event per change, written in the change's transaction.
+
+use crate::error::{Error, Result};
+use crate::inputs::{Actor, PageRequest};
+use crate::views::{AuditEventView, Page};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use tenantry_entity::{TenantId, UserId, audit_events, users};
+
+/// What an audit event records. Stored as the string of [`AuditAction::as_str`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuditAction {
+    /// `tenant.created`
+    TenantCreated,
+    /// `tenant.suspended`
+    TenantSuspended,
+    /// `tenant.reactivated`
+    TenantReactivated,
+    /// `plant.created`
+    PlantCreated,
+    /// `plant.deactivated`
+    PlantDeactivated,
+    /// `plant.reactivated`
+    PlantReactivated,
+    /// `user.created`
+    UserCreated,
+    /// `user.updated`
+    UserUpdated,
+    /// `user.deactivated`
+    UserDeactivated,
+    /// `user.reactivated`
+    UserReactivated,
+    /// `user.deleted` (soft)
+    UserDeleted,
+    /// `user.restored`
+    UserRestored,
+    /// `user.purged` (hard delete)
+    UserPurged,
+    /// `role.assigned` (a plant role given or changed)
+    PlantRoleAssigned,
+    /// `role.removed` (a plant role taken away)
+    PlantRoleRemoved,
+    /// `roles.replaced` (the whole set of plant roles)
+    PlantRolesReplaced,
+    /// `tenant_role.set`
+    TenantRoleSet,
+}
+
+impl AuditAction {
+    /// The stored string.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::TenantCreated => "tenant.created",
+            Self::TenantSuspended => "tenant.suspended",
+            Self::TenantReactivated => "tenant.reactivated",
+            Self::PlantCreated => "plant.created",
+            Self::PlantDeactivated => "plant.deactivated",
+            Self::PlantReactivated => "plant.reactivated",
+            Self::UserCreated => "user.created",
+            Self::UserUpdated => "user.updated",
+            Self::UserDeactivated => "user.deactivated",
+            Self::UserReactivated => "user.reactivated",
+            Self::UserDeleted => "user.deleted",
+            Self::UserRestored => "user.restored",
+            Self::UserPurged => "user.purged",
+            Self::PlantRoleAssigned => "role.assigned",
+            Self::PlantRoleRemoved => "role.removed",
+            Self::PlantRolesReplaced => "roles.replaced",
+            Self::TenantRoleSet => "tenant_role.set",
+        }
+    }
+}
+
+/// One event to record.
+pub(crate) struct AuditEvent {
+    pub tenant: TenantId,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub target: Option<UserId>,
+    /// Never a secret: callers put ids, names and roles here, nothing else.
+    pub details: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes `event` on `txn`. The actor must be a user of the event's tenant.
+///
+/// # Errors
+/// `NotFound` when the actor is not a user of the tenant; `Database`.
+pub(crate) async fn record(txn: &impl ConnectionTrait, event: AuditEvent) -> Result<()> {
+    if let Some(actor) = event.actor {
+        let exists = users::Entity::find_by_id(actor)
+            .filter(users::Column::TenantId.eq(event.tenant))
+            .select_only()
+            .column(users::Column::Id)
+            .into_tuple::<UserId>()
+            .one(txn)
+            .await?;
+        if exists.is_none() {
+            return Err(Error::NotFound);
+        }
+    }
+    audit_events::ActiveModel {
+        tenant_id: Set(event.tenant),
+        actor_user_id: Set(event.actor),
+        target_user_id: Set(event.target),
+        action: Set(event.action.as_str().to_owned()),
+        details: Set(event.details),
+        at: Set(event.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    tracing::info!(
+        tenant = event.tenant.0,
+        action = event.action.as_str(),
+        outcome = "ok",
+        "audit"
+    );
+    Ok(())
+}
+
+/// The tenant's events, newest first.
+pub(crate) async fn list(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    page: PageRequest,
+) -> Result<Page<AuditEventView>> {
+    let query = audit_events::Entity::find().filter(audit_events::Column::TenantId.eq(tenant));
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(audit_events::Column::Id)
+        .offset(page.offset)
+        .limit(page.effective_limit())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AuditEventView::from)
+        .collect();
+    Ok(Page { items, total })
+}

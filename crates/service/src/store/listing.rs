@@ -1,0 +1,227 @@
+//! Reading many users at once: filtered pages, counts, a plant's members, and the plant roles
+//! of a set of users in one query.
+
+use super::SeaOrmUserRepository;
+use super::users::live;
+use crate::error::{Error, Result};
+use crate::inputs::{UserFilter, UserOrder, UserQuery};
+use crate::normalize::{email_key, escape_like, username_key};
+use crate::views::{Page, PlantMember, PlantRoleView, UserView};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use std::collections::HashMap;
+use tenantry_entity::{
+    PlantId, TenantId, UserId, UserRole, UserStatus, plants, user_plant_roles, users,
+};
+
+/// The plant roles of `users`, by user, each list ordered by plant code: one query.
+pub(crate) async fn load_roles(
+    db: &impl ConnectionTrait,
+    users: &[UserId],
+) -> Result<HashMap<UserId, Vec<PlantRoleView>>> {
+    let mut by_user: HashMap<UserId, Vec<PlantRoleView>> = HashMap::new();
+    if users.is_empty() {
+        return Ok(by_user);
+    }
+    let rows = user_plant_roles::Entity::find()
+        .filter(user_plant_roles::Column::UserId.is_in(users.iter().copied()))
+        .find_also_related(plants::Entity)
+        .order_by_asc(plants::Column::CodeKey)
+        .all(db)
+        .await?;
+    for (role, plant) in rows {
+        // The composite foreign key guarantees the plant; a missing one would be a bug.
+        let Some(plant) = plant else { continue };
+        by_user
+            .entry(role.user_id)
+            .or_default()
+            .push(PlantRoleView {
+                plant_id: plant.id,
+                plant_pid: plant.pid,
+                plant_code: plant.code,
+                plant_name: plant.name,
+                role: role.role,
+            });
+    }
+    Ok(by_user)
+}
+
+/// Attaches their plant roles to `users`, keeping their order: one query.
+async fn with_roles(db: &impl ConnectionTrait, users: Vec<users::Model>) -> Result<Vec<UserView>> {
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let mut roles = load_roles(db, &ids).await?;
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let plant_roles = roles.remove(&u.id).unwrap_or_default();
+            UserView::new(u, plant_roles)
+        })
+        .collect())
+}
+
+/// The roles at least as high as `min`.
+fn roles_from(min: UserRole) -> Vec<&'static str> {
+    [
+        UserRole::Operator,
+        UserRole::Supervisor,
+        UserRole::Engineer,
+        UserRole::Admin,
+    ]
+    .into_iter()
+    .filter(|r| *r >= min)
+    .map(|r| r.as_str())
+    .collect()
+}
+
+/// Users with a role (at least `min_role`) at `plant`, or anywhere when `plant` is `None`; a
+/// tenant role counts at every plant.
+fn role_condition(plant: Option<PlantId>, min_role: Option<UserRole>) -> Condition {
+    let qualifying = min_role.map(roles_from);
+    let mut plant_role = Query::select();
+    plant_role
+        .expr(Expr::val(1))
+        .from(user_plant_roles::Entity)
+        .and_where(
+            Expr::col((user_plant_roles::Entity, user_plant_roles::Column::UserId))
+                .equals((users::Entity, users::Column::Id)),
+        );
+    if let Some(plant) = plant {
+        plant_role.and_where(user_plant_roles::Column::PlantId.eq(plant));
+    }
+    if let Some(roles) = &qualifying {
+        plant_role.and_where(user_plant_roles::Column::Role.is_in(roles.clone()));
+    }
+    let tenant_role = match &qualifying {
+        Some(roles) => users::Column::TenantRole.is_in(roles.clone()),
+        None => users::Column::TenantRole.is_not_null(),
+    };
+    Condition::any()
+        .add(Expr::exists(plant_role.take()))
+        .add(tenant_role)
+}
+
+/// `column LIKE %text%`, with `text`'s own `%`, `_` and `\` matching themselves.
+fn contains(column: impl Into<Expr>, text: &str) -> Expr {
+    let pattern = format!("%{}%", escape_like(text));
+    column.into().like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// The users a filter selects (live users of the tenant only).
+pub(crate) fn filtered(tenant: TenantId, filter: &UserFilter) -> Select<users::Entity> {
+    let mut query = live(tenant);
+    if let Some(status) = filter.status {
+        query = query.filter(users::Column::Status.eq(status));
+    }
+    if filter.active_only {
+        query = query.filter(users::Column::Status.eq(UserStatus::Active));
+    }
+    if filter.plant.is_some() || filter.min_role.is_some() {
+        query = query.filter(role_condition(filter.plant, filter.min_role));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+        // Keys are already NFKC + lowercase; the display name is lowercased by the database
+        // (all of Unicode on PostgreSQL and MySQL, ASCII only on SQLite).
+        query = query.filter(
+            Condition::any()
+                .add(contains(
+                    Expr::col(users::Column::UsernameKey),
+                    &username_key(search),
+                ))
+                .add(contains(
+                    Expr::col(users::Column::EmailKey),
+                    &email_key(search),
+                ))
+                .add(contains(
+                    Func::lower(Expr::col(users::Column::DisplayName)),
+                    &search.to_lowercase(),
+                )),
+        );
+    }
+    query
+}
+
+fn ordered(query: Select<users::Entity>, order: UserOrder) -> Select<users::Entity> {
+    use users::Column::{CreatedAt, Id, LastLoginAt, UsernameKey};
+    match order {
+        UserOrder::UsernameAsc => query.order_by_asc(UsernameKey).order_by_asc(Id),
+        UserOrder::UsernameDesc => query.order_by_desc(UsernameKey).order_by_desc(Id),
+        UserOrder::CreatedAsc => query.order_by_asc(CreatedAt).order_by_asc(Id),
+        UserOrder::CreatedDesc => query.order_by_desc(CreatedAt).order_by_desc(Id),
+        // NULLs sort differently per backend; put never-logged-in users last explicitly.
+        UserOrder::LastLoginDesc => query
+            .order_by(Expr::col(LastLoginAt).is_null(), Order::Asc)
+            .order_by_desc(LastLoginAt)
+            .order_by_desc(Id),
+    }
+}
+
+/// A user row with the number of rows the whole filter matches, from a window function, so
+/// the page and its total come from one query.
+#[derive(FromQueryResult)]
+struct UserWithTotal {
+    #[sea_orm(nested)]
+    user: users::Model,
+    total_count: i64,
+}
+
+pub(crate) async fn list(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    query: &UserQuery,
+) -> Result<Page<UserView>> {
+    let rows = ordered(filtered(tenant, &query.filter), query.order)
+        .expr_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
+        .offset(query.page.offset)
+        .limit(query.page.effective_limit())
+        .into_model::<UserWithTotal>()
+        .all(&repo.db)
+        .await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.total_count).unwrap_or(0),
+        // Past the last page the window has no row to report on: count separately.
+        None if query.page.offset > 0 => count(repo, tenant, &query.filter).await?,
+        None => 0,
+    };
+    let users = rows.into_iter().map(|row| row.user).collect();
+    let items = with_roles(&repo.db, users).await?;
+    Ok(Page { items, total })
+}
+
+pub(crate) async fn count(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    filter: &UserFilter,
+) -> Result<u64> {
+    Ok(filtered(tenant, filter).count(&repo.db).await?)
+}
+
+pub(crate) async fn users_for_plant(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    plant: PlantId,
+    min_role: Option<UserRole>,
+) -> Result<Vec<PlantMember>> {
+    super::plants::find(&repo.db, tenant, plant)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let users = live(tenant)
+        .filter(role_condition(Some(plant), min_role))
+        .order_by_asc(users::Column::UsernameKey)
+        .order_by_asc(users::Column::Id)
+        .all(&repo.db)
+        .await?;
+    let views = with_roles(&repo.db, users).await?;
+    Ok(views
+        .into_iter()
+        .filter_map(|user| {
+            let effective_role = user.effective_role(plant)?;
+            Some(PlantMember {
+                user,
+                effective_role,
+            })
+        })
+        .collect())
+}

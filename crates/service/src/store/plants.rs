@@ -1,0 +1,159 @@
+//! Plants of a tenant: create, look up, list, deactivate and reactivate.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::begin_write;
+use crate::error::{Error, Result, unique_violation};
+use crate::inputs::{Actor, NewPlant};
+use crate::normalize::plant_code_key;
+use crate::validation::{self, Validator};
+use crate::views::PlantView;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use tenantry_entity::{PlantId, TenantId, plants};
+use uuid::Uuid;
+
+pub(crate) async fn create(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    input: NewPlant,
+    actor: Actor,
+) -> Result<PlantView> {
+    let mut validator = Validator::new();
+    validator
+        .check("code", validation::plant_code(&input.code))
+        .check("name", validation::name(&input.name));
+    validator.finish()?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    super::tenants::require_in(&txn, tenant).await?;
+    let plant = plants::ActiveModel {
+        pid: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        code_key: Set(plant_code_key(&input.code)),
+        code: Set(input.code),
+        name: Set(input.name),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(unique_violation)?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::PlantCreated,
+            target: None,
+            details: json!({ "plant_id": plant.id, "code": plant.code }),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(plant.into())
+}
+
+fn of_tenant(tenant: TenantId) -> sea_orm::Select<plants::Entity> {
+    plants::Entity::find().filter(plants::Column::TenantId.eq(tenant))
+}
+
+pub(crate) async fn get(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: PlantId,
+) -> Result<Option<PlantView>> {
+    Ok(find(&repo.db, tenant, id).await?.map(PlantView::from))
+}
+
+/// The plant `id` of `tenant`, on any connection or transaction.
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: PlantId,
+) -> Result<Option<plants::Model>> {
+    Ok(of_tenant(tenant)
+        .filter(plants::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+pub(crate) async fn get_by_pid(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    pid: Uuid,
+) -> Result<Option<PlantView>> {
+    Ok(of_tenant(tenant)
+        .filter(plants::Column::Pid.eq(pid))
+        .one(&repo.db)
+        .await?
+        .map(PlantView::from))
+}
+
+pub(crate) async fn get_by_code(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    code: &str,
+) -> Result<Option<PlantView>> {
+    Ok(of_tenant(tenant)
+        .filter(plants::Column::CodeKey.eq(plant_code_key(code)))
+        .one(&repo.db)
+        .await?
+        .map(PlantView::from))
+}
+
+pub(crate) async fn list(repo: &SeaOrmUserRepository, tenant: TenantId) -> Result<Vec<PlantView>> {
+    Ok(of_tenant(tenant)
+        .order_by_asc(plants::Column::CodeKey)
+        .all(&repo.db)
+        .await?
+        .into_iter()
+        .map(PlantView::from)
+        .collect())
+}
+
+/// Puts the plant in or out of service and records it (nothing is written when unchanged).
+pub(crate) async fn set_active(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: PlantId,
+    is_active: bool,
+    actor: Actor,
+) -> Result<PlantView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let plant = find(&txn, tenant, id).await?.ok_or(Error::NotFound)?;
+    if plant.is_active == is_active {
+        return Ok(plant.into());
+    }
+    let mut active = plant.into_active_model();
+    active.is_active = Set(is_active);
+    active.updated_at = Set(now);
+    let plant = active.update(&txn).await?;
+    let action = if is_active {
+        AuditAction::PlantReactivated
+    } else {
+        AuditAction::PlantDeactivated
+    };
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action,
+            target: None,
+            details: json!({ "plant_id": plant.id, "code": plant.code }),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(plant.into())
+}

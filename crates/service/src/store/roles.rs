@@ -1,0 +1,238 @@
+//! Roles: a user's role at each plant, its tenant-wide role, and the effective role that
+//! combines them.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::{begin_write, lock_live_user, lock_tenant};
+use super::users::{
+    check_distinct_plants, ensure_not_last_admin, insert_roles, live, new_security_stamp, view_of,
+};
+use crate::error::{Error, Result};
+use crate::inputs::{Actor, PlantRole};
+use crate::validation::Validator;
+use crate::views::UserView;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use serde_json::json;
+use tenantry_entity::{PlantId, TenantId, UserId, UserRole, user_plant_roles, users};
+
+/// Rotates the user's security stamp on `txn`: its sessions must be re-checked.
+async fn rotate_stamp(
+    txn: &DatabaseTransaction,
+    user: users::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<users::Model> {
+    let mut active = user.into_active_model();
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    Ok(active.update(txn).await?)
+}
+
+async fn require_plant(txn: &DatabaseTransaction, tenant: TenantId, plant: PlantId) -> Result<()> {
+    super::plants::find(txn, tenant, plant)
+        .await?
+        .map(|_| ())
+        .ok_or(Error::NotFound)
+}
+
+fn role_of(user: UserId, plant: PlantId) -> sea_orm::Select<user_plant_roles::Entity> {
+    user_plant_roles::Entity::find()
+        .filter(user_plant_roles::Column::UserId.eq(user))
+        .filter(user_plant_roles::Column::PlantId.eq(plant))
+}
+
+pub(crate) async fn assign(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    plant: PlantId,
+    role: UserRole,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    require_plant(&txn, tenant, plant).await?;
+    let previous = match role_of(user_id, plant).one(&txn).await? {
+        Some(existing) if existing.role == role => return view_of(&txn, user).await,
+        Some(existing) => {
+            let previous = existing.role;
+            let mut active = existing.into_active_model();
+            active.role = Set(role);
+            active.granted_by = Set(actor);
+            active.updated_at = Set(now);
+            active.update(&txn).await?;
+            Some(previous)
+        }
+        None => {
+            insert_roles(
+                &txn,
+                tenant,
+                user_id,
+                &[PlantRole {
+                    plant_id: plant,
+                    role,
+                }],
+                actor,
+                now,
+            )
+            .await?;
+            None
+        }
+    };
+    let user = rotate_stamp(&txn, user, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::PlantRoleAssigned,
+            target: Some(user_id),
+            details: json!({ "plant_id": plant, "role": role, "previous_role": previous }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn remove(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    plant: PlantId,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    require_plant(&txn, tenant, plant).await?;
+    let Some(existing) = role_of(user_id, plant).one(&txn).await? else {
+        return view_of(&txn, user).await;
+    };
+    user_plant_roles::Entity::delete_by_id(existing.id)
+        .exec(&txn)
+        .await?;
+    let user = rotate_stamp(&txn, user, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::PlantRoleRemoved,
+            target: Some(user_id),
+            details: json!({ "plant_id": plant, "previous_role": existing.role }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn replace(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    roles: &[PlantRole],
+    actor: Actor,
+) -> Result<UserView> {
+    let mut validator = Validator::new();
+    check_distinct_plants(&mut validator, roles);
+    validator.finish()?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    // The row lock makes concurrent replacements of one user's roles take turns, so the
+    // last one to commit leaves exactly its own set.
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    user_plant_roles::Entity::delete_many()
+        .filter(user_plant_roles::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    insert_roles(&txn, tenant, user_id, roles, actor, now).await?;
+    let user = rotate_stamp(&txn, user, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::PlantRolesReplaced,
+            target: Some(user_id),
+            details: json!({
+                "plant_roles": roles
+                    .iter()
+                    .map(|r| json!({ "plant_id": r.plant_id, "role": r.role }))
+                    .collect::<Vec<_>>()
+            }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn set_tenant_role(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    role: Option<UserRole>,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    lock_tenant(&txn, tenant).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    if user.tenant_role == role {
+        return view_of(&txn, user).await;
+    }
+    if role != Some(UserRole::Admin) {
+        ensure_not_last_admin(&txn, &user).await?;
+    }
+    let previous = user.tenant_role;
+    let mut active = user.into_active_model();
+    active.tenant_role = Set(role);
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::TenantRoleSet,
+            target: Some(user_id),
+            details: json!({ "role": role, "previous_role": previous }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn effective(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    plant: PlantId,
+) -> Result<Option<UserRole>> {
+    let user = live(tenant)
+        .filter(users::Column::Id.eq(user_id))
+        .one(&repo.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    super::plants::find(&repo.db, tenant, plant)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let at_plant = role_of(user_id, plant).one(&repo.db).await?.map(|r| r.role);
+    Ok(at_plant.max(user.tenant_role))
+}

@@ -1,0 +1,153 @@
+//! Tenants: create, look up, list, suspend and reactivate.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::begin_write;
+use crate::error::{Error, Result, unique_violation};
+use crate::inputs::{Actor, NewTenant, PageRequest};
+use crate::validation::{self, Validator};
+use crate::views::{Page, TenantView};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use tenantry_entity::{TenantId, TenantStatus, tenants};
+use uuid::Uuid;
+
+pub(crate) async fn create(
+    repo: &SeaOrmUserRepository,
+    input: NewTenant,
+    actor: Actor,
+) -> Result<TenantView> {
+    let mut validator = Validator::new();
+    validator
+        .check("slug", validation::tenant_slug(&input.slug))
+        .check("name", validation::name(&input.name));
+    validator.finish()?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let tenant = tenants::ActiveModel {
+        pid: Set(Uuid::now_v7()),
+        slug: Set(input.slug),
+        name: Set(input.name),
+        status: Set(TenantStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(unique_violation)?;
+    // A new tenant has no users yet, so an actor cannot be one of them: it is not recorded.
+    let _ = actor;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant: tenant.id,
+            actor: None,
+            action: AuditAction::TenantCreated,
+            target: None,
+            details: json!({ "slug": tenant.slug, "pid": tenant.pid }),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tenant.into())
+}
+
+pub(crate) async fn get(repo: &SeaOrmUserRepository, id: TenantId) -> Result<Option<TenantView>> {
+    Ok(tenants::Entity::find_by_id(id)
+        .one(&repo.db)
+        .await?
+        .map(TenantView::from))
+}
+
+pub(crate) async fn get_by_pid(
+    repo: &SeaOrmUserRepository,
+    pid: Uuid,
+) -> Result<Option<TenantView>> {
+    Ok(tenants::Entity::find()
+        .filter(tenants::Column::Pid.eq(pid))
+        .one(&repo.db)
+        .await?
+        .map(TenantView::from))
+}
+
+pub(crate) async fn get_by_slug(
+    repo: &SeaOrmUserRepository,
+    slug: &str,
+) -> Result<Option<TenantView>> {
+    Ok(tenants::Entity::find()
+        .filter(tenants::Column::Slug.eq(slug))
+        .one(&repo.db)
+        .await?
+        .map(TenantView::from))
+}
+
+pub(crate) async fn list(
+    repo: &SeaOrmUserRepository,
+    page: PageRequest,
+) -> Result<Page<TenantView>> {
+    let total = tenants::Entity::find().count(&repo.db).await?;
+    let items = tenants::Entity::find()
+        .order_by_asc(tenants::Column::Slug)
+        .offset(page.offset)
+        .limit(page.effective_limit())
+        .all(&repo.db)
+        .await?
+        .into_iter()
+        .map(TenantView::from)
+        .collect();
+    Ok(Page { items, total })
+}
+
+/// Sets the tenant's status and records the change (nothing is written when it already has it).
+pub(crate) async fn set_status(
+    repo: &SeaOrmUserRepository,
+    id: TenantId,
+    status: TenantStatus,
+    actor: Actor,
+) -> Result<TenantView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let tenant = super::tx::lock_tenant(&txn, id).await?;
+    if tenant.status == status {
+        return Ok(tenant.into());
+    }
+    let mut active = tenant.into_active_model();
+    active.status = Set(status);
+    active.updated_at = Set(now);
+    let tenant = active.update(&txn).await?;
+    let action = match status {
+        TenantStatus::Suspended => AuditAction::TenantSuspended,
+        TenantStatus::Active => AuditAction::TenantReactivated,
+    };
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant: id,
+            actor,
+            action,
+            target: None,
+            details: json!({ "slug": tenant.slug }),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tenant.into())
+}
+
+/// The tenant `id`, or `NotFound`, on any connection or transaction.
+pub(crate) async fn require_in(
+    db: &impl sea_orm::ConnectionTrait,
+    id: TenantId,
+) -> Result<tenants::Model> {
+    tenants::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
+}

@@ -1,0 +1,527 @@
+//! Users of a tenant: create, look up, update, and the lifecycle (deactivate, reactivate,
+//! soft delete, restore, purge).
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::listing::load_roles;
+use super::tx::{begin_write, lock_live_user, lock_tenant};
+use crate::error::{Error, Result, unique_violation};
+use crate::inputs::{Actor, NewUser, PlantRole, UserUpdate};
+use crate::normalize::{email_key, username_key};
+use crate::password::PolicyContext;
+use crate::validation::{self, Rule, Validator};
+use crate::views::UserView;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select, SqlErr,
+};
+use serde_json::json;
+use std::collections::HashSet;
+use tenantry_entity::{TenantId, UserId, UserRole, UserStatus, user_plant_roles, users};
+use uuid::Uuid;
+
+/// The tenant's users that are not soft-deleted: the base of every lookup.
+pub(crate) fn live(tenant: TenantId) -> Select<users::Entity> {
+    users::Entity::find()
+        .filter(users::Column::TenantId.eq(tenant))
+        .filter(users::Column::DeletedAt.is_null())
+}
+
+/// A user row with its plant roles (one more query).
+pub(crate) async fn view_of(db: &impl ConnectionTrait, user: users::Model) -> Result<UserView> {
+    let mut roles = load_roles(db, &[user.id]).await?;
+    let plant_roles = roles.remove(&user.id).unwrap_or_default();
+    Ok(UserView::new(user, plant_roles))
+}
+
+async fn view_where(
+    repo: &SeaOrmUserRepository,
+    query: Select<users::Entity>,
+) -> Result<Option<UserView>> {
+    match query.one(&repo.db).await? {
+        Some(user) => Ok(Some(view_of(&repo.db, user).await?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn get(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+) -> Result<Option<UserView>> {
+    view_where(repo, live(tenant).filter(users::Column::Id.eq(id))).await
+}
+
+pub(crate) async fn get_by_pid(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    pid: Uuid,
+) -> Result<Option<UserView>> {
+    view_where(repo, live(tenant).filter(users::Column::Pid.eq(pid))).await
+}
+
+pub(crate) async fn get_by_username(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    username: &str,
+) -> Result<Option<UserView>> {
+    let key = username_key(username);
+    view_where(
+        repo,
+        live(tenant).filter(users::Column::UsernameKey.eq(key)),
+    )
+    .await
+}
+
+pub(crate) async fn get_by_email(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    email: &str,
+) -> Result<Option<UserView>> {
+    let key = email_key(email);
+    view_where(repo, live(tenant).filter(users::Column::EmailKey.eq(key))).await
+}
+
+/// A fresh random security stamp.
+pub(crate) fn new_security_stamp() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+/// A write that references a plant (or user) the database does not have in this tenant: the
+/// composite foreign keys refuse it, and the caller sees `NotFound`.
+pub(crate) fn missing_reference(error: DbErr) -> Error {
+    match error.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Error::NotFound,
+        _ => Error::Database(error),
+    }
+}
+
+/// `InvalidInput` unless every plant appears once.
+pub(crate) fn check_distinct_plants(validator: &mut Validator, roles: &[PlantRole]) {
+    let mut seen = HashSet::new();
+    if !roles.iter().all(|r| seen.insert(r.plant_id)) {
+        validator.add("plant_roles", Rule::Duplicate);
+    }
+}
+
+/// Inserts the user's plant roles on `txn`.
+pub(crate) async fn insert_roles(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    user: UserId,
+    roles: &[PlantRole],
+    granted_by: Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    let rows = roles.iter().map(|r| user_plant_roles::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        plant_id: Set(r.plant_id),
+        role: Set(r.role),
+        granted_by: Set(granted_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    });
+    user_plant_roles::Entity::insert_many(rows)
+        .exec(txn)
+        .await
+        .map_err(missing_reference)?;
+    Ok(())
+}
+
+fn roles_json(roles: &[PlantRole]) -> serde_json::Value {
+    json!(
+        roles
+            .iter()
+            .map(|r| json!({ "plant_id": r.plant_id, "role": r.role }))
+            .collect::<Vec<_>>()
+    )
+}
+
+pub(crate) async fn create(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    input: NewUser,
+    actor: Actor,
+) -> Result<UserView> {
+    let tenant_model = super::tenants::require_in(&repo.db, tenant).await?;
+    let status = input.status.unwrap_or(UserStatus::Active);
+    let email = input.email.as_deref().map(|e| e.trim().to_owned());
+
+    let mut validator = Validator::new();
+    validator.check("username", validation::username(&input.username));
+    if let Some(email) = &email {
+        validator.check("email", validation::email(email));
+    }
+    validator.check(
+        "display_name",
+        validation::display_name(&input.display_name),
+    );
+    if status == UserStatus::Suspended {
+        validator.add("status", Rule::NotAllowed);
+    }
+    if let Some(password) = &input.password {
+        if status == UserStatus::Invited {
+            validator.add("password", Rule::NotAllowed);
+        } else {
+            let context = PolicyContext {
+                username: Some(&input.username),
+                email: email.as_deref(),
+                tenant: Some(&tenant_model.slug),
+            };
+            validator.check(
+                "password",
+                repo.config.password_policy.check(password, &context),
+            );
+        }
+    }
+    check_distinct_plants(&mut validator, &input.plant_roles);
+    validator.finish()?;
+
+    // Hashing is slow: it happens before the transaction, never inside it.
+    let password_hash = match &input.password {
+        Some(password) => Some(repo.hasher.hash(password).await?),
+        None => None,
+    };
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = users::ActiveModel {
+        pid: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        username_key: Set(username_key(&input.username)),
+        username: Set(input.username),
+        email_key: Set(email.as_deref().map(email_key)),
+        email: Set(email),
+        display_name: Set(input.display_name),
+        password_hash: Set(password_hash),
+        status: Set(status),
+        tenant_role: Set(input.tenant_role),
+        security_stamp: Set(new_security_stamp()),
+        failed_login_count: Set(0),
+        locked_until: Set(None),
+        last_login_at: Set(None),
+        login_count: Set(0),
+        last_active_at: Set(None),
+        expires_at: Set(input.expires_at),
+        metadata: Set(input.metadata),
+        deleted_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(unique_violation)?;
+    insert_roles(&txn, tenant, user.id, &input.plant_roles, actor, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserCreated,
+            target: Some(user.id),
+            details: json!({
+                "pid": user.pid,
+                "username": user.username,
+                "status": user.status,
+                "tenant_role": user.tenant_role,
+                "plant_roles": roles_json(&input.plant_roles),
+                "has_password": user.password_hash.is_some(),
+            }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn update(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    update: UserUpdate,
+    actor: Actor,
+) -> Result<UserView> {
+    let email = update
+        .email
+        .as_ref()
+        .map(|e| e.as_deref().map(|e| e.trim().to_owned()));
+    let mut validator = Validator::new();
+    if let Some(username) = &update.username {
+        validator.check("username", validation::username(username));
+    }
+    if let Some(Some(email)) = &email {
+        validator.check("email", validation::email(email));
+    }
+    if let Some(display_name) = &update.display_name {
+        validator.check("display_name", validation::display_name(display_name));
+    }
+    validator.finish()?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, id).await?;
+    let mut changed = Vec::new();
+    let mut active = user.into_active_model();
+    if let Some(username) = update.username {
+        active.username_key = Set(username_key(&username));
+        active.username = Set(username);
+        changed.push("username");
+    }
+    if let Some(email) = email {
+        active.email_key = Set(email.as_deref().map(email_key));
+        active.email = Set(email);
+        changed.push("email");
+    }
+    if let Some(display_name) = update.display_name {
+        active.display_name = Set(display_name);
+        changed.push("display_name");
+    }
+    if let Some(metadata) = update.metadata {
+        active.metadata = Set(metadata);
+        changed.push("metadata");
+    }
+    if let Some(expires_at) = update.expires_at {
+        active.expires_at = Set(expires_at);
+        changed.push("expires_at");
+    }
+    if changed.is_empty() {
+        let user = users::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(Error::NotFound)?;
+        return view_of(&txn, user).await;
+    }
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await.map_err(unique_violation)?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserUpdated,
+            target: Some(id),
+            details: json!({ "changed": changed }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Whether the user is one of the tenant's active admins (the ones `LastAdmin` protects).
+pub(crate) fn is_active_tenant_admin(user: &users::Model) -> bool {
+    user.status == UserStatus::Active
+        && user.deleted_at.is_none()
+        && user.tenant_role == Some(UserRole::Admin)
+}
+
+/// `LastAdmin` when `user` is the tenant's only active admin. The caller holds the tenant lock.
+pub(crate) async fn ensure_not_last_admin(
+    txn: &DatabaseTransaction,
+    user: &users::Model,
+) -> Result<()> {
+    if !is_active_tenant_admin(user) {
+        return Ok(());
+    }
+    let others = live(user.tenant_id)
+        .filter(users::Column::Id.ne(user.id))
+        .filter(users::Column::Status.eq(UserStatus::Active))
+        .filter(users::Column::TenantRole.eq(UserRole::Admin))
+        .count(txn)
+        .await?;
+    if others == 0 {
+        return Err(Error::LastAdmin);
+    }
+    Ok(())
+}
+
+pub(crate) async fn deactivate(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    lock_tenant(&txn, tenant).await?;
+    let user = lock_live_user(&txn, tenant, id).await?;
+    if user.status == UserStatus::Suspended {
+        return view_of(&txn, user).await;
+    }
+    ensure_not_last_admin(&txn, &user).await?;
+    let previous = user.status;
+    let mut active = user.into_active_model();
+    active.status = Set(UserStatus::Suspended);
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserDeactivated,
+            target: Some(id),
+            details: json!({ "previous_status": previous }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn reactivate(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, id).await?;
+    match user.status {
+        UserStatus::Active => return view_of(&txn, user).await,
+        UserStatus::Invited => {
+            return Err(Error::Conflict(
+                "an invited user becomes active by accepting its invitation",
+            ));
+        }
+        UserStatus::Suspended => {}
+    }
+    let mut active = user.into_active_model();
+    active.status = Set(UserStatus::Active);
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserReactivated,
+            target: Some(id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn delete(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    actor: Actor,
+) -> Result<()> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    lock_tenant(&txn, tenant).await?;
+    let user = lock_live_user(&txn, tenant, id).await?;
+    ensure_not_last_admin(&txn, &user).await?;
+    let mut active = user.into_active_model();
+    active.deleted_at = Set(Some(now));
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserDeleted,
+            target: Some(id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A user of the tenant, deleted or not.
+async fn any_user(txn: &DatabaseTransaction, tenant: TenantId, id: UserId) -> Result<users::Model> {
+    users::Entity::find_by_id(id)
+        .filter(users::Column::TenantId.eq(tenant))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+pub(crate) async fn restore(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = any_user(&txn, tenant, id).await?;
+    if user.deleted_at.is_none() {
+        return Err(Error::NotFound);
+    }
+    let mut active = user.into_active_model();
+    active.deleted_at = Set(None);
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserRestored,
+            target: Some(id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn purge(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    actor: Actor,
+) -> Result<()> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    lock_tenant(&txn, tenant).await?;
+    let user = any_user(&txn, tenant, id).await?;
+    ensure_not_last_admin(&txn, &user).await?;
+    // Recorded first: deleting the user then sets the event's target to NULL, and the details
+    // keep whom it was about.
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor: actor.filter(|a| *a != id),
+            action: AuditAction::UserPurged,
+            target: Some(id),
+            details: json!({ "pid": user.pid, "username": user.username }),
+            at: now,
+        },
+    )
+    .await?;
+    users::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! What the service returns: serializable views that cannot hold a secret.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tenantry_entity::{
+    PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus, audit_events, plants, tenants,
+    users,
+};
+use uuid::Uuid;
+
+/// A tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TenantView {
+    /// Row id.
+    pub id: TenantId,
+    /// Public id.
+    pub pid: Uuid,
+    /// Unique slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// `active` or `suspended`.
+    pub status: TenantStatus,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<tenants::Model> for TenantView {
+    fn from(m: tenants::Model) -> Self {
+        Self {
+            id: m.id,
+            pid: m.pid,
+            slug: m.slug,
+            name: m.name,
+            status: m.status,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A plant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlantView {
+    /// Row id.
+    pub id: PlantId,
+    /// Public id.
+    pub pid: Uuid,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// Code as entered.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// In service.
+    pub is_active: bool,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<plants::Model> for PlantView {
+    fn from(m: plants::Model) -> Self {
+        Self {
+            id: m.id,
+            pid: m.pid,
+            tenant_id: m.tenant_id,
+            code: m.code,
+            name: m.name,
+            is_active: m.is_active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A user's role at one plant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlantRoleView {
+    /// The plant.
+    pub plant_id: PlantId,
+    /// Its public id.
+    pub plant_pid: Uuid,
+    /// Its code.
+    pub plant_code: String,
+    /// Its name.
+    pub plant_name: String,
+    /// The role held there.
+    pub role: UserRole,
+}
+
+/// A user with its plant roles. Holds no password hash and no security stamp.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    /// Row id.
+    pub id: UserId,
+    /// Public id.
+    pub pid: Uuid,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// Username as entered.
+    pub username: String,
+    /// Email as entered (trimmed).
+    pub email: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// `invited`, `active` or `suspended`.
+    pub status: UserStatus,
+    /// Role at every plant of the tenant.
+    pub tenant_role: Option<UserRole>,
+    /// Roles at individual plants, ordered by plant code.
+    pub plant_roles: Vec<PlantRoleView>,
+    /// Whether a password is set (the hash itself is never exposed).
+    pub has_password: bool,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Number of successful logins.
+    pub login_count: i64,
+    /// Last recorded activity.
+    pub last_active_at: Option<DateTime<Utc>>,
+    /// Logins refused after this time.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Logins refused until this time.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Host-defined JSON.
+    pub metadata: Option<serde_json::Value>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserView {
+    /// Builds the view from a row and its plant roles.
+    pub(crate) fn new(m: users::Model, plant_roles: Vec<PlantRoleView>) -> Self {
+        Self {
+            id: m.id,
+            pid: m.pid,
+            tenant_id: m.tenant_id,
+            username: m.username,
+            email: m.email,
+            display_name: m.display_name,
+            status: m.status,
+            tenant_role: m.tenant_role,
+            plant_roles,
+            has_password: m.password_hash.is_some(),
+            last_login_at: m.last_login_at,
+            login_count: m.login_count,
+            last_active_at: m.last_active_at,
+            expires_at: m.expires_at,
+            locked_until: m.locked_until,
+            metadata: m.metadata,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+
+    /// The user's effective role at `plant`: the higher of its role there and its tenant role.
+    pub fn effective_role(&self, plant: PlantId) -> Option<UserRole> {
+        let at_plant = self
+            .plant_roles
+            .iter()
+            .find(|r| r.plant_id == plant)
+            .map(|r| r.role);
+        at_plant.max(self.tenant_role)
+    }
+}
+
+/// A user holding a role at a plant, from [`crate::UserRepository::users_for_plant`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlantMember {
+    /// The user.
+    pub user: UserView,
+    /// Its effective role at the plant.
+    pub effective_role: UserRole,
+}
+
+/// One audit event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEventView {
+    /// Row id; increases with time.
+    pub id: i64,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Who made the change, when known.
+    pub actor_user_id: Option<UserId>,
+    /// Whom it was about, if anyone (and not purged since).
+    pub target_user_id: Option<UserId>,
+    /// What happened, e.g. `user.created`.
+    pub action: String,
+    /// Details (never a secret).
+    pub details: serde_json::Value,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+}
+
+impl From<audit_events::Model> for AuditEventView {
+    fn from(m: audit_events::Model) -> Self {
+        Self {
+            id: m.id,
+            tenant_id: m.tenant_id,
+            actor_user_id: m.actor_user_id,
+            target_user_id: m.target_user_id,
+            action: m.action,
+            details: m.details,
+            at: m.at,
+        }
+    }
+}
+
+/// One page of a listing, with the total number of matching rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// How many rows match in all.
+    pub total: u64,
+}
