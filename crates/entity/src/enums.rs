@@ -74,6 +74,82 @@ pub enum TenantStatus {
     Suspended,
 }
 
+/// What a one-time credential token is for. A token is only ever redeemed for its purpose.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    /// Sets a new password.
+    #[sea_orm(string_value = "password_reset")]
+    PasswordReset,
+    /// Activates an invited user.
+    #[sea_orm(string_value = "invitation")]
+    Invitation,
+    /// Confirms the user's email address.
+    #[sea_orm(string_value = "email_verification")]
+    EmailVerification,
+}
+
+/// Where a login attempt came from.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum LoginSource {
+    /// A browser session.
+    #[sea_orm(string_value = "web")]
+    Web,
+    /// An API client.
+    #[sea_orm(string_value = "api")]
+    Api,
+    /// The operator CLI.
+    #[sea_orm(string_value = "cli")]
+    Cli,
+    /// An external identity provider (single sign-on).
+    #[sea_orm(string_value = "sso")]
+    Sso,
+    /// Anything else.
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+/// How a login attempt ended. The caller of `authenticate` only ever sees success or one
+/// uniform failure; the reason is kept here, for administrators.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum LoginOutcome {
+    /// Logged in.
+    #[sea_orm(string_value = "success")]
+    Success,
+    /// No such (live) user in the tenant.
+    #[sea_orm(string_value = "unknown_user")]
+    UnknownUser,
+    /// The password did not match.
+    #[sea_orm(string_value = "wrong_password")]
+    WrongPassword,
+    /// The account is locked after repeated failures.
+    #[sea_orm(string_value = "locked")]
+    Locked,
+    /// The user is invited or suspended.
+    #[sea_orm(string_value = "inactive")]
+    Inactive,
+    /// The account is past its `expires_at`.
+    #[sea_orm(string_value = "expired")]
+    Expired,
+    /// The user has no password (SSO-only).
+    #[sea_orm(string_value = "no_password")]
+    NoPassword,
+    /// The tenant is suspended.
+    #[sea_orm(string_value = "tenant_suspended")]
+    TenantSuspended,
+}
+
 /// A string that names none of the enum's values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseEnumError;
@@ -120,6 +196,22 @@ macro_rules! string_enum {
 string_enum!(UserRole { Operator => "operator", Supervisor => "supervisor", Engineer => "engineer", Admin => "admin" });
 string_enum!(UserStatus { Invited => "invited", Active => "active", Suspended => "suspended" });
 string_enum!(TenantStatus { Active => "active", Suspended => "suspended" });
+string_enum!(TokenPurpose {
+    PasswordReset => "password_reset",
+    Invitation => "invitation",
+    EmailVerification => "email_verification",
+});
+string_enum!(LoginSource { Web => "web", Api => "api", Cli => "cli", Sso => "sso", Other => "other" });
+string_enum!(LoginOutcome {
+    Success => "success",
+    UnknownUser => "unknown_user",
+    WrongPassword => "wrong_password",
+    Locked => "locked",
+    Inactive => "inactive",
+    Expired => "expired",
+    NoPassword => "no_password",
+    TenantSuspended => "tenant_suspended",
+});
 
 #[cfg(test)]
 mod tests {
@@ -151,6 +243,18 @@ mod tests {
         for status in TenantStatus::iter() {
             assert_eq!(TenantStatus::from_str(status.as_str()), Ok(status));
             assert_eq!(status.to_value(), status.as_str());
+        }
+        for purpose in TokenPurpose::iter() {
+            assert_eq!(TokenPurpose::from_str(purpose.as_str()), Ok(purpose));
+            assert_eq!(purpose.to_value(), purpose.as_str());
+        }
+        for source in LoginSource::iter() {
+            assert_eq!(LoginSource::from_str(source.as_str()), Ok(source));
+            assert_eq!(source.to_value(), source.as_str());
+        }
+        for outcome in LoginOutcome::iter() {
+            assert_eq!(LoginOutcome::from_str(outcome.as_str()), Ok(outcome));
+            assert_eq!(outcome.to_value(), outcome.as_str());
         }
         assert_eq!(UserRole::Admin.to_string(), "admin");
         assert_eq!(

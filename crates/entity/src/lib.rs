@@ -1,7 +1,8 @@
 //! SeaORM entities of tenantry's user store.
 //!
 //! One file per table, in SeaORM 2.0's dense format: tenants, their plants (sites), their users,
-//! the per-plant roles that tie a user to a plant, and the audit trail. Row ids are newtypes ([`TenantId`],
+//! the per-plant roles that tie a user to a plant, credentials (one-time tokens, external
+//! identities), login history and the audit trail. Row ids are newtypes ([`TenantId`],
 //! [`PlantId`], [`UserId`]) so a plant id can never be passed where a user id is wanted.
 //!
 //! Hosts normally use these through `tenantry-service`; the entities are public so a host can
@@ -18,12 +19,17 @@ mod ids;
 mod secret;
 
 pub mod audit_events;
+pub mod credential_tokens;
+pub mod login_events;
 pub mod plants;
 pub mod prelude;
 pub mod tenants;
+pub mod user_identities;
 pub mod user_plant_roles;
 pub mod users;
 
-pub use enums::{ParseEnumError, TenantStatus, UserRole, UserStatus};
+pub use enums::{
+    LoginOutcome, LoginSource, ParseEnumError, TenantStatus, TokenPurpose, UserRole, UserStatus,
+};
 pub use ids::{PlantId, TenantId, UserId};
 pub use secret::SecretHash;

@@ -1,8 +1,14 @@
 //! The entities under short names, for `use tenantry_entity::prelude::*`.
 
 pub use crate::audit_events::Entity as AuditEvents;
+pub use crate::credential_tokens::Entity as CredentialTokens;
+pub use crate::login_events::Entity as LoginEvents;
 pub use crate::plants::Entity as Plants;
 pub use crate::tenants::Entity as Tenants;
+pub use crate::user_identities::Entity as UserIdentities;
 pub use crate::user_plant_roles::Entity as UserPlantRoles;
 pub use crate::users::Entity as Users;
-pub use crate::{PlantId, SecretHash, TenantId, TenantStatus, UserId, UserRole, UserStatus};
+pub use crate::{
+    LoginOutcome, LoginSource, PlantId, SecretHash, TenantId, TenantStatus, TokenPurpose, UserId,
+    UserRole, UserStatus,
+};

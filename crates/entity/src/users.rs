@@ -41,6 +41,10 @@ pub struct Model {
     pub failed_login_count: i32,
     /// Logins are refused until this time.
     pub locked_until: Option<DateTimeUtc>,
+    /// Locks applied since the last successful login; each further lock lasts twice as long.
+    pub lock_count: i32,
+    /// When the user proved it receives mail at `email`.
+    pub email_verified_at: Option<DateTimeUtc>,
     /// The last successful login.
     pub last_login_at: Option<DateTimeUtc>,
     /// Number of successful logins.
@@ -63,6 +67,12 @@ pub struct Model {
     /// The user's plant roles.
     #[sea_orm(has_many)]
     pub plant_roles: HasMany<super::user_plant_roles::Entity>,
+    /// The user's external identities.
+    #[sea_orm(has_many)]
+    pub identities: HasMany<super::user_identities::Entity>,
+    /// The user's outstanding one-time tokens.
+    #[sea_orm(has_many)]
+    pub tokens: HasMany<super::credential_tokens::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -37,6 +37,10 @@ mod m20261122_000002_create_plants;
 mod m20261122_000003_create_users;
 mod m20261122_000004_create_user_plant_roles;
 mod m20261122_000005_create_audit_events;
+mod m20261122_000006_create_credential_tokens;
+mod m20261122_000007_create_login_events;
+mod m20261122_000008_create_user_identities;
+mod m20261122_000009_add_users_lockout_and_verification;
 
 pub use connect::connect;
 
@@ -45,6 +49,9 @@ pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
 pub const TABLES: &[&str] = &[
+    "user_identities",
+    "login_events",
+    "credential_tokens",
     "audit_events",
     "user_plant_roles",
     "users",
@@ -64,6 +71,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_users::Migration),
             Box::new(m20261122_000004_create_user_plant_roles::Migration),
             Box::new(m20261122_000005_create_audit_events::Migration),
+            Box::new(m20261122_000006_create_credential_tokens::Migration),
+            Box::new(m20261122_000007_create_login_events::Migration),
+            Box::new(m20261122_000008_create_user_identities::Migration),
+            Box::new(m20261122_000009_add_users_lockout_and_verification::Migration),
         ]
     }
 

@@ -32,6 +32,10 @@ pub enum Users {
     Metadata,
     DeletedAt,
     CreatedAt,
+    /// Added by a later migration.
+    LockCount,
+    /// Added by a later migration.
+    EmailVerifiedAt,
     UpdatedAt,
 }
 

@@ -86,6 +86,8 @@ pub(crate) fn unique_violation(error: DbErr) -> Error {
         Error::SlugTaken
     } else if message.contains("code_key") {
         Error::PlantCodeTaken
+    } else if message.contains("provider") {
+        Error::Conflict("this identity is already linked to a user")
     } else {
         Error::Conflict("a unique value is already in use")
     }

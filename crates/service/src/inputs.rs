@@ -156,3 +156,81 @@ pub struct UserQuery {
 /// Who is making a change: recorded as the actor of its audit event. Must be a user of the
 /// same tenant; `None` for the system or an operator outside the user table.
 pub type Actor = Option<UserId>;
+
+/// Where a login attempt comes from, recorded in its login event.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoginContext {
+    /// The channel.
+    pub source: tenantry_entity::LoginSource,
+    /// The client's address, when known (at most 45 characters: an IPv6 address).
+    pub ip: Option<String>,
+}
+
+impl LoginContext {
+    /// A login through `source` from an unknown address.
+    pub fn from(source: tenantry_entity::LoginSource) -> Self {
+        Self { source, ip: None }
+    }
+}
+
+/// An invitation: the user is created `invited`, without a password, and activates itself with
+/// the invitation token.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Invitation {
+    /// Where the invitation goes.
+    pub email: String,
+    /// A username chosen now; when `None`, the invitee must choose one on acceptance.
+    pub username: Option<String>,
+    /// 1–100 characters.
+    pub display_name: String,
+    /// A role at every plant.
+    pub tenant_role: Option<UserRole>,
+    /// Roles at individual plants.
+    #[serde(default)]
+    pub plant_roles: Vec<PlantRole>,
+}
+
+/// A link from a user to an account at an external identity provider.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewIdentity {
+    /// The provider's name (e.g. `google`, an OIDC issuer URL), 1–100 characters.
+    pub provider: String,
+    /// The provider's stable account id (OIDC `sub`), 1–255 characters.
+    pub subject: String,
+    /// The email the provider reported.
+    pub email: Option<String>,
+}
+
+/// A user created on first sign-in through an identity provider: active and password-less.
+#[derive(Clone, Debug, Deserialize)]
+pub struct IdentityUser {
+    /// The identity to link.
+    pub identity: NewIdentity,
+    /// Username for the new user.
+    pub username: String,
+    /// Email for the new user (often the provider's).
+    pub email: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// A role at every plant.
+    pub tenant_role: Option<UserRole>,
+}
+
+/// A user moved from another system with its existing password hash.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ImportedUser {
+    /// Username.
+    pub username: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// An argon2 PHC string (argon2id, argon2i or argon2d, any parameters; Django's `argon2`
+    /// prefix accepted). It is upgraded to the current parameters at the user's next login.
+    pub password_hash: crate::password::ImportedHash,
+    /// A role at every plant.
+    pub tenant_role: Option<UserRole>,
+    /// Roles at individual plants.
+    #[serde(default)]
+    pub plant_roles: Vec<PlantRole>,
+}

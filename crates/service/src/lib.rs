@@ -37,18 +37,22 @@ mod views;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use inputs::{
-    Actor, NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery,
-    UserUpdate,
+    Actor, IdentityUser, ImportedUser, Invitation, LoginContext, NewIdentity, NewPlant, NewTenant,
+    NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery, UserUpdate,
 };
-pub use password::Password;
+pub use password::{ImportedHash, Password};
 pub use repository::UserRepository;
-pub use store::{AuditAction, SeaOrmUserRepository};
+pub use store::{AuditAction, SeaOrmUserRepository, TokenDelivery, TokenSender};
 pub use tenantry_entity as entity;
-pub use tenantry_entity::{PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus};
+pub use tenantry_entity::{
+    LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId, UserRole,
+    UserStatus,
+};
 pub use tenantry_migration as migration;
 pub use tenantry_migration::connect;
 pub use views::{
-    AuditEventView, Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,
+    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, LoginEventView,
+    Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,
 };
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).

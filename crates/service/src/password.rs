@@ -479,3 +479,27 @@ mod tests {
         );
     }
 }
+
+/// A password hash from another system, as given to an import. Its `Debug` prints
+/// `[redacted]` and it does not serialize.
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ImportedHash(String);
+
+impl ImportedHash {
+    /// Wraps a PHC string.
+    pub fn new(phc: impl Into<String>) -> Self {
+        Self(phc.into())
+    }
+
+    /// The PHC string.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ImportedHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}

@@ -2,10 +2,18 @@
 
 use crate::error::Result;
 use crate::inputs::{
-    Actor, NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
+    Actor, IdentityUser, ImportedUser, Invitation, LoginContext, NewIdentity, NewPlant, NewTenant,
+    NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
 };
-use crate::views::{AuditEventView, Page, PlantMember, PlantView, TenantView, UserView};
+use crate::password::Password;
+use crate::store::TokenSender;
+use crate::views::{
+    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, LoginEventView,
+    Page, PlantMember, PlantView, TenantView, UserView,
+};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
 use tenantry_entity::{PlantId, TenantId, UserId, UserRole};
 use uuid::Uuid;
 
@@ -345,4 +353,264 @@ pub trait UserRepository: Send + Sync {
         tenant: TenantId,
         page: PageRequest,
     ) -> Result<Page<AuditEventView>>;
+
+    // ---- login ------------------------------------------------------------------------------
+
+    /// Logs a user in by username or email (case-insensitively) and password.
+    ///
+    /// Every failure — unknown user, wrong password, suspended, invited, expired, locked,
+    /// soft-deleted, no password, suspended tenant — is the same `InvalidCredentials` and
+    /// runs the password hasher exactly once. A success with a hash of other parameters
+    /// upgrades it; a failure never writes a hash. Both write a login event.
+    ///
+    /// # Errors
+    /// `InvalidCredentials`, `Hashing`, `Database`.
+    async fn authenticate(
+        &self,
+        tenant: TenantId,
+        login: &str,
+        password: &Password,
+        context: LoginContext,
+    ) -> Result<AuthenticatedUser>;
+
+    /// Logs in the user linked to an external identity (same status checks and tracking as
+    /// [`authenticate`](Self::authenticate)); global, since a `(provider, subject)` pair
+    /// belongs to one user.
+    ///
+    /// # Errors
+    /// `InvalidCredentials`, `Database`.
+    async fn authenticate_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        context: LoginContext,
+    ) -> Result<AuthenticatedUser>;
+
+    /// The user's current security stamp (`None` when absent or deleted): a session made
+    /// with another stamp no longer holds.
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn security_stamp(&self, tenant: TenantId, user: UserId) -> Result<Option<String>>;
+
+    /// Notes that the user is active now, writing at most once per configured interval.
+    /// Returns whether it wrote.
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn record_activity(&self, tenant: TenantId, user: UserId) -> Result<bool>;
+
+    /// Clears the user's lockout and failure count.
+    ///
+    /// # Errors
+    /// `NotFound`, `Database`.
+    async fn unlock_user(&self, tenant: TenantId, user: UserId, actor: Actor) -> Result<UserView>;
+
+    /// The tenant's login events (of one user, when given), newest first.
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn list_login_events(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+        page: PageRequest,
+    ) -> Result<Page<LoginEventView>>;
+
+    /// Deletes login events older than `older_than` (all tenants: retention is an operator's
+    /// job). Returns how many.
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn prune_login_events(&self, older_than: DateTime<Utc>) -> Result<u64>;
+
+    // ---- passwords and tokens ---------------------------------------------------------------
+
+    /// Changes the user's password, given its current one; rotates the security stamp and
+    /// voids outstanding reset tokens.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidCredentials` (wrong current password), `InvalidInput` (policy),
+    /// `Hashing`, `Database`.
+    async fn change_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        current: &Password,
+        new_password: &Password,
+    ) -> Result<()>;
+
+    /// Sets the user's password (an administrator's act); rotates the security stamp and
+    /// voids outstanding reset tokens.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidInput` (policy), `Hashing`, `Database`.
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        new_password: &Password,
+        actor: Actor,
+    ) -> Result<()>;
+
+    /// Issues a password-reset token for an active user (an administrator's "credential reset
+    /// token"), valid for `ttl` (default: the configured reset TTL); voids older ones.
+    ///
+    /// # Errors
+    /// `NotFound`, `Conflict` (user not active), `Database`.
+    async fn issue_password_reset(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        ttl: Option<Duration>,
+        actor: Actor,
+    ) -> Result<IssuedToken>;
+
+    /// A user asks for a reset by email. When the email names an active user, a token is
+    /// issued and handed to `sender`; either way the result is `Ok(())`, so the caller cannot
+    /// tell whether the email exists.
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn request_password_reset(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        sender: &dyn TokenSender,
+    ) -> Result<()>;
+
+    /// Redeems a reset token and sets the new password (policy-checked). With `tenant`, a
+    /// token of another tenant is refused.
+    ///
+    /// # Errors
+    /// `InvalidToken` (malformed, unknown, expired, used, voided, other purpose or tenant),
+    /// `InvalidInput` (policy), `Hashing`, `Database`.
+    async fn redeem_password_reset(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        new_password: &Password,
+    ) -> Result<UserView>;
+
+    /// Issues an email-verification token for the user's current email.
+    ///
+    /// # Errors
+    /// `NotFound`, `Conflict` (no email), `Database`.
+    async fn issue_email_verification(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        actor: Actor,
+    ) -> Result<IssuedToken>;
+
+    /// Redeems an email-verification token: the user's email is verified.
+    ///
+    /// # Errors
+    /// `InvalidToken`, `Database`.
+    async fn verify_email(&self, tenant: Option<TenantId>, token: &str) -> Result<UserView>;
+
+    // ---- invitations, identities, lifecycle -------------------------------------------------
+
+    /// Creates an `invited` user (no password) and its invitation token, in one transaction.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidInput`, `UsernameTaken`, `EmailTaken`, `Database`.
+    async fn invite_user(
+        &self,
+        tenant: TenantId,
+        invitation: Invitation,
+        actor: Actor,
+    ) -> Result<InvitedUser>;
+
+    /// Accepts an invitation: sets the password (and the username, when given) and activates
+    /// the user.
+    ///
+    /// # Errors
+    /// `InvalidToken`, `InvalidInput`, `UsernameTaken`, `Hashing`, `Database`.
+    async fn accept_invitation(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        username: Option<String>,
+        password: &Password,
+    ) -> Result<UserView>;
+
+    /// Links an external identity to the user.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidInput`, `Conflict` (the identity is linked already), `Database`.
+    async fn link_identity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        identity: NewIdentity,
+        actor: Actor,
+    ) -> Result<IdentityView>;
+
+    /// Removes the link.
+    ///
+    /// # Errors
+    /// `NotFound`, `Database`.
+    async fn unlink_identity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        provider: &str,
+        subject: &str,
+        actor: Actor,
+    ) -> Result<()>;
+
+    /// The user's linked identities.
+    ///
+    /// # Errors
+    /// `NotFound`, `Database`.
+    async fn list_identities(&self, tenant: TenantId, user: UserId) -> Result<Vec<IdentityView>>;
+
+    /// The user an identity belongs to (global: a pair belongs to one user).
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn find_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserView>>;
+
+    /// Creates an active, password-less user linked to an identity, on its first sign-in.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidInput`, `UsernameTaken`, `EmailTaken`, `Conflict`, `Database`.
+    async fn provision_from_identity(
+        &self,
+        tenant: TenantId,
+        input: IdentityUser,
+        actor: Actor,
+    ) -> Result<UserView>;
+
+    /// Active users who have not logged in since `since` (never-logged-in users: created
+    /// before it).
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn list_dormant(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<Vec<UserView>>;
+
+    /// Deactivates the dormant users, keeping the last active tenant admin. Returns how many.
+    ///
+    /// # Errors
+    /// `NotFound`, `Database`.
+    async fn deactivate_dormant(
+        &self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<u64>;
+
+    /// Creates an active user with an existing argon2 hash (argon2id/i/d, any parameters);
+    /// it is upgraded at the user's next login.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidInput` (including `password_hash: unsupported_hash`),
+    /// `UsernameTaken`, `EmailTaken`, `Database`.
+    async fn import_user(
+        &self,
+        tenant: TenantId,
+        user: ImportedUser,
+        actor: Actor,
+    ) -> Result<UserView>;
 }

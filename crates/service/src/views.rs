@@ -105,6 +105,8 @@ pub struct UserView {
     pub username: String,
     /// Email as entered (trimmed).
     pub email: Option<String>,
+    /// When the user proved it receives mail at `email`.
+    pub email_verified_at: Option<DateTime<Utc>>,
     /// Display name.
     pub display_name: String,
     /// `invited`, `active` or `suspended`.
@@ -142,6 +144,7 @@ impl UserView {
             tenant_id: m.tenant_id,
             username: m.username,
             email: m.email,
+            email_verified_at: m.email_verified_at,
             display_name: m.display_name,
             status: m.status,
             tenant_role: m.tenant_role,
@@ -218,4 +221,105 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// How many rows match in all.
     pub total: u64,
+}
+
+/// A successful login: the user, and the security stamp to keep in the session.
+///
+/// A session is still valid while the user's current stamp equals the one stored at login;
+/// the stamp rotates on password, status and role changes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser {
+    /// The user.
+    pub user: UserView,
+    /// The security stamp at the time of login.
+    pub security_stamp: String,
+}
+
+impl std::fmt::Debug for AuthenticatedUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthenticatedUser")
+            .field("user", &self.user)
+            .field("security_stamp", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A one-time token just issued: hand `token` to its user once (a link, an email) and drop it;
+/// only its digest is stored.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// The raw token (its `Debug` prints `[redacted]`; it does not serialize).
+    pub token: crate::tokens::RawToken,
+    /// The user it acts on.
+    pub user_id: UserId,
+    /// What it is for.
+    pub purpose: tenantry_entity::TokenPurpose,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new invitation: the invited user and the token that activates it.
+#[derive(Debug)]
+pub struct InvitedUser {
+    /// The user, in status `invited`.
+    pub user: UserView,
+    /// The invitation token.
+    pub invitation: IssuedToken,
+}
+
+/// A user's link to an external identity provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdentityView {
+    /// The user.
+    pub user_id: UserId,
+    /// Provider name.
+    pub provider: String,
+    /// The provider's account id.
+    pub subject: String,
+    /// The provider's email for it.
+    pub email: Option<String>,
+    /// Last sign-in through it.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was linked.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<tenantry_entity::user_identities::Model> for IdentityView {
+    fn from(m: tenantry_entity::user_identities::Model) -> Self {
+        Self {
+            user_id: m.user_id,
+            provider: m.provider,
+            subject: m.subject,
+            email: m.email,
+            last_used_at: m.last_used_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// One login attempt, for administrators.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoginEventView {
+    /// The user, when the attempt named one that exists.
+    pub user_id: Option<UserId>,
+    /// Channel.
+    pub source: tenantry_entity::LoginSource,
+    /// How it ended (the real reason).
+    pub outcome: tenantry_entity::LoginOutcome,
+    /// Client address, if given.
+    pub ip: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<tenantry_entity::login_events::Model> for LoginEventView {
+    fn from(m: tenantry_entity::login_events::Model) -> Self {
+        Self {
+            user_id: m.user_id,
+            source: m.source,
+            outcome: m.outcome,
+            ip: m.ip,
+            at: m.at,
+        }
+    }
 }

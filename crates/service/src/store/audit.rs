@@ -48,6 +48,30 @@ pub enum AuditAction {
     PlantRolesReplaced,
     /// `tenant_role.set`
     TenantRoleSet,
+    /// `user.invited`
+    UserInvited,
+    /// `invitation.accepted`
+    InvitationAccepted,
+    /// `user.imported` (with an existing password hash)
+    UserImported,
+    /// `user.provisioned` (on first sign-in through an identity provider)
+    UserProvisioned,
+    /// `user.unlocked` (lockout cleared by an administrator)
+    UserUnlocked,
+    /// `password.changed` (by the user, knowing the current one)
+    PasswordChanged,
+    /// `password.set` (by an administrator)
+    PasswordSet,
+    /// `password.reset` (through a reset token)
+    PasswordReset,
+    /// `token.issued` (the purpose is in the details; never the token)
+    TokenIssued,
+    /// `email.verified`
+    EmailVerified,
+    /// `identity.linked`
+    IdentityLinked,
+    /// `identity.unlinked`
+    IdentityUnlinked,
 }
 
 impl AuditAction {
@@ -71,6 +95,18 @@ impl AuditAction {
             Self::PlantRoleRemoved => "role.removed",
             Self::PlantRolesReplaced => "roles.replaced",
             Self::TenantRoleSet => "tenant_role.set",
+            Self::UserInvited => "user.invited",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::UserImported => "user.imported",
+            Self::UserProvisioned => "user.provisioned",
+            Self::UserUnlocked => "user.unlocked",
+            Self::PasswordChanged => "password.changed",
+            Self::PasswordSet => "password.set",
+            Self::PasswordReset => "password.reset",
+            Self::TokenIssued => "token.issued",
+            Self::EmailVerified => "email.verified",
+            Self::IdentityLinked => "identity.linked",
+            Self::IdentityUnlinked => "identity.unlinked",
         }
     }
 }

@@ -2,7 +2,13 @@
 //! MySQL/MariaDB. One file per concept; this one wires them to the trait.
 
 mod audit;
+mod credentials;
+mod identities;
+mod invitations;
+mod lifecycle;
 mod listing;
+mod login;
+mod passwords;
 mod plants;
 mod roles;
 mod tenants;
@@ -10,19 +16,27 @@ mod tx;
 mod users;
 
 pub use audit::AuditAction;
+pub use credentials::{TokenDelivery, TokenSender};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::Result;
 use crate::hashing::PasswordHasher;
 use crate::inputs::{
-    Actor, NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
+    Actor, IdentityUser, ImportedUser, Invitation, LoginContext, NewIdentity, NewPlant, NewTenant,
+    NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
 };
+use crate::password::Password;
 use crate::repository::UserRepository;
-use crate::views::{AuditEventView, Page, PlantMember, PlantView, TenantView, UserView};
+use crate::views::{
+    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, LoginEventView,
+    Page, PlantMember, PlantView, TenantView, UserView,
+};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use std::time::Duration;
 use tenantry_entity::{PlantId, TenantId, TenantStatus, UserId, UserRole};
 use uuid::Uuid;
 
@@ -312,5 +326,189 @@ impl UserRepository for SeaOrmUserRepository {
         page: PageRequest,
     ) -> Result<Page<AuditEventView>> {
         audit::list(&self.db, tenant, page).await
+    }
+
+    async fn authenticate(
+        &self,
+        tenant: TenantId,
+        login: &str,
+        password: &Password,
+        context: LoginContext,
+    ) -> Result<AuthenticatedUser> {
+        login::authenticate(self, tenant, login, password, context).await
+    }
+
+    async fn authenticate_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        context: LoginContext,
+    ) -> Result<AuthenticatedUser> {
+        login::authenticate_identity(self, provider, subject, context).await
+    }
+
+    async fn security_stamp(&self, tenant: TenantId, user: UserId) -> Result<Option<String>> {
+        login::security_stamp(self, tenant, user).await
+    }
+
+    async fn record_activity(&self, tenant: TenantId, user: UserId) -> Result<bool> {
+        login::record_activity(self, tenant, user).await
+    }
+
+    async fn unlock_user(&self, tenant: TenantId, user: UserId, actor: Actor) -> Result<UserView> {
+        login::unlock(self, tenant, user, actor).await
+    }
+
+    async fn list_login_events(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+        page: PageRequest,
+    ) -> Result<Page<LoginEventView>> {
+        login::list_login_events(self, tenant, user, page).await
+    }
+
+    async fn prune_login_events(&self, older_than: DateTime<Utc>) -> Result<u64> {
+        login::prune_login_events(self, older_than).await
+    }
+
+    async fn change_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        current: &Password,
+        new_password: &Password,
+    ) -> Result<()> {
+        passwords::change_password(self, tenant, user, current, new_password).await
+    }
+
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        new_password: &Password,
+        actor: Actor,
+    ) -> Result<()> {
+        passwords::set_password(self, tenant, user, new_password, actor).await
+    }
+
+    async fn issue_password_reset(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        ttl: Option<Duration>,
+        actor: Actor,
+    ) -> Result<IssuedToken> {
+        credentials::issue_password_reset(self, tenant, user, ttl, actor).await
+    }
+
+    async fn request_password_reset(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        sender: &dyn TokenSender,
+    ) -> Result<()> {
+        credentials::request_password_reset(self, tenant, email, sender).await
+    }
+
+    async fn redeem_password_reset(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        new_password: &Password,
+    ) -> Result<UserView> {
+        credentials::redeem_password_reset(self, tenant, token, new_password).await
+    }
+
+    async fn issue_email_verification(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        actor: Actor,
+    ) -> Result<IssuedToken> {
+        credentials::issue_email_verification(self, tenant, user, actor).await
+    }
+
+    async fn verify_email(&self, tenant: Option<TenantId>, token: &str) -> Result<UserView> {
+        credentials::verify_email(self, tenant, token).await
+    }
+
+    async fn invite_user(
+        &self,
+        tenant: TenantId,
+        invitation: Invitation,
+        actor: Actor,
+    ) -> Result<InvitedUser> {
+        invitations::invite(self, tenant, invitation, actor).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        username: Option<String>,
+        password: &Password,
+    ) -> Result<UserView> {
+        invitations::accept(self, tenant, token, username, password).await
+    }
+
+    async fn link_identity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        identity: NewIdentity,
+        actor: Actor,
+    ) -> Result<IdentityView> {
+        identities::link(self, tenant, user, identity, actor).await
+    }
+
+    async fn unlink_identity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        provider: &str,
+        subject: &str,
+        actor: Actor,
+    ) -> Result<()> {
+        identities::unlink(self, tenant, user, provider, subject, actor).await
+    }
+
+    async fn list_identities(&self, tenant: TenantId, user: UserId) -> Result<Vec<IdentityView>> {
+        identities::list(self, tenant, user).await
+    }
+
+    async fn find_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserView>> {
+        identities::find_user(self, provider, subject).await
+    }
+
+    async fn provision_from_identity(
+        &self,
+        tenant: TenantId,
+        input: IdentityUser,
+        actor: Actor,
+    ) -> Result<UserView> {
+        identities::provision(self, tenant, input, actor).await
+    }
+
+    async fn list_dormant(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<Vec<UserView>> {
+        lifecycle::list_dormant(self, tenant, since).await
+    }
+
+    async fn deactivate_dormant(
+        &self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<u64> {
+        lifecycle::deactivate_dormant(self, tenant, since, actor).await
+    }
+
+    async fn import_user(
+        &self,
+        tenant: TenantId,
+        user: ImportedUser,
+        actor: Actor,
+    ) -> Result<UserView> {
+        lifecycle::import(self, tenant, user, actor).await
     }
 }

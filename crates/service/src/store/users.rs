@@ -17,7 +17,10 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::HashSet;
-use tenantry_entity::{TenantId, UserId, UserRole, UserStatus, user_plant_roles, users};
+use tenantry_entity::SecretHash;
+use tenantry_entity::{
+    TenantId, TokenPurpose, UserId, UserRole, UserStatus, user_plant_roles, users,
+};
 use uuid::Uuid;
 
 /// The tenant's users that are not soft-deleted: the base of every lookup.
@@ -142,6 +145,92 @@ fn roles_json(roles: &[PlantRole]) -> serde_json::Value {
     )
 }
 
+/// A user about to be inserted, already validated (and its password already hashed).
+pub(crate) struct UserDraft {
+    pub username: String,
+    /// Trimmed.
+    pub email: Option<String>,
+    pub display_name: String,
+    pub password_hash: Option<SecretHash>,
+    pub status: UserStatus,
+    pub tenant_role: Option<UserRole>,
+    pub plant_roles: Vec<PlantRole>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// Checks the fields every new user has; `email` is the trimmed email.
+pub(crate) fn validate_profile(
+    validator: &mut Validator,
+    username: &str,
+    email: Option<&str>,
+    display_name: &str,
+) {
+    validator.check("username", validation::username(username));
+    if let Some(email) = email {
+        validator.check("email", validation::email(email));
+    }
+    validator.check("display_name", validation::display_name(display_name));
+}
+
+/// An email as stored: trimmed.
+pub(crate) fn trimmed(email: Option<&str>) -> Option<String> {
+    email.map(|e| e.trim().to_owned())
+}
+
+/// Inserts the user and its plant roles on `txn` (no audit event: the caller records its own).
+pub(crate) async fn insert_user(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    draft: UserDraft,
+    actor: Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<users::Model> {
+    let user = users::ActiveModel {
+        pid: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        username_key: Set(username_key(&draft.username)),
+        username: Set(draft.username),
+        email_key: Set(draft.email.as_deref().map(email_key)),
+        email: Set(draft.email),
+        display_name: Set(draft.display_name),
+        password_hash: Set(draft.password_hash),
+        status: Set(draft.status),
+        tenant_role: Set(draft.tenant_role),
+        security_stamp: Set(new_security_stamp()),
+        failed_login_count: Set(0),
+        lock_count: Set(0),
+        email_verified_at: Set(None),
+        locked_until: Set(None),
+        last_login_at: Set(None),
+        login_count: Set(0),
+        last_active_at: Set(None),
+        expires_at: Set(draft.expires_at),
+        metadata: Set(draft.metadata),
+        deleted_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(unique_violation)?;
+    insert_roles(txn, tenant, user.id, &draft.plant_roles, actor, now).await?;
+    Ok(user)
+}
+
+/// What an audit event says about a new user.
+pub(crate) fn created_details(user: &users::Model, plant_roles: &[PlantRole]) -> serde_json::Value {
+    json!({
+        "pid": user.pid,
+        "username": user.username,
+        "status": user.status,
+        "tenant_role": user.tenant_role,
+        "plant_roles": roles_json(plant_roles),
+        "has_password": user.password_hash.is_some(),
+    })
+}
+
 pub(crate) async fn create(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
@@ -150,16 +239,14 @@ pub(crate) async fn create(
 ) -> Result<UserView> {
     let tenant_model = super::tenants::require_in(&repo.db, tenant).await?;
     let status = input.status.unwrap_or(UserStatus::Active);
-    let email = input.email.as_deref().map(|e| e.trim().to_owned());
+    let email = trimmed(input.email.as_deref());
 
     let mut validator = Validator::new();
-    validator.check("username", validation::username(&input.username));
-    if let Some(email) = &email {
-        validator.check("email", validation::email(email));
-    }
-    validator.check(
-        "display_name",
-        validation::display_name(&input.display_name),
+    validate_profile(
+        &mut validator,
+        &input.username,
+        email.as_deref(),
+        &input.display_name,
     );
     if status == UserStatus::Suspended {
         validator.add("status", Rule::NotAllowed);
@@ -190,34 +277,19 @@ pub(crate) async fn create(
 
     let now = repo.now();
     let txn = begin_write(&repo.db).await?;
-    let user = users::ActiveModel {
-        pid: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant),
-        username_key: Set(username_key(&input.username)),
-        username: Set(input.username),
-        email_key: Set(email.as_deref().map(email_key)),
-        email: Set(email),
-        display_name: Set(input.display_name),
-        password_hash: Set(password_hash),
-        status: Set(status),
-        tenant_role: Set(input.tenant_role),
-        security_stamp: Set(new_security_stamp()),
-        failed_login_count: Set(0),
-        locked_until: Set(None),
-        last_login_at: Set(None),
-        login_count: Set(0),
-        last_active_at: Set(None),
-        expires_at: Set(input.expires_at),
-        metadata: Set(input.metadata),
-        deleted_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(unique_violation)?;
-    insert_roles(&txn, tenant, user.id, &input.plant_roles, actor, now).await?;
+    let plant_roles = input.plant_roles;
+    let draft = UserDraft {
+        username: input.username,
+        email,
+        display_name: input.display_name,
+        password_hash,
+        status,
+        tenant_role: input.tenant_role,
+        plant_roles: plant_roles.clone(),
+        expires_at: input.expires_at,
+        metadata: input.metadata,
+    };
+    let user = insert_user(&txn, tenant, draft, actor, now).await?;
     audit::record(
         &txn,
         AuditEvent {
@@ -225,14 +297,7 @@ pub(crate) async fn create(
             actor,
             action: AuditAction::UserCreated,
             target: Some(user.id),
-            details: json!({
-                "pid": user.pid,
-                "username": user.username,
-                "status": user.status,
-                "tenant_role": user.tenant_role,
-                "plant_roles": roles_json(&input.plant_roles),
-                "has_password": user.password_hash.is_some(),
-            }),
+            details: created_details(&user, &plant_roles),
             at: now,
         },
     )
@@ -275,9 +340,12 @@ pub(crate) async fn update(
         active.username = Set(username);
         changed.push("username");
     }
+    let email_changed = email.is_some();
     if let Some(email) = email {
         active.email_key = Set(email.as_deref().map(email_key));
         active.email = Set(email);
+        // A new address is unverified until proven again.
+        active.email_verified_at = Set(None);
         changed.push("email");
     }
     if let Some(display_name) = update.display_name {
@@ -301,6 +369,9 @@ pub(crate) async fn update(
     }
     active.updated_at = Set(now);
     let user = active.update(&txn).await.map_err(unique_violation)?;
+    if email_changed {
+        super::credentials::void(&txn, id, Some(TokenPurpose::EmailVerification)).await?;
+    }
     audit::record(
         &txn,
         AuditEvent {
@@ -365,6 +436,8 @@ pub(crate) async fn deactivate(
     active.security_stamp = Set(new_security_stamp());
     active.updated_at = Set(now);
     let user = active.update(&txn).await?;
+    // A deactivated user's outstanding tokens must not work if it comes back.
+    super::credentials::void(&txn, id, None).await?;
     audit::record(
         &txn,
         AuditEvent {

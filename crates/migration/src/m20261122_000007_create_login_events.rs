@@ -1,0 +1,74 @@
+//! Creates `login_events`: every login attempt and how it ended.
+
+use crate::columns;
+use crate::m20261122_000001_create_tenants::Tenants;
+use crate::m20261122_000003_create_users::Users;
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// Columns of `login_events`.
+#[derive(DeriveIden, Clone, Copy)]
+pub enum LoginEvents {
+    Table,
+    Id,
+    TenantId,
+    UserId,
+    Source,
+    Outcome,
+    Ip,
+    At,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        columns::create_table(
+            manager,
+            Table::create()
+                .table(LoginEvents::Table)
+                .col(columns::id(LoginEvents::Id))
+                .col(columns::reference(LoginEvents::TenantId))
+                .col(ColumnDef::new(LoginEvents::UserId).big_integer().null())
+                .col(columns::string(LoginEvents::Source, 16))
+                .col(columns::string(LoginEvents::Outcome, 32))
+                .col(columns::string_null(LoginEvents::Ip, 45))
+                .col(columns::utc_timestamp(manager, LoginEvents::At))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_login_events_tenant")
+                        .from(LoginEvents::Table, LoginEvents::TenantId)
+                        .to(Tenants::Table, Tenants::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_login_events_user")
+                        .from(LoginEvents::Table, LoginEvents::UserId)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        columns::index(
+            manager,
+            "ix_login_events_tenant_at",
+            LoginEvents::Table,
+            [LoginEvents::TenantId, LoginEvents::At],
+        )
+        .await?;
+        columns::index(
+            manager,
+            "ix_login_events_user_at",
+            LoginEvents::Table,
+            [LoginEvents::UserId, LoginEvents::At],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        columns::drop_table(manager, LoginEvents::Table).await
+    }
+}

@@ -1,0 +1,402 @@
+//! One-time credential tokens: password resets, email verification (and the invitation token,
+//! used by `invitations.rs`). Issued raw exactly once, stored only as SHA-256, expiring,
+//! redeemed at most once by one atomic update, bound to user, tenant and purpose.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::{begin_write, lock_live_user};
+use super::users::{live, new_security_stamp, view_of};
+use crate::error::{Error, Result};
+use crate::inputs::Actor;
+use crate::password::{Password, PolicyContext};
+use crate::tokens::{self, TokenDigest};
+use crate::validation::Validator;
+use crate::views::{IssuedToken, UserView};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter,
+};
+use serde_json::json;
+use std::time::Duration;
+use tenantry_entity::{
+    TenantId, TenantStatus, TokenPurpose, UserId, UserStatus, credential_tokens, tenants, users,
+};
+
+/// Where [`crate::UserRepository::request_password_reset`] hands a reset token when the
+/// email belongs to a user: the host's mailer.
+#[async_trait]
+pub trait TokenSender: Send + Sync {
+    /// Delivers the token (typically: emails a link holding it). Called only when the email
+    /// names an active user; failures are the sender's to log.
+    async fn send(&self, delivery: TokenDelivery);
+}
+
+/// A token to deliver to a user.
+#[derive(Debug)]
+pub struct TokenDelivery {
+    /// The user.
+    pub user: UserView,
+    /// The address to send it to.
+    pub email: String,
+    /// The token.
+    pub token: IssuedToken,
+}
+
+/// Deletes the user's unredeemed tokens (of one purpose, or all): a newer token, a password
+/// change or a deactivation voids them.
+pub(crate) async fn void(
+    txn: &impl ConnectionTrait,
+    user: UserId,
+    purpose: Option<TokenPurpose>,
+) -> Result<()> {
+    let mut delete = credential_tokens::Entity::delete_many()
+        .filter(credential_tokens::Column::UserId.eq(user))
+        .filter(credential_tokens::Column::UsedAt.is_null());
+    if let Some(purpose) = purpose {
+        delete = delete.filter(credential_tokens::Column::Purpose.eq(purpose));
+    }
+    delete.exec(txn).await?;
+    Ok(())
+}
+
+/// Issues a token of `purpose` for `user` on `txn`, voiding the user's older ones of the same
+/// purpose. The raw token exists only in the returned value.
+pub(crate) async fn issue(
+    txn: &DatabaseTransaction,
+    user: &users::Model,
+    purpose: TokenPurpose,
+    ttl: Duration,
+    created_by: Actor,
+    now: DateTime<Utc>,
+) -> Result<IssuedToken> {
+    void(txn, user.id, Some(purpose)).await?;
+    let (token, digest) = tokens::generate();
+    let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+    let expires_at = now
+        .checked_add_signed(ttl)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    credential_tokens::ActiveModel {
+        tenant_id: Set(user.tenant_id),
+        user_id: Set(user.id),
+        purpose: Set(purpose),
+        token_hash: Set(digest.into_string()),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(IssuedToken {
+        token,
+        user_id: user.id,
+        purpose,
+        expires_at,
+    })
+}
+
+/// The digest of a raw token, or `InvalidToken` for anything not shaped like one (checked
+/// before any hashing or database work).
+pub(crate) fn digest(raw: &str) -> Result<TokenDigest> {
+    tokens::digest_of(raw).map_err(|_| Error::InvalidToken)
+}
+
+/// A token that can still be redeemed: right purpose, unused, unexpired, of `tenant` when
+/// given. Read-only: callers do slow work (hashing) before [`consume`].
+pub(crate) async fn find_redeemable(
+    db: &impl ConnectionTrait,
+    digest: &TokenDigest,
+    purpose: TokenPurpose,
+    tenant: Option<TenantId>,
+    now: DateTime<Utc>,
+) -> Result<credential_tokens::Model> {
+    let mut query = credential_tokens::Entity::find()
+        .filter(credential_tokens::Column::TokenHash.eq(digest.as_str()))
+        .filter(credential_tokens::Column::Purpose.eq(purpose))
+        .filter(credential_tokens::Column::UsedAt.is_null())
+        .filter(credential_tokens::Column::ExpiresAt.gt(now));
+    if let Some(tenant) = tenant {
+        query = query.filter(credential_tokens::Column::TenantId.eq(tenant));
+    }
+    query.one(db).await?.ok_or(Error::InvalidToken)
+}
+
+/// Redeems the token: one atomic `UPDATE … WHERE used_at IS NULL AND expires_at > now`. Of
+/// any number of concurrent redemptions exactly one affects the row; the others get
+/// `InvalidToken`.
+pub(crate) async fn consume(
+    txn: &DatabaseTransaction,
+    token: &credential_tokens::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let result = credential_tokens::Entity::update_many()
+        .col_expr(credential_tokens::Column::UsedAt, Expr::value(now))
+        .filter(credential_tokens::Column::Id.eq(token.id))
+        .filter(credential_tokens::Column::UsedAt.is_null())
+        .filter(credential_tokens::Column::ExpiresAt.gt(now))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(Error::InvalidToken)
+    }
+}
+
+/// The live user a token acts on, or `InvalidToken`.
+async fn token_user(
+    db: &impl ConnectionTrait,
+    token: &credential_tokens::Model,
+) -> Result<users::Model> {
+    live(token.tenant_id)
+        .filter(users::Column::Id.eq(token.user_id))
+        .one(db)
+        .await?
+        .ok_or(Error::InvalidToken)
+}
+
+/// The tenant's slug, or `InvalidToken` when the tenant is suspended or gone.
+pub(crate) async fn active_tenant_slug(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<String> {
+    match tenants::Entity::find_by_id(tenant).one(db).await? {
+        Some(t) if t.status == TenantStatus::Active => Ok(t.slug),
+        _ => Err(Error::InvalidToken),
+    }
+}
+
+/// Checks `password` against the policy for `user`.
+pub(crate) fn check_policy(
+    repo: &SeaOrmUserRepository,
+    password: &Password,
+    username: &str,
+    email: Option<&str>,
+    tenant_slug: &str,
+) -> Result<()> {
+    let mut validator = Validator::new();
+    let context = PolicyContext {
+        username: Some(username),
+        email,
+        tenant: Some(tenant_slug),
+    };
+    validator.check(
+        "password",
+        repo.config.password_policy.check(password, &context),
+    );
+    Ok(validator.finish()?)
+}
+
+/// Records an issued token (its purpose and expiry, never the token).
+async fn record_issued(
+    txn: &DatabaseTransaction,
+    issued: &IssuedToken,
+    tenant: TenantId,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    audit::record(
+        txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::TokenIssued,
+            target: Some(issued.user_id),
+            details: json!({ "purpose": issued.purpose, "expires_at": issued.expires_at }),
+            at: now,
+        },
+    )
+    .await
+}
+
+pub(crate) async fn issue_password_reset(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    ttl: Option<Duration>,
+    actor: Actor,
+) -> Result<IssuedToken> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    if user.status != UserStatus::Active {
+        return Err(Error::Conflict(
+            "only an active user can reset its password",
+        ));
+    }
+    let ttl = ttl.unwrap_or(repo.config.tokens.password_reset_ttl);
+    let issued = issue(&txn, &user, TokenPurpose::PasswordReset, ttl, actor, now).await?;
+    record_issued(&txn, &issued, tenant, actor, now).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+pub(crate) async fn request_password_reset(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    email: &str,
+    sender: &dyn TokenSender,
+) -> Result<()> {
+    let key = crate::normalize::email_key(email);
+    let user = live(tenant)
+        .filter(users::Column::EmailKey.eq(key))
+        .filter(users::Column::Status.eq(UserStatus::Active))
+        .one(&repo.db)
+        .await?;
+    let Some(user) = user else {
+        return Ok(());
+    };
+    let Some(address) = user.email.clone() else {
+        return Ok(());
+    };
+    if active_tenant_slug(&repo.db, tenant).await.is_err() {
+        return Ok(());
+    }
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let ttl = repo.config.tokens.password_reset_ttl;
+    let issued = issue(&txn, &user, TokenPurpose::PasswordReset, ttl, None, now).await?;
+    record_issued(&txn, &issued, tenant, None, now).await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    sender
+        .send(TokenDelivery {
+            user: view,
+            email: address,
+            token: issued,
+        })
+        .await;
+    Ok(())
+}
+
+/// Stores a new password hash on `txn`: rotates the security stamp, clears the lockout and
+/// voids outstanding reset tokens.
+pub(crate) async fn store_password(
+    txn: &DatabaseTransaction,
+    user: users::Model,
+    hash: tenantry_entity::SecretHash,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    let id = user.id;
+    let mut active = user.into_active_model();
+    active.password_hash = Set(Some(hash));
+    active.security_stamp = Set(new_security_stamp());
+    active.failed_login_count = Set(0);
+    active.lock_count = Set(0);
+    active.locked_until = Set(None);
+    active.updated_at = Set(now);
+    let user = active.update(txn).await?;
+    void(txn, id, Some(TokenPurpose::PasswordReset)).await?;
+    Ok(user)
+}
+
+pub(crate) async fn redeem_password_reset(
+    repo: &SeaOrmUserRepository,
+    tenant: Option<TenantId>,
+    raw: &str,
+    new_password: &Password,
+) -> Result<UserView> {
+    let digest = digest(raw)?;
+    let now = repo.now();
+    let token =
+        find_redeemable(&repo.db, &digest, TokenPurpose::PasswordReset, tenant, now).await?;
+    let user = token_user(&repo.db, &token).await?;
+    if user.status != UserStatus::Active {
+        return Err(Error::InvalidToken);
+    }
+    let slug = active_tenant_slug(&repo.db, token.tenant_id).await?;
+    check_policy(
+        repo,
+        new_password,
+        &user.username,
+        user.email.as_deref(),
+        &slug,
+    )?;
+    let hash = repo.hasher.hash(new_password).await?;
+
+    let txn = begin_write(&repo.db).await?;
+    consume(&txn, &token, now).await?;
+    let user = lock_live_user(&txn, token.tenant_id, token.user_id).await?;
+    let user = store_password(&txn, user, hash, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant: token.tenant_id,
+            actor: Some(user.id),
+            action: AuditAction::PasswordReset,
+            target: Some(user.id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn issue_email_verification(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    actor: Actor,
+) -> Result<IssuedToken> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    if user.email.is_none() {
+        return Err(Error::Conflict("the user has no email address to verify"));
+    }
+    let ttl = repo.config.tokens.email_verification_ttl;
+    let issued = issue(
+        &txn,
+        &user,
+        TokenPurpose::EmailVerification,
+        ttl,
+        actor,
+        now,
+    )
+    .await?;
+    record_issued(&txn, &issued, tenant, actor, now).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+pub(crate) async fn verify_email(
+    repo: &SeaOrmUserRepository,
+    tenant: Option<TenantId>,
+    raw: &str,
+) -> Result<UserView> {
+    let digest = digest(raw)?;
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let token =
+        find_redeemable(&txn, &digest, TokenPurpose::EmailVerification, tenant, now).await?;
+    consume(&txn, &token, now).await?;
+    let user = lock_live_user(&txn, token.tenant_id, token.user_id)
+        .await
+        .map_err(|_| Error::InvalidToken)?;
+    let mut active = user.into_active_model();
+    active.email_verified_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant: token.tenant_id,
+            actor: Some(user.id),
+            action: AuditAction::EmailVerified,
+            target: Some(user.id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}

@@ -1,0 +1,229 @@
+//! External identities: a user's accounts at identity providers, and users provisioned on
+//! their first sign-in.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::{begin_write, lock_live_user};
+use super::users::{
+    UserDraft, created_details, insert_user, live, trimmed, validate_profile, view_of,
+};
+use crate::error::{Error, Result, unique_violation};
+use crate::inputs::{Actor, IdentityUser, NewIdentity};
+use crate::validation::{Rule, Validator};
+use crate::views::{IdentityView, UserView};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde_json::json;
+use tenantry_entity::{TenantId, UserId, UserStatus, user_identities, users};
+
+/// A provider name or subject: 1–`max` characters, no control characters, no surrounding
+/// whitespace.
+fn identifier(value: &str, max: usize) -> std::result::Result<(), Rule> {
+    if value.is_empty() {
+        Err(Rule::Required)
+    } else if value.chars().count() > max {
+        Err(Rule::TooLong { max })
+    } else if value.chars().any(char::is_control) {
+        Err(Rule::ControlCharacter)
+    } else if value.trim() != value {
+        Err(Rule::InvalidCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+fn validate_identity(validator: &mut Validator, identity: &NewIdentity) {
+    validator
+        .check("provider", identifier(&identity.provider, 100))
+        .check("subject", identifier(&identity.subject, 255));
+    if let Some(email) = &identity.email {
+        validator.check("identity_email", identifier(email, 320));
+    }
+}
+
+async fn insert_identity(
+    txn: &DatabaseTransaction,
+    user: &users::Model,
+    identity: NewIdentity,
+    now: DateTime<Utc>,
+) -> Result<user_identities::Model> {
+    user_identities::ActiveModel {
+        tenant_id: Set(user.tenant_id),
+        user_id: Set(user.id),
+        provider: Set(identity.provider),
+        subject: Set(identity.subject),
+        email: Set(identity.email),
+        last_used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(unique_violation)
+}
+
+pub(crate) async fn link(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    identity: NewIdentity,
+    actor: Actor,
+) -> Result<IdentityView> {
+    let mut validator = Validator::new();
+    validate_identity(&mut validator, &identity);
+    validator.finish()?;
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let linked = insert_identity(&txn, &user, identity, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::IdentityLinked,
+            target: Some(user_id),
+            details: json!({ "provider": linked.provider, "subject": linked.subject }),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(linked.into())
+}
+
+pub(crate) async fn unlink(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    provider: &str,
+    subject: &str,
+    actor: Actor,
+) -> Result<()> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    lock_live_user(&txn, tenant, user_id).await?;
+    let deleted = user_identities::Entity::delete_many()
+        .filter(user_identities::Column::TenantId.eq(tenant))
+        .filter(user_identities::Column::UserId.eq(user_id))
+        .filter(user_identities::Column::Provider.eq(provider))
+        .filter(user_identities::Column::Subject.eq(subject))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::IdentityUnlinked,
+            target: Some(user_id),
+            details: json!({ "provider": provider, "subject": subject }),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn list(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+) -> Result<Vec<IdentityView>> {
+    live(tenant)
+        .filter(users::Column::Id.eq(user_id))
+        .one(&repo.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(user_identities::Entity::find()
+        .filter(user_identities::Column::TenantId.eq(tenant))
+        .filter(user_identities::Column::UserId.eq(user_id))
+        .order_by_asc(user_identities::Column::Id)
+        .all(&repo.db)
+        .await?
+        .into_iter()
+        .map(IdentityView::from)
+        .collect())
+}
+
+pub(crate) async fn find_user(
+    repo: &SeaOrmUserRepository,
+    provider: &str,
+    subject: &str,
+) -> Result<Option<UserView>> {
+    let Some(identity) = user_identities::Entity::find()
+        .filter(user_identities::Column::Provider.eq(provider))
+        .filter(user_identities::Column::Subject.eq(subject))
+        .one(&repo.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    match live(identity.tenant_id)
+        .filter(users::Column::Id.eq(identity.user_id))
+        .one(&repo.db)
+        .await?
+    {
+        Some(user) => Ok(Some(view_of(&repo.db, user).await?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn provision(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    input: IdentityUser,
+    actor: Actor,
+) -> Result<UserView> {
+    super::tenants::require_in(&repo.db, tenant).await?;
+    let email = trimmed(input.email.as_deref());
+    let mut validator = Validator::new();
+    validate_profile(
+        &mut validator,
+        &input.username,
+        email.as_deref(),
+        &input.display_name,
+    );
+    validate_identity(&mut validator, &input.identity);
+    validator.finish()?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let draft = UserDraft {
+        username: input.username,
+        email,
+        display_name: input.display_name,
+        password_hash: None,
+        status: UserStatus::Active,
+        tenant_role: input.tenant_role,
+        plant_roles: Vec::new(),
+        expires_at: None,
+        metadata: None,
+    };
+    let user = insert_user(&txn, tenant, draft, actor, now).await?;
+    let identity = insert_identity(&txn, &user, input.identity, now).await?;
+    let mut details = created_details(&user, &[]);
+    details["provider"] = json!(identity.provider);
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserProvisioned,
+            target: Some(user.id),
+            details,
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}

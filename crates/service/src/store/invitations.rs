@@ -1,0 +1,151 @@
+//! Invitations: an `invited` user without a password, activated by its invitation token.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::credentials::{self, active_tenant_slug, check_policy, consume, find_redeemable};
+use super::tx::{begin_write, lock_live_user};
+use super::users::{
+    UserDraft, check_distinct_plants, created_details, insert_user, new_security_stamp, trimmed,
+    validate_profile, view_of,
+};
+use crate::error::{Error, Result, unique_violation};
+use crate::inputs::{Actor, Invitation};
+use crate::normalize::username_key;
+use crate::password::Password;
+use crate::validation::{self, Validator};
+use crate::views::{InvitedUser, UserView};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
+use serde_json::json;
+use tenantry_entity::{TenantId, TokenPurpose, UserStatus, users};
+use uuid::Uuid;
+
+/// The username an invitee has until it chooses one: `invited-` and 12 random hex digits.
+fn placeholder_username() -> String {
+    let random = Uuid::new_v4().simple().to_string();
+    format!("invited-{}", &random[..12])
+}
+
+pub(crate) async fn invite(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    invitation: Invitation,
+    actor: Actor,
+) -> Result<InvitedUser> {
+    super::tenants::require_in(&repo.db, tenant).await?;
+    let email = trimmed(Some(&invitation.email));
+    let username = invitation.username.unwrap_or_else(placeholder_username);
+    let mut validator = Validator::new();
+    validate_profile(
+        &mut validator,
+        &username,
+        email.as_deref(),
+        &invitation.display_name,
+    );
+    check_distinct_plants(&mut validator, &invitation.plant_roles);
+    validator.finish()?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let plant_roles = invitation.plant_roles;
+    let draft = UserDraft {
+        username,
+        email,
+        display_name: invitation.display_name,
+        password_hash: None,
+        status: UserStatus::Invited,
+        tenant_role: invitation.tenant_role,
+        plant_roles: plant_roles.clone(),
+        expires_at: None,
+        metadata: None,
+    };
+    let user = insert_user(&txn, tenant, draft, actor, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserInvited,
+            target: Some(user.id),
+            details: created_details(&user, &plant_roles),
+            at: now,
+        },
+    )
+    .await?;
+    let ttl = repo.config.tokens.invitation_ttl;
+    let token = credentials::issue(&txn, &user, TokenPurpose::Invitation, ttl, actor, now).await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(InvitedUser {
+        user: view,
+        invitation: token,
+    })
+}
+
+pub(crate) async fn accept(
+    repo: &SeaOrmUserRepository,
+    tenant: Option<TenantId>,
+    raw: &str,
+    username: Option<String>,
+    password: &Password,
+) -> Result<UserView> {
+    let digest = credentials::digest(raw)?;
+    let now = repo.now();
+    let token = find_redeemable(&repo.db, &digest, TokenPurpose::Invitation, tenant, now).await?;
+    let user = super::users::live(token.tenant_id)
+        .filter(users::Column::Id.eq(token.user_id))
+        .one(&repo.db)
+        .await?;
+    let Some(user) = user.filter(|u| u.status == UserStatus::Invited) else {
+        return Err(Error::InvalidToken);
+    };
+    if let Some(username) = &username {
+        let mut validator = Validator::new();
+        validator.check("username", validation::username(username));
+        validator.finish()?;
+    }
+    let final_username = username.clone().unwrap_or_else(|| user.username.clone());
+    let slug = active_tenant_slug(&repo.db, token.tenant_id).await?;
+    check_policy(
+        repo,
+        password,
+        &final_username,
+        user.email.as_deref(),
+        &slug,
+    )?;
+    let hash = repo.hasher.hash(password).await?;
+
+    let txn = begin_write(&repo.db).await?;
+    consume(&txn, &token, now).await?;
+    let user = lock_live_user(&txn, token.tenant_id, token.user_id).await?;
+    if user.status != UserStatus::Invited {
+        return Err(Error::InvalidToken);
+    }
+    let id = user.id;
+    let mut active = user.into_active_model();
+    if let Some(username) = username {
+        active.username_key = Set(username_key(&username));
+        active.username = Set(username);
+    }
+    active.status = Set(UserStatus::Active);
+    active.password_hash = Set(Some(hash));
+    // The invitation reached the invitee at this address.
+    active.email_verified_at = Set(Some(now));
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await.map_err(unique_violation)?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant: token.tenant_id,
+            actor: Some(id),
+            action: AuditAction::InvitationAccepted,
+            target: Some(id),
+            details: json!({ "username": user.username }),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}

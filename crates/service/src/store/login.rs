@@ -1,0 +1,413 @@
+//! Logging in: with a password, or through an external identity. Lockout, login tracking and
+//! the login history live here too.
+//!
+//! Every failure looks the same to the caller ([`Error::InvalidCredentials`]) and costs the same:
+//! the password hasher runs exactly once per attempt, against the user's hash or against a dummy
+//! one when there is no usable hash. The real reason is kept in `login_events`, for
+//! administrators.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::{begin_write, lock_live_user};
+use super::users::{live, view_of};
+use crate::error::{Error, Result};
+use crate::hashing::Verification;
+use crate::inputs::{Actor, LoginContext, PageRequest};
+use crate::normalize::{email_key, username_key};
+use crate::password::Password;
+use crate::views::{AuthenticatedUser, LoginEventView, Page, UserView};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use tenantry_entity::{
+    LoginOutcome, SecretHash, TenantId, TenantStatus, UserId, UserStatus, login_events, tenants,
+    user_identities, users,
+};
+
+/// Longest login name looked up: an email's maximum. Longer input still costs a hasher run.
+const MAX_LOGIN_CHARS: usize = 320;
+
+/// Why a known user may not log in now, before looking at the password; `None` when it may.
+fn refusal(
+    tenant: &tenants::Model,
+    user: &users::Model,
+    now: DateTime<Utc>,
+) -> Option<LoginOutcome> {
+    if tenant.status != TenantStatus::Active {
+        Some(LoginOutcome::TenantSuspended)
+    } else if user.locked_until.is_some_and(|until| until > now) {
+        Some(LoginOutcome::Locked)
+    } else if user.status != UserStatus::Active {
+        Some(LoginOutcome::Inactive)
+    } else if user.expires_at.is_some_and(|expires| expires <= now) {
+        Some(LoginOutcome::Expired)
+    } else {
+        None
+    }
+}
+
+/// The client address as stored: only a well-formed IP address.
+fn stored_ip(context: &LoginContext) -> Option<String> {
+    context
+        .ip
+        .as_deref()
+        .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+        .map(|ip| ip.to_string())
+}
+
+async fn record_login(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: Option<UserId>,
+    context: &LoginContext,
+    outcome: LoginOutcome,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    login_events::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        source: Set(context.source),
+        outcome: Set(outcome),
+        ip: Set(stored_ip(context)),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    tracing::info!(
+        tenant = tenant.0,
+        source = context.source.as_str(),
+        outcome = outcome.as_str(),
+        "login"
+    );
+    Ok(())
+}
+
+/// Counts a failed attempt atomically (`SET failed_login_count = failed_login_count + 1`) and
+/// locks the account when the count reaches the threshold and it is not locked already; each
+/// further lock lasts twice as long as the one before, up to the cap.
+async fn record_failure(
+    repo: &SeaOrmUserRepository,
+    user: &users::Model,
+    context: &LoginContext,
+    outcome: LoginOutcome,
+    counts: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let txn = begin_write(&repo.db).await?;
+    if counts {
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::FailedLoginCount,
+                Expr::col(users::Column::FailedLoginCount).add(1),
+            )
+            .filter(users::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
+        // The update holds the row lock until commit: this read sees every earlier increment.
+        let current = users::Entity::find_by_id(user.id)
+            .one(&txn)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let threshold = i64::from(Ord::max(repo.config.lockout.max_failed_attempts, 1));
+        let locked = current.locked_until.is_some_and(|until| until > now);
+        if i64::from(current.failed_login_count) >= threshold && !locked {
+            let lock_number = u32::try_from(current.lock_count).unwrap_or(0);
+            let duration = repo.config.lockout.lock_duration(lock_number);
+            let duration = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+            let until = now
+                .checked_add_signed(duration)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let lock_count = current.lock_count.saturating_add(1);
+            let mut active = current.into_active_model();
+            active.locked_until = Set(Some(until));
+            active.lock_count = Set(lock_count);
+            active.update(&txn).await?;
+        }
+    }
+    record_login(&txn, user.tenant_id, Some(user.id), context, outcome, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records a successful login: tracking columns, lockout cleared, an upgraded hash if any.
+async fn record_success(
+    repo: &SeaOrmUserRepository,
+    user: users::Model,
+    context: &LoginContext,
+    rehashed: Option<SecretHash>,
+    now: DateTime<Utc>,
+) -> Result<AuthenticatedUser> {
+    let txn = begin_write(&repo.db).await?;
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Expr::value(Some(now)))
+        .col_expr(
+            users::Column::LoginCount,
+            Expr::col(users::Column::LoginCount).add(1),
+        )
+        .col_expr(users::Column::FailedLoginCount, Expr::value(0))
+        .col_expr(users::Column::LockCount, Expr::value(0))
+        .col_expr(
+            users::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(users::Column::Id.eq(user.id));
+    if let Some(hash) = rehashed {
+        update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
+    }
+    update.exec(&txn).await?;
+    record_login(
+        &txn,
+        user.tenant_id,
+        Some(user.id),
+        context,
+        LoginOutcome::Success,
+        now,
+    )
+    .await?;
+    let user = users::Entity::find_by_id(user.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let security_stamp = user.security_stamp.clone();
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(AuthenticatedUser {
+        user: view,
+        security_stamp,
+    })
+}
+
+pub(crate) async fn authenticate(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    login: &str,
+    password: &Password,
+    context: LoginContext,
+) -> Result<AuthenticatedUser> {
+    let now = repo.now();
+    let tenant_row = tenants::Entity::find_by_id(tenant).one(&repo.db).await?;
+    let user = match &tenant_row {
+        Some(_) if !login.is_empty() && login.chars().count() <= MAX_LOGIN_CHARS => {
+            // Usernames cannot hold `@` and emails must: the login names one key or the other.
+            let condition = if login.contains('@') {
+                users::Column::EmailKey.eq(email_key(login))
+            } else {
+                users::Column::UsernameKey.eq(username_key(login))
+            };
+            live(tenant).filter(condition).one(&repo.db).await?
+        }
+        _ => None,
+    };
+    // Exactly one hasher run, whatever happens next.
+    let stored = user.as_ref().and_then(|u| u.password_hash.as_ref());
+    let verification = repo.hasher.verify(password, stored).await?;
+
+    // An unknown tenant has nowhere to record the attempt.
+    let Some(tenant_row) = tenant_row else {
+        return Err(Error::InvalidCredentials);
+    };
+    let Some(user) = user else {
+        record_login(
+            &repo.db,
+            tenant,
+            None,
+            &context,
+            LoginOutcome::UnknownUser,
+            now,
+        )
+        .await?;
+        return Err(Error::InvalidCredentials);
+    };
+    if let Some(outcome) = refusal(&tenant_row, &user, now) {
+        let counts = outcome == LoginOutcome::Locked;
+        record_failure(repo, &user, &context, outcome, counts, now).await?;
+        return Err(Error::InvalidCredentials);
+    }
+    if user.password_hash.is_none() {
+        record_failure(repo, &user, &context, LoginOutcome::NoPassword, false, now).await?;
+        return Err(Error::InvalidCredentials);
+    }
+    match verification {
+        Verification::Mismatch => {
+            record_failure(
+                repo,
+                &user,
+                &context,
+                LoginOutcome::WrongPassword,
+                true,
+                now,
+            )
+            .await?;
+            Err(Error::InvalidCredentials)
+        }
+        Verification::Match { needs_rehash } => {
+            // Only now, knowing the password is right, upgrade an old or imported hash.
+            let rehashed = if needs_rehash {
+                Some(repo.hasher.hash(password).await?)
+            } else {
+                None
+            };
+            record_success(repo, user, &context, rehashed, now).await
+        }
+    }
+}
+
+pub(crate) async fn authenticate_identity(
+    repo: &SeaOrmUserRepository,
+    provider: &str,
+    subject: &str,
+    context: LoginContext,
+) -> Result<AuthenticatedUser> {
+    let now = repo.now();
+    let Some(identity) = user_identities::Entity::find()
+        .filter(user_identities::Column::Provider.eq(provider))
+        .filter(user_identities::Column::Subject.eq(subject))
+        .one(&repo.db)
+        .await?
+    else {
+        return Err(Error::InvalidCredentials);
+    };
+    let tenant_row = tenants::Entity::find_by_id(identity.tenant_id)
+        .one(&repo.db)
+        .await?
+        .ok_or(Error::InvalidCredentials)?;
+    let Some(user) = live(identity.tenant_id)
+        .filter(users::Column::Id.eq(identity.user_id))
+        .one(&repo.db)
+        .await?
+    else {
+        record_login(
+            &repo.db,
+            identity.tenant_id,
+            None,
+            &context,
+            LoginOutcome::UnknownUser,
+            now,
+        )
+        .await?;
+        return Err(Error::InvalidCredentials);
+    };
+    if let Some(outcome) = refusal(&tenant_row, &user, now) {
+        record_failure(repo, &user, &context, outcome, false, now).await?;
+        return Err(Error::InvalidCredentials);
+    }
+    user_identities::Entity::update_many()
+        .col_expr(user_identities::Column::LastUsedAt, Expr::value(Some(now)))
+        .filter(user_identities::Column::Id.eq(identity.id))
+        .exec(&repo.db)
+        .await?;
+    record_success(repo, user, &context, None, now).await
+}
+
+pub(crate) async fn record_activity(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<bool> {
+    let now = repo.now();
+    let interval = chrono::Duration::from_std(repo.config.activity_interval)
+        .unwrap_or(chrono::Duration::zero());
+    let stale_before = now
+        .checked_sub_signed(interval)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    // One conditional write: a busy user costs at most one write per interval.
+    let result = users::Entity::update_many()
+        .col_expr(users::Column::LastActiveAt, Expr::value(Some(now)))
+        .filter(users::Column::Id.eq(user))
+        .filter(users::Column::TenantId.eq(tenant))
+        .filter(users::Column::DeletedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(users::Column::LastActiveAt.is_null())
+                .add(users::Column::LastActiveAt.lte(stale_before)),
+        )
+        .exec(&repo.db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub(crate) async fn prune_login_events(
+    repo: &SeaOrmUserRepository,
+    older_than: DateTime<Utc>,
+) -> Result<u64> {
+    let result = login_events::Entity::delete_many()
+        .filter(login_events::Column::At.lt(older_than))
+        .exec(&repo.db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+pub(crate) async fn list_login_events(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: Option<UserId>,
+    page: PageRequest,
+) -> Result<Page<LoginEventView>> {
+    let mut query = login_events::Entity::find().filter(login_events::Column::TenantId.eq(tenant));
+    if let Some(user) = user {
+        query = query.filter(login_events::Column::UserId.eq(user));
+    }
+    let total = query.clone().count(&repo.db).await?;
+    let items = query
+        .order_by_desc(login_events::Column::Id)
+        .offset(page.offset)
+        .limit(page.effective_limit())
+        .all(&repo.db)
+        .await?
+        .into_iter()
+        .map(LoginEventView::from)
+        .collect();
+    Ok(Page { items, total })
+}
+
+pub(crate) async fn unlock(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    actor: Actor,
+) -> Result<UserView> {
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let mut active = user.into_active_model();
+    active.failed_login_count = Set(0);
+    active.lock_count = Set(0);
+    active.locked_until = Set(None);
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action: AuditAction::UserUnlocked,
+            target: Some(user_id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The user's current security stamp, for checking a session.
+pub(crate) async fn security_stamp(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<String>> {
+    Ok(live(tenant)
+        .filter(users::Column::Id.eq(user))
+        .select_only()
+        .column(users::Column::SecurityStamp)
+        .into_tuple::<String>()
+        .one(&repo.db)
+        .await?)
+}

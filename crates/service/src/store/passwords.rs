@@ -1,0 +1,108 @@
+//! Changing passwords: by the user (knowing the current one) or by an administrator.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::credentials::{check_policy, store_password};
+use super::tx::{begin_write, lock_live_user};
+use super::users::live;
+use crate::error::{Error, Result};
+use crate::hashing::Verification;
+use crate::inputs::Actor;
+use crate::password::Password;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use tenantry_entity::{TenantId, UserId, tenants, users};
+
+/// Who is changing the password, and how it proved it may.
+enum Authority<'a> {
+    /// The user itself, with its current password.
+    Owner { current: &'a Password },
+    /// An administrator.
+    Admin { actor: Actor },
+}
+
+async fn change(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    new_password: &Password,
+    authority: Authority<'_>,
+) -> Result<()> {
+    let user = live(tenant)
+        .filter(users::Column::Id.eq(user_id))
+        .one(&repo.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (actor, action) = match authority {
+        Authority::Owner { current } => {
+            let verified = repo
+                .hasher
+                .verify(current, user.password_hash.as_ref())
+                .await?;
+            if verified == Verification::Mismatch {
+                return Err(Error::InvalidCredentials);
+            }
+            (Some(user_id), AuditAction::PasswordChanged)
+        }
+        Authority::Admin { actor } => (actor, AuditAction::PasswordSet),
+    };
+    let slug = tenants::Entity::find_by_id(tenant)
+        .one(&repo.db)
+        .await?
+        .ok_or(Error::NotFound)?
+        .slug;
+    check_policy(
+        repo,
+        new_password,
+        &user.username,
+        user.email.as_deref(),
+        &slug,
+    )?;
+    let hash = repo.hasher.hash(new_password).await?;
+
+    let now = repo.now();
+    let txn = begin_write(&repo.db).await?;
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    store_password(&txn, user, hash, now).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            tenant,
+            actor,
+            action,
+            target: Some(user_id),
+            details: json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn change_password(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: UserId,
+    current: &Password,
+    new_password: &Password,
+) -> Result<()> {
+    change(
+        repo,
+        tenant,
+        user,
+        new_password,
+        Authority::Owner { current },
+    )
+    .await
+}
+
+pub(crate) async fn set_password(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: UserId,
+    new_password: &Password,
+    actor: Actor,
+) -> Result<()> {
+    change(repo, tenant, user, new_password, Authority::Admin { actor }).await
+}
