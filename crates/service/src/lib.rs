@@ -21,6 +21,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum-login")]
+pub mod axum_login;
 pub mod clock;
 pub mod config;
 mod error;

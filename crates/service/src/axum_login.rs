@@ -1,0 +1,157 @@
+//! [`axum-login`](https://docs.rs/axum-login) for tenantry (feature `axum-login`): an
+//! [`AuthnBackend`] over any [`UserRepository`], so every axum host reuses one login.
+//!
+//! The session's auth hash is the user's security stamp: when it rotates (password, status or
+//! role change), axum-login drops the sessions made with the old one.
+//!
+//! ```no_run
+//! # async fn build(users: std::sync::Arc<dyn tenantry_service::UserRepository>) {
+//! use tenantry_service::axum_login::TenantryBackend;
+//! let backend = TenantryBackend::new(users);
+//! // AuthManagerLayerBuilder::new(backend, session_layer).build()
+//! # drop(backend); }
+//! ```
+
+use crate::error::Error;
+use crate::inputs::LoginContext;
+use crate::password::Password;
+use crate::repository::UserRepository;
+use crate::views::UserView;
+use axum_login::{AuthUser, AuthnBackend, UserId as BackendUserId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tenantry_entity::{LoginSource, TenantId, UserId};
+
+/// What a session remembers of its user: the tenant and the user's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SessionUserId {
+    /// The user's tenant.
+    pub tenant: TenantId,
+    /// The user.
+    pub user: UserId,
+}
+
+impl std::fmt::Display for SessionUserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.tenant, self.user)
+    }
+}
+
+/// A logged-in user, as axum-login holds it.
+#[derive(Clone)]
+pub struct SessionUser {
+    /// The user.
+    pub user: UserView,
+    security_stamp: String,
+}
+
+impl std::fmt::Debug for SessionUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionUser")
+            .field("user", &self.user)
+            .field("security_stamp", &"[redacted]")
+            .finish()
+    }
+}
+
+impl AuthUser for SessionUser {
+    type Id = SessionUserId;
+
+    fn id(&self) -> SessionUserId {
+        SessionUserId {
+            tenant: self.user.tenant_id,
+            user: self.user.id,
+        }
+    }
+
+    fn session_auth_hash(&self) -> &[u8] {
+        self.security_stamp.as_bytes()
+    }
+}
+
+/// A login form or JSON body: the tenant's slug, a username or email, and the password.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoginCredentials {
+    /// The tenant's slug.
+    pub tenant: String,
+    /// Username or email.
+    pub login: String,
+    /// The password.
+    pub password: Password,
+    /// The channel; `web` when absent.
+    #[serde(default = "web")]
+    pub source: LoginSource,
+    /// The client's address; hosts fill it in from the connection, never from the body.
+    #[serde(skip)]
+    pub ip: Option<String>,
+}
+
+fn web() -> LoginSource {
+    LoginSource::Web
+}
+
+/// The axum-login backend over a tenantry repository.
+#[derive(Clone)]
+pub struct TenantryBackend {
+    users: Arc<dyn UserRepository>,
+}
+
+impl TenantryBackend {
+    /// A backend logging users in through `users`.
+    pub fn new(users: Arc<dyn UserRepository>) -> Self {
+        Self { users }
+    }
+
+    /// The repository.
+    pub fn users(&self) -> &Arc<dyn UserRepository> {
+        &self.users
+    }
+}
+
+impl AuthnBackend for TenantryBackend {
+    type User = SessionUser;
+    type Credentials = LoginCredentials;
+    type Error = Error;
+
+    /// `Ok(None)` for every failed login, whatever the reason (unknown tenant included: the
+    /// hasher still runs once, so it takes as long as any other failure).
+    async fn authenticate(
+        &self,
+        credentials: LoginCredentials,
+    ) -> Result<Option<SessionUser>, Error> {
+        let tenant = self
+            .users
+            .get_tenant_by_slug(&credentials.tenant)
+            .await?
+            .map_or(TenantId(0), |t| t.id);
+        let context = LoginContext {
+            source: credentials.source,
+            ip: credentials.ip,
+        };
+        match self
+            .users
+            .authenticate(tenant, &credentials.login, &credentials.password, context)
+            .await
+        {
+            Ok(authenticated) => Ok(Some(SessionUser {
+                user: authenticated.user,
+                security_stamp: authenticated.security_stamp,
+            })),
+            Err(Error::InvalidCredentials) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn get_user(&self, id: &BackendUserId<Self>) -> Result<Option<SessionUser>, Error> {
+        let Some(user) = self.users.get_user(id.tenant, id.user).await? else {
+            return Ok(None);
+        };
+        let Some(security_stamp) = self.users.security_stamp(id.tenant, id.user).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SessionUser {
+            user,
+            security_stamp,
+        }))
+    }
+}
