@@ -20,7 +20,7 @@ use crate::views::UserView;
 use axum_login::{AuthUser, AuthnBackend, UserId as BackendUserId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tenantry_entity::{LoginSource, TenantId, UserId};
+use tenantry_entity::{LoginSource, TenantId, TenantStatus, UserId, UserStatus};
 
 /// What a session remembers of its user: the tenant and the user's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,10 +142,25 @@ impl AuthnBackend for TenantryBackend {
         }
     }
 
+    /// The session's user, or `None` — ending the session — when it is gone, no longer
+    /// active, past its expiry, or its tenant is suspended (none of which a host should have
+    /// to re-check on every request).
     async fn get_user(&self, id: &BackendUserId<Self>) -> Result<Option<SessionUser>, Error> {
         let Some(user) = self.users.get_user(id.tenant, id.user).await? else {
             return Ok(None);
         };
+        let expired = user.expires_at.is_some_and(|at| at <= chrono::Utc::now());
+        if user.status != UserStatus::Active || expired {
+            return Ok(None);
+        }
+        let tenant_active = self
+            .users
+            .get_tenant(id.tenant)
+            .await?
+            .is_some_and(|t| t.status == TenantStatus::Active);
+        if !tenant_active {
+            return Ok(None);
+        }
         let Some(security_stamp) = self.users.security_stamp(id.tenant, id.user).await? else {
             return Ok(None);
         };

@@ -295,6 +295,21 @@ pub trait UserRepository: Send + Sync {
         actor: Actor,
     ) -> Result<UserView>;
 
+    /// Replaces both the user's tenant role and its plant roles, exactly, in one transaction
+    /// (what an admin's "edit roles" form saves).
+    ///
+    /// # Errors
+    /// `NotFound` (user or a plant), `InvalidInput` (the same plant twice), `LastAdmin`,
+    /// `Database`.
+    async fn set_roles(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        tenant_role: Option<UserRole>,
+        plant_roles: &[PlantRole],
+        actor: Actor,
+    ) -> Result<UserView>;
+
     /// Sets (or with `None` clears) the user's tenant-wide role.
     ///
     /// # Errors

@@ -123,6 +123,9 @@ impl Drop for TestDb {
                 let admin = connect(&server.admin_url)
                     .await
                     .map_err(|e| e.to_string())?;
+                if server.backend == DatabaseBackend::MySql {
+                    end_sessions_on(&admin, &server.name).await;
+                }
                 let sql = drop_database_sql(server.backend, &server.name);
                 let result = admin.execute_unprepared(&sql).await;
                 let _ = tokio::time::timeout(Duration::from_secs(5), admin.close()).await;
@@ -132,6 +135,27 @@ impl Drop for TestDb {
         .join();
         if let Ok(Err(e)) = dropped {
             eprintln!("warning: could not drop test database: {e}");
+        }
+    }
+}
+
+/// Ends every MySQL session still using database `name`: MySQL has no `DROP DATABASE … FORCE`,
+/// and a test's idle pooled connection can still hold a metadata lock (its rollback is queued
+/// on the test's runtime, which is blocked in this drop), so the drop would wait forever.
+async fn end_sessions_on(admin: &DatabaseConnection, name: &str) {
+    use tenantry_migration::sea_orm::Statement;
+    let query = Statement::from_sql_and_values(
+        DatabaseBackend::MySql,
+        "SELECT id FROM information_schema.processlist WHERE db = ?",
+        [name.into()],
+    );
+    let Ok(rows) = admin.query_all_raw(query).await else {
+        return;
+    };
+    for row in rows {
+        if let Ok(id) = row.try_get_by_index::<u64>(0) {
+            // Already gone is fine.
+            let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
         }
     }
 }

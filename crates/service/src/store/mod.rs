@@ -277,7 +277,18 @@ impl UserRepository for SeaOrmUserRepository {
         roles: &[PlantRole],
         actor: Actor,
     ) -> Result<UserView> {
-        roles::replace(self, tenant, user, roles, actor).await
+        roles::replace(self, tenant, user, None, roles, actor).await
+    }
+
+    async fn set_roles(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        tenant_role: Option<UserRole>,
+        plant_roles: &[PlantRole],
+        actor: Actor,
+    ) -> Result<UserView> {
+        roles::replace(self, tenant, user, Some(tenant_role), plant_roles, actor).await
     }
 
     async fn set_tenant_role(

@@ -135,10 +135,13 @@ pub(crate) async fn remove(
     Ok(view)
 }
 
+/// Replaces the user's plant roles with exactly `roles` and, when `tenant_role` is given,
+/// its tenant role too: one transaction, one audit event.
 pub(crate) async fn replace(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     user_id: UserId,
+    tenant_role: Option<Option<UserRole>>,
     roles: &[PlantRole],
     actor: Actor,
 ) -> Result<UserView> {
@@ -148,15 +151,30 @@ pub(crate) async fn replace(
 
     let now = repo.now();
     let txn = begin_write(&repo.db).await?;
+    if tenant_role.is_some() {
+        lock_tenant(&txn, tenant).await?;
+    }
     // The row lock makes concurrent replacements of one user's roles take turns, so the
     // last one to commit leaves exactly its own set.
     let user = lock_live_user(&txn, tenant, user_id).await?;
+    let previous_tenant_role = user.tenant_role;
+    if let Some(role) = tenant_role
+        && role != Some(UserRole::Admin)
+    {
+        ensure_not_last_admin(&txn, &user).await?;
+    }
     user_plant_roles::Entity::delete_many()
         .filter(user_plant_roles::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
     insert_roles(&txn, tenant, user_id, roles, actor, now).await?;
-    let user = rotate_stamp(&txn, user, now).await?;
+    let mut active = user.into_active_model();
+    if let Some(role) = tenant_role {
+        active.tenant_role = Set(role);
+    }
+    active.security_stamp = Set(new_security_stamp());
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
     audit::record(
         &txn,
         AuditEvent {
@@ -168,7 +186,9 @@ pub(crate) async fn replace(
                 "plant_roles": roles
                     .iter()
                     .map(|r| json!({ "plant_id": r.plant_id, "role": r.role }))
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>(),
+                "tenant_role": user.tenant_role,
+                "previous_tenant_role": previous_tenant_role,
             }),
             at: now,
         },

@@ -1,0 +1,42 @@
+//! The admin API of a multi-tenant service, on axum with axum-login sessions: see
+//! `tenantry_examples::admin` for its routes, JSON and decisions.
+//!
+//! `cargo run --example axum_admin` serves it on `BIND_ADDR` (default `127.0.0.1:3000`) over
+//! `DATABASE_URL` (default: `tenantry.db` in the current directory), migrating at start.
+//! Invitation and reset links point at `PUBLIC_URL` (default `http://{BIND_ADDR}`); the
+//! session cookie is `Secure` when it is `https://`. Bootstrap the first tenant admin with the
+//! `tenantry` CLI (or the quickstart), then `POST /api/auth/login`.
+
+use std::error::Error;
+use std::sync::Arc;
+use tenantry_examples::admin::{self, AdminConfig};
+use tenantry_service::{Config, SeaOrmUserRepository};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "sqlite://tenantry.db?mode=rwc".to_owned());
+    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let public_url = std::env::var("PUBLIC_URL").unwrap_or_else(|_| format!("http://{bind}"));
+
+    let db = tenantry_service::connect(&url).await?;
+    tenantry_service::migrate(&db).await?;
+    let users = Arc::new(SeaOrmUserRepository::new(db, Config::default())?);
+
+    let app = admin::router(users, AdminConfig::new(public_url));
+    let listener = tokio::net::TcpListener::bind(&bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "tenantry admin listening");
+    admin::serve(listener, app, async {
+        // Without a signal handler the service simply runs until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The API's one error type and its JSON body: `{"error": code, "message": text}`, plus
+//! `"fields"` for invalid input.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use tenantry_service::Error;
+use tenantry_service::validation::{Rule, ValidationErrors};
+
+/// An error answer. Its message is always a fixed phrase or built from field names and rule
+/// descriptions, never from a submitted value or database text.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: Cow<'static, str>,
+    fields: Vec<FieldProblem>,
+}
+
+/// One broken rule of one field: serialized as `{"field", "rule", …limits}`.
+#[derive(Debug)]
+pub(crate) struct FieldProblem {
+    field: String,
+    /// `rule` and any limit (`min`, `max`), as the library serializes its rules.
+    rule: Map<String, Value>,
+    /// The rule in words, for the message.
+    text: Cow<'static, str>,
+}
+
+impl FieldProblem {
+    /// A rule of this API's own (`not_found`, `duplicate`, `invalid_format`, `unknown_field`).
+    pub(crate) fn new(field: impl Into<String>, rule: &'static str, text: &'static str) -> Self {
+        let mut map = Map::new();
+        map.insert("rule".into(), Value::from(rule));
+        Self {
+            field: field.into(),
+            rule: map,
+            text: Cow::Borrowed(text),
+        }
+    }
+
+    /// A broken rule of the library's vocabulary (`required`, `duplicate`, `too_long`, …).
+    pub(crate) fn rule(field: impl Into<String>, rule: Rule) -> Self {
+        let map = match serde_json::to_value(rule) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        Self {
+            field: field.into(),
+            rule: map,
+            text: Cow::Owned(rule.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<Value>>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            message: Cow::Borrowed(message),
+            fields: Vec::new(),
+        }
+    }
+
+    pub(crate) fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    }
+
+    pub(crate) fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "not found")
+    }
+
+    pub(crate) fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first")
+    }
+
+    pub(crate) fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs the tenant admin role",
+        )
+    }
+
+    /// The one answer to every failed login.
+    pub(crate) fn invalid_credentials() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "invalid credentials",
+        )
+    }
+
+    /// A request whose body could not be read as the JSON the route takes.
+    pub(crate) fn bad_body(message: &'static str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+    }
+
+    /// Invalid input: every broken field at once.
+    pub(crate) fn invalid(fields: Vec<FieldProblem>) -> Self {
+        let described: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.text))
+            .collect();
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message: Cow::Owned(format!("invalid input: {}", described.join("; "))),
+            fields,
+        }
+    }
+
+    /// The generic body of a status that a layer answered without one.
+    pub(crate) fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::BAD_REQUEST => Self::bad_body("bad request"),
+            StatusCode::UNAUTHORIZED => Self::unauthenticated(),
+            StatusCode::FORBIDDEN => Self::forbidden(),
+            StatusCode::NOT_FOUND => Self::not_found(),
+            s if s.is_server_error() => Self::internal(),
+            s => Self {
+                status: s,
+                code: "error",
+                message: Cow::Borrowed(s.canonical_reason().unwrap_or("error")),
+                fields: Vec::new(),
+            },
+        }
+    }
+
+    /// Renames a field in the field errors (the library's name for a field that this API
+    /// calls otherwise, e.g. `plant_roles` → `roles`), and rebuilds the message.
+    pub(crate) fn rename_field(self, from: &str, to: &str) -> Self {
+        if self.fields.iter().all(|f| f.field != from) {
+            return self;
+        }
+        let fields = self
+            .fields
+            .into_iter()
+            .map(|mut f| {
+                if f.field == from {
+                    to.clone_into(&mut f.field);
+                }
+                f
+            })
+            .collect();
+        Self::invalid(fields)
+    }
+}
+
+fn from_validation(errors: &ValidationErrors) -> ApiError {
+    let fields = errors
+        .errors()
+        .iter()
+        .map(|e| FieldProblem::rule(e.field, e.rule))
+        .collect();
+    ApiError::invalid(fields)
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        let conflict = |code, message| Self::new(StatusCode::CONFLICT, code, message);
+        match error {
+            Error::NotFound => Self::not_found(),
+            Error::UsernameTaken => conflict("username_taken", "username is already taken"),
+            Error::EmailTaken => conflict("email_taken", "email is already taken"),
+            Error::SlugTaken => conflict("slug_taken", "tenant slug is already taken"),
+            Error::PlantCodeTaken => conflict("plant_code_taken", "plant code is already taken"),
+            Error::InvalidInput(errors) => from_validation(&errors),
+            Error::InvalidCredentials => Self::invalid_credentials(),
+            Error::InvalidToken => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_token",
+                "invalid or expired token",
+            ),
+            Error::Conflict(reason) => Self {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                message: Cow::Borrowed(reason),
+                fields: Vec::new(),
+            },
+            Error::LastAdmin => conflict(
+                "last_admin",
+                "the last active tenant admin cannot be removed, demoted or deactivated",
+            ),
+            other => {
+                // The cause is for operators only; the client learns nothing of it.
+                let cause = std::error::Error::source(&other).map(ToString::to_string);
+                tracing::error!(error = %other, cause = cause.as_deref(), "request failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<axum_login::Error<tenantry_service::axum_login::TenantryBackend>> for ApiError {
+    fn from(error: axum_login::Error<tenantry_service::axum_login::TenantryBackend>) -> Self {
+        match error {
+            axum_login::Error::Backend(e) => e.into(),
+            axum_login::Error::Session(e) => {
+                tracing::error!(error = %e, "session store failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let fields = (!self.fields.is_empty()).then(|| {
+            self.fields
+                .into_iter()
+                .map(|f| {
+                    let mut map = Map::new();
+                    map.insert("field".into(), Value::from(f.field));
+                    map.extend(f.rule);
+                    Value::Object(map)
+                })
+                .collect()
+        });
+        let body = Body {
+            error: self.code,
+            message: &self.message,
+            fields,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

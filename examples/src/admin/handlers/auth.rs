@@ -1,0 +1,51 @@
+//! Signing in and out, and who is signed in.
+
+use crate::admin::AppState;
+use crate::admin::error::ApiError;
+use crate::admin::extract::{ApiJson, Auth, ClientIp, SignedIn};
+use crate::admin::json::{AccountJson, LoginBody};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use tenantry_service::axum_login::LoginCredentials;
+use tenantry_service::{LoginSource, Password};
+
+/// `POST /api/auth/login`: 200 with the account and a fresh session, or the one 401 that
+/// every failure gets.
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Auth(mut auth): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Json<AccountJson>, ApiError> {
+    let credentials = LoginCredentials {
+        tenant: body.tenant,
+        login: body.login,
+        // A missing password is a wrong one, and costs the same hashing.
+        password: body
+            .password
+            .unwrap_or_else(|| Password::new(String::new())),
+        // The cookie session is a browser's.
+        source: LoginSource::Web,
+        ip,
+    };
+    let Some(user) = auth.authenticate(credentials).await? else {
+        return Err(ApiError::invalid_credentials());
+    };
+    let Some(tenant) = state.users.get_tenant(user.user.tenant_id).await? else {
+        return Err(ApiError::invalid_credentials());
+    };
+    auth.login(&user).await?;
+    Ok(Json(AccountJson::new(user.user, tenant)))
+}
+
+/// `POST /api/auth/logout`: 204; the session is gone (with or without one before).
+pub(crate) async fn logout(Auth(mut auth): Auth) -> Result<StatusCode, ApiError> {
+    auth.logout().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/me`: the signed-in account.
+pub(crate) async fn me(SignedIn { user, tenant }: SignedIn) -> Json<AccountJson> {
+    Json(AccountJson::new(user, tenant))
+}

@@ -1,0 +1,236 @@
+//! An admin API for tenantry on axum 0.8, with `axum-login` sessions kept by `tower-sessions`:
+//! the library embedded in a real service. `cargo run --example axum_admin` serves it; tests
+//! build the same [`router`] over a repository of their own.
+//!
+//! # Routes
+//!
+//! | route | who | answer |
+//! |---|---|---|
+//! | `GET /` | anyone | 200 `{"service":"tenantry-admin","status":"ok"}` |
+//! | `POST /api/auth/login` `{"tenant","login","password"}` | anyone | 200 account + session cookie; 401 |
+//! | `POST /api/auth/logout` | anyone | 204, the session is gone |
+//! | `GET /api/me` | signed in | 200 account |
+//! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=` | tenant admin | 200 `{"users":[user…],"total":N}` |
+//! | `GET /api/users/{id}` | tenant admin | 200 user |
+//! | `POST /api/users` `{"username"?,"display_name","email","tenant_role"?,"roles":[{"plant","role"}]}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
+//! | `POST /api/users/{id}/deactivate`, `…/reactivate` | tenant admin | 200 user |
+//! | `PUT /api/users/{id}/roles` `{"tenant_role"?,"roles":[{"plant","role"}]}` | tenant admin | 200 user |
+//! | `POST /api/users/{id}/reset-password` | tenant admin | 200 `{"token","ttl","expires_at","reset_url"}` |
+//! | `POST /api/invitations/accept` `{"token","password","username"?}` | anyone with the token | 200 account |
+//! | `POST /api/password-reset` `{"token","new_password"}` | anyone with the token | 200 account |
+//!
+//! A **user** is `{"id","username","display_name","email","status","tenant_role",
+//! "plant_roles":[{"plant","plant_name","role"}],"last_login_at"}`, where `id` is the user's
+//! public id (its `pid`, a UUID; row ids never leave the service) and `plant` is the plant's
+//! code. An **account** is `{"user": user, "tenant": {"slug","name"}}`. Roles are `operator`,
+//! `supervisor`, `engineer`, `admin`; statuses are `invited`, `active`, `suspended`; times are
+//! RFC 3339 UTC; `ttl` is whole seconds until `expires_at`.
+//!
+//! # Errors
+//!
+//! Every error is `{"error": code, "message": text}`; `message` is a fixed English phrase that
+//! never holds database text, a hash or a submitted value.
+//!
+//! | status | `error` |
+//! |---|---|
+//! | 400 | `invalid_input`, with `"fields":[{"field","rule",…}]` (the library's rules, e.g. `{"field":"username","rule":"too_short","min":3}`, plus `not_found` for an unknown plant code and `unknown_field`); `invalid_token` |
+//! | 401 | `unauthenticated` (no valid session), `invalid_credentials` (login) |
+//! | 403 | `forbidden` (signed in, but not a tenant admin) |
+//! | 404 | `not_found` (no such user *in the session's tenant*, or no such route) |
+//! | 409 | `username_taken`, `email_taken`, `conflict`, `last_admin` |
+//! | 500 | `internal`, always with the message `internal error`; the cause goes to the log |
+//!
+//! # Decisions
+//!
+//! - **Tenancy.** Every `/api/users` route acts in the session user's tenant and requires its
+//!   tenant role to be `admin` (a plant-level `admin` role is not enough: user management is
+//!   tenant-wide). A user id of another tenant is 404, exactly like an id that does not exist;
+//!   so is a malformed id.
+//! - **Login failures** (unknown tenant, unknown user, wrong password, locked, suspended,
+//!   invited, expired, suspended tenant) are one identical 401 body, and take the same work:
+//!   the library runs the hasher once for each. Missing fields count as wrong credentials;
+//!   only a body that is not JSON is a 400. The client address (from the TCP connection, never
+//!   from a header: put a trusted proxy's address handling in front if there is one) goes into
+//!   the login event.
+//! - **Sessions** are `axum-login` over `tower-sessions`' `MemoryStore`: sessions live in this
+//!   process, vanish on restart and are not shared between instances. A real deployment uses a
+//!   persistent store (e.g. `tower-sessions-sqlx-store`), which is a one-line change in
+//!   [`router`]. The cookie (`tenantry_admin`) is `HttpOnly`, `SameSite=Strict`, `Secure` when
+//!   the public URL is `https://`, and expires after 8 hours without a request. The session's
+//!   auth hash is the user's security stamp, so a password, status or role change ends every
+//!   session of that user on its next request (including an admin's own, when it changes its
+//!   own roles). On every request the session is also refused when the user's account expired
+//!   or its tenant was suspended, since neither rotates the stamp.
+//! - **CSRF.** Bodies must be `Content-Type: application/json` (a cross-site form cannot send
+//!   that without a CORS preflight, which this service never grants), and the cookie is
+//!   `SameSite=Strict`, which also covers the body-less `POST`s.
+//! - **Creating a user invites it** (`UserRepository::invite_user`): the user is `invited`,
+//!   has no password, and activates itself with the returned token at
+//!   `POST /api/invitations/accept`, choosing its password (and, optionally, a new username).
+//!   `username` may be left out: the invitee then has an `invited-…` placeholder until it
+//!   chooses one on acceptance. The response's `reset_url` is
+//!   `{public_url}/accept-invitation?token=…` for an invitation and
+//!   `{public_url}/reset-password?token=…` for a reset: pages of a front end, not of this API.
+//!   Tokens are shown once, in that response, and never again.
+//! - **Plants are named by code**, case-insensitively, within the session's tenant. An unknown
+//!   code in a body or in the `plant` filter is a 400 `invalid_input` whose field error is
+//!   `{"field":"roles[0].plant","rule":"not_found"}` (or `"plant"`): the request is wrong, not
+//!   the addressed resource. The same plant twice in one role list is `duplicate`.
+//! - **`PUT …/roles` replaces exactly**: the tenant role becomes `tenant_role` (absent or
+//!   `null`: none) and the plant roles become exactly `roles`, in one transaction
+//!   (`UserRepository::set_roles`): concurrent `PUT`s end with one caller's exact roles.
+//! - **Listing**: empty query values count as absent (`?status=&q=` lists everyone); `role`
+//!   is a minimum role (at `plant` when given, else anywhere); `q` searches username, email
+//!   and display name; `limit` defaults to 50 and is capped at 500; the order is by username.
+//! - **Deactivating** suspends the user and ends its sessions; refusing to remove the last
+//!   active tenant admin is the library's (`last_admin`). Reactivating an invited user is a
+//!   `conflict`: it has to accept its invitation. Deleting users is not part of this API.
+//! - Every response carries `Cache-Control: no-store` (some hold tokens).
+
+mod error;
+mod extract;
+mod handlers;
+mod json;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum_login::AuthManagerLayerBuilder;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tenantry_service::UserRepository;
+use tenantry_service::axum_login::TenantryBackend;
+use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+
+use error::ApiError;
+
+/// How the admin service presents itself to the outside.
+#[derive(Clone, Debug)]
+pub struct AdminConfig {
+    /// The URL users reach the service's front end at, without a trailing slash: invitation
+    /// and reset links are built on it.
+    pub public_url: String,
+    /// Whether the session cookie is `Secure` (sent over HTTPS only).
+    pub secure_cookie: bool,
+}
+
+impl AdminConfig {
+    /// A configuration for a front end at `public_url`; the cookie is `Secure` exactly when
+    /// the URL is `https://`.
+    pub fn new(public_url: impl Into<String>) -> Self {
+        let public_url = public_url.into().trim_end_matches('/').to_owned();
+        let secure_cookie = public_url.starts_with("https://");
+        Self {
+            public_url,
+            secure_cookie,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    users: Arc<dyn UserRepository>,
+    public_url: Arc<str>,
+}
+
+/// The admin service over `users`: every route of the [module docs](self), with sessions.
+///
+/// Serve it with [`serve`], which provides the client addresses the login events record.
+pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
+    let state = AppState {
+        users: Arc::clone(&users),
+        public_url: config.public_url.into(),
+    };
+    let sessions = SessionManagerLayer::new(MemoryStore::default())
+        .with_name("tenantry_admin")
+        .with_secure(config.secure_cookie)
+        .with_same_site(SameSite::Strict)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
+    let auth = AuthManagerLayerBuilder::new(TenantryBackend::new(users), sessions).build();
+
+    Router::new()
+        .route("/", get(handlers::index))
+        .route("/api/auth/login", post(handlers::auth::login))
+        .route("/api/auth/logout", post(handlers::auth::logout))
+        .route("/api/me", get(handlers::auth::me))
+        .route(
+            "/api/users",
+            get(handlers::users::list).post(handlers::users::create),
+        )
+        .route("/api/users/{id}", get(handlers::users::get))
+        .route(
+            "/api/users/{id}/deactivate",
+            post(handlers::users::deactivate),
+        )
+        .route(
+            "/api/users/{id}/reactivate",
+            post(handlers::users::reactivate),
+        )
+        .route("/api/users/{id}/roles", put(handlers::users::set_roles))
+        .route(
+            "/api/users/{id}/reset-password",
+            post(handlers::users::reset_password),
+        )
+        .route(
+            "/api/invitations/accept",
+            post(handlers::tokens::accept_invitation),
+        )
+        .route(
+            "/api/password-reset",
+            post(handlers::tokens::reset_password),
+        )
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed",
+            )
+        })
+        .with_state(state)
+        .layer(auth)
+        .layer(axum::middleware::map_response(finish_response))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, telling handlers each client's
+/// address.
+///
+/// # Errors
+///
+/// When accepting connections fails.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Gives the bare error responses of the layers (an empty 500 when the session store or the
+/// user lookup fails) the JSON error body, and forbids caching any response.
+async fn finish_response(response: Response) -> Response {
+    let status = response.status();
+    let mut response = if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        ApiError::from_status(status).into_response()
+    } else {
+        response
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
