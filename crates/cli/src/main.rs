@@ -1,0 +1,255 @@
+//! `tenantry`: the operator CLI of tenantry's user store.
+//!
+//! Migrations, tenants, plants, users and roles from the shell, against SQLite, PostgreSQL or
+//! MySQL/MariaDB. Output is an aligned table, or JSON with `--json`. Every failure is one line
+//! on stderr (`error: …`) and exit status 1, and a failing command changes nothing and prints
+//! nothing on stdout: names are resolved before any change, and each change is one
+//! transaction in the library.
+//!
+//! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`;
+//! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints.
+
+mod error;
+mod lookup;
+mod migrate;
+mod output;
+mod pages;
+mod password;
+mod plant;
+mod role;
+mod tenant;
+mod user;
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use error::{CliError, CliResult, one_line};
+use std::io::Write;
+use std::process::ExitCode;
+use tenantry_service::migration::sea_orm::DatabaseConnection;
+use tenantry_service::{Config, SeaOrmUserRepository};
+
+/// The database used when neither `--database-url` nor `DATABASE_URL` is given.
+const DEFAULT_DATABASE_URL: &str = "sqlite://tenantry.db?mode=rwc";
+
+/// The variable that switches to cheap password hashing, for test suites only.
+const INSECURE_FAST_HASHING: &str = "TENANTRY_INSECURE_FAST_HASHING";
+
+const AFTER_HELP: &str = "\
+Environment:
+  DATABASE_URL                      the database when --database-url is not given
+  TENANTRY_INSECURE_FAST_HASHING=1  TESTS ONLY: hash passwords with cheap argon2 parameters so
+                                    test suites run fast. Never set it in production: such
+                                    hashes are cheap to crack.
+
+Every failure is one line on stderr and exit status 1; a failing command changes nothing.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tenantry",
+    version,
+    about = "Operate tenantry's user store: migrations, tenants, plants, users and roles",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    /// Database URL: sqlite://…, postgres://… or mysql://… [default: $DATABASE_URL, else
+    /// sqlite://tenantry.db?mode=rwc in the current directory]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        global = true,
+        value_name = "URL"
+    )]
+    database_url: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply, revert or list tenantry's migrations.
+    #[command(subcommand)]
+    Migrate(migrate::MigrateCommand),
+    #[command(flatten)]
+    Store(StoreCommand),
+}
+
+/// The commands that work on the store's rows, through the library.
+#[derive(Subcommand, Debug)]
+enum StoreCommand {
+    /// Create and list tenants.
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+    /// Create and list a tenant's plants (sites).
+    #[command(subcommand)]
+    Plant(plant::PlantCommand),
+    /// Create, list, show, deactivate, reactivate and delete users.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Assign and remove plant roles; set a user's tenant-wide role.
+    #[command(subcommand)]
+    Role(role::RoleCommand),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            // Help and version go to stdout; nothing useful is left to do if that fails.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(&CliError::msg(clap_message(&e))),
+    };
+    let json = cli.json;
+    let printed = match run(cli).await {
+        Ok(report) => output::render(&report, json).and_then(|text| print(&text)),
+        Err(e) => Err(e),
+    };
+    match printed {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// The command line, with every missing subcommand an error (`tenantry user` alone): clap
+/// would print the whole help instead, and a failure is one line.
+fn command() -> clap::Command {
+    fn one_line_when_incomplete(command: clap::Command) -> clap::Command {
+        command
+            .arg_required_else_help(false)
+            .mut_subcommands(one_line_when_incomplete)
+    }
+    one_line_when_incomplete(Cli::command())
+}
+
+/// Connects, runs the command and returns its report (printing nothing).
+///
+/// # Errors
+///
+/// The database cannot be reached; then whatever the command fails with.
+async fn run(cli: Cli) -> CliResult<output::Report> {
+    let url = cli
+        .database_url
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    // The driver's message names the cause (refused, bad password, no such database); it
+    // holds no user data. The URL itself is not repeated: it may hold a password.
+    let db = tenantry_service::connect(&url).await.map_err(|e| {
+        CliError::msg(format!(
+            "cannot connect to the database: {}",
+            one_line(&e.to_string())
+        ))
+    })?;
+    let report = match cli.command {
+        Command::Migrate(command) => migrate::run(&db, command).await,
+        Command::Store(command) => run_store(&db, command).await,
+    };
+    let _ = db.close().await;
+    report
+}
+
+/// Runs a command on the store, once the schema is known to be current.
+///
+/// # Errors
+///
+/// Pending migrations; the repository cannot be built; whatever the command fails with.
+async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<output::Report> {
+    migrate::ensure_current(db).await?;
+    let repo = SeaOrmUserRepository::new(db.clone(), config())?;
+    match command {
+        StoreCommand::Tenant(command) => tenant::run(&repo, command).await,
+        StoreCommand::Plant(command) => plant::run(&repo, command).await,
+        StoreCommand::User(command) => user::run(&repo, command).await,
+        StoreCommand::Role(command) => role::run(&repo, command).await,
+    }
+}
+
+/// Production hashing, unless `TENANTRY_INSECURE_FAST_HASHING=1` (test suites only).
+fn config() -> Config {
+    if std::env::var(INSECURE_FAST_HASHING).is_ok_and(|v| v == "1") {
+        Config::insecure_fast_for_tests()
+    } else {
+        Config::default()
+    }
+}
+
+/// Writes the rendered report to stdout. A closed pipe (`tenantry user list | head`) is not
+/// an error.
+///
+/// # Errors
+///
+/// Stdout cannot be written for another reason.
+fn print(text: &str) -> CliResult<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::msg(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Prints the error as one line on stderr; exit status 1.
+fn fail(error: &CliError) -> ExitCode {
+    eprintln!("error: {}", one_line(&error.to_string()));
+    ExitCode::FAILURE
+}
+
+/// clap's message without its usage block, on one line: `unexpected argument '--x' found`,
+/// `invalid value 'root' for '--tenant-role <ROLE>': expected one of …`.
+fn clap_message(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.starts_with("For more information"))
+        .collect();
+    let message = one_line(&message.join("\n"));
+    message
+        .strip_prefix("error: ")
+        .map_or_else(|| message.clone(), str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let parse = |args: &[&str]| match command().try_get_matches_from(args) {
+            Ok(_) => String::new(),
+            Err(e) => clap_message(&e),
+        };
+        let message = parse(&["tenantry", "role", "tenant", "--tenant", "t", "u", "root"]);
+        assert!(message.starts_with("invalid value 'root'"), "{message}");
+        assert!(message.contains("none"), "{message}");
+        assert!(!message.contains('\n'));
+        let message = parse(&["tenantry", "tenant", "list", "--bogus"]);
+        assert!(
+            message.starts_with("unexpected argument '--bogus'"),
+            "{message}"
+        );
+        assert!(!message.contains("Usage"), "{message}");
+        let message = parse(&["tenantry", "user"]);
+        assert!(
+            message.starts_with("'tenantry user' requires a subcommand"),
+            "{message}"
+        );
+        assert!(message.contains("deactivate"), "{message}");
+    }
+}

@@ -1,0 +1,263 @@
+//! What a command prints: aligned tables for people, JSON (`--json`) for scripts.
+//!
+//! A command returns a [`Report`] and prints nothing itself; `main` renders the report only
+//! once the command has succeeded, so a failing command never leaves half an answer on stdout.
+
+use crate::error::{CliError, CliResult};
+use crate::migrate::{MigrationChanges, MigrationState};
+use crate::user::DeletedUser;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use tenantry_service::{PlantView, TenantView, UserView};
+use unicode_width::UnicodeWidthStr;
+
+/// What a successful command has to say.
+#[derive(Debug)]
+pub(crate) enum Report {
+    /// One tenant (created).
+    Tenant(TenantView),
+    /// A listing of tenants.
+    Tenants(Vec<TenantView>),
+    /// One plant (created).
+    Plant(PlantView),
+    /// A listing of plants.
+    Plants(Vec<PlantView>),
+    /// One user, in full (shown, created or changed).
+    User(Box<UserView>),
+    /// A listing of users.
+    Users(Vec<UserView>),
+    /// A user that was deleted.
+    Deleted(DeletedUser),
+    /// What `migrate up|down|fresh` applied and reverted.
+    Migrations(MigrationChanges),
+    /// Every migration and whether it is applied.
+    MigrationStatus(Vec<MigrationState>),
+}
+
+/// The report as printed: JSON when `json`, else a table; ends with a newline.
+///
+/// # Errors
+///
+/// Encoding JSON failed (the views always encode, so this does not happen in practice).
+pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
+    if json {
+        return render_json(report);
+    }
+    Ok(match report {
+        Report::Tenant(tenant) => tenants_table(std::slice::from_ref(tenant)),
+        Report::Tenants(tenants) => tenants_table(tenants),
+        Report::Plant(plant) => plants_table(std::slice::from_ref(plant)),
+        Report::Plants(plants) => plants_table(plants),
+        Report::User(user) => user_details(user),
+        Report::Users(users) => users_table(users),
+        Report::Deleted(deleted) => format!("deleted user {}\n", deleted.username),
+        Report::Migrations(changes) => migration_changes(changes),
+        Report::MigrationStatus(states) => migration_status_table(states),
+    })
+}
+
+fn render_json(report: &Report) -> CliResult<String> {
+    let encoded = match report {
+        Report::Tenant(tenant) => to_json(tenant),
+        Report::Tenants(tenants) => to_json(tenants),
+        Report::Plant(plant) => to_json(plant),
+        Report::Plants(plants) => to_json(plants),
+        Report::User(user) => to_json(user),
+        Report::Users(users) => to_json(users),
+        Report::Deleted(deleted) => to_json(deleted),
+        Report::Migrations(changes) => to_json(changes),
+        Report::MigrationStatus(states) => to_json(states),
+    };
+    encoded
+        .map(|text| text + "\n")
+        .map_err(|e| CliError::msg(format!("cannot encode the output as JSON: {e}")))
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(value)
+}
+
+fn tenants_table(tenants: &[TenantView]) -> String {
+    table(
+        &["SLUG", "NAME", "STATUS", "CREATED"],
+        tenants.iter().map(|t| {
+            vec![
+                t.slug.clone(),
+                t.name.clone(),
+                t.status.to_string(),
+                time(t.created_at),
+            ]
+        }),
+    )
+}
+
+fn plants_table(plants: &[PlantView]) -> String {
+    table(
+        &["CODE", "NAME", "STATUS", "CREATED"],
+        plants.iter().map(|p| {
+            vec![
+                p.code.clone(),
+                p.name.clone(),
+                if p.is_active { "active" } else { "inactive" }.to_owned(),
+                time(p.created_at),
+            ]
+        }),
+    )
+}
+
+fn users_table(users: &[UserView]) -> String {
+    table(
+        &[
+            "USERNAME",
+            "DISPLAY NAME",
+            "EMAIL",
+            "STATUS",
+            "TENANT ROLE",
+            "PLANT ROLES",
+            "LAST LOGIN",
+        ],
+        users.iter().map(|u| {
+            vec![
+                u.username.clone(),
+                u.display_name.clone(),
+                or_dash(u.email.as_deref()),
+                u.status.to_string(),
+                or_dash(u.tenant_role.map(|r| r.as_str())),
+                plant_roles(u),
+                u.last_login_at.map_or_else(|| "never".to_owned(), time),
+            ]
+        }),
+    )
+}
+
+/// One user as `field  value` lines.
+fn user_details(u: &UserView) -> String {
+    let optional_time = |t: Option<DateTime<Utc>>| t.map_or_else(|| "-".to_owned(), time);
+    let fields: [(&str, String); 14] = [
+        ("username", u.username.clone()),
+        ("display name", u.display_name.clone()),
+        ("email", or_dash(u.email.as_deref())),
+        ("status", u.status.to_string()),
+        ("tenant role", or_dash(u.tenant_role.map(|r| r.as_str()))),
+        ("plant roles", plant_roles(u)),
+        (
+            "password",
+            if u.has_password { "set" } else { "none" }.to_owned(),
+        ),
+        (
+            "last login",
+            u.last_login_at.map_or_else(|| "never".to_owned(), time),
+        ),
+        ("logins", u.login_count.to_string()),
+        ("locked until", optional_time(u.locked_until)),
+        ("expires", optional_time(u.expires_at)),
+        ("id", u.pid.to_string()),
+        ("created", time(u.created_at)),
+        ("updated", time(u.updated_at)),
+    ];
+    aligned(
+        fields
+            .into_iter()
+            .map(|(name, value)| vec![name.to_owned(), value])
+            .collect(),
+    )
+}
+
+fn migration_changes(changes: &MigrationChanges) -> String {
+    let mut out = String::new();
+    for name in &changes.reverted {
+        out.push_str(&format!("reverted {name}\n"));
+    }
+    for name in &changes.applied {
+        out.push_str(&format!("applied  {name}\n"));
+    }
+    if out.is_empty() {
+        out.push_str("nothing to do\n");
+    }
+    out
+}
+
+fn migration_status_table(states: &[MigrationState]) -> String {
+    table(
+        &["MIGRATION", "STATUS"],
+        states
+            .iter()
+            .map(|s| vec![s.name.clone(), s.status.to_owned()]),
+    )
+}
+
+/// `P1:admin,P2:operator`, or `-` without plant roles.
+fn plant_roles(user: &UserView) -> String {
+    if user.plant_roles.is_empty() {
+        return "-".to_owned();
+    }
+    user.plant_roles
+        .iter()
+        .map(|r| format!("{}:{}", r.plant_code, r.role))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn or_dash(value: Option<&str>) -> String {
+    value.unwrap_or("-").to_owned()
+}
+
+/// A UTC time as RFC 3339 to the second: `2026-11-22T08:03:55Z`.
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A header row and the rows under it, in aligned columns.
+fn table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut all = vec![header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    all.extend(rows);
+    aligned(all)
+}
+
+/// Rows in columns two spaces apart, padded by display width (so `José` and `山田` line up);
+/// the last column is not padded, so no line ends in spaces.
+fn aligned(rows: Vec<Vec<String>>) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|row| row.get(c))
+                .map(|cell| cell.width())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 < row.len() {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[c] - cell.width() + 2));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aligned;
+
+    #[test]
+    fn columns_align_by_display_width() {
+        let rows = vec![
+            vec!["A".to_owned(), "NAME".to_owned(), "X".to_owned()],
+            vec!["long-one".to_owned(), "山田".to_owned(), "y".to_owned()],
+            vec!["b".to_owned(), "José".to_owned(), "z".to_owned()],
+        ];
+        assert_eq!(
+            aligned(rows),
+            "A         NAME  X\nlong-one  山田  y\nb         José  z\n"
+        );
+    }
+}

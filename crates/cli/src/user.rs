@@ -1,0 +1,157 @@
+//! `tenantry user create|list|show|deactivate|reactivate|delete`
+
+use crate::error::CliResult;
+use crate::lookup::{self, TenantArg, UserArg, parse_role, parse_status};
+use crate::output::Report;
+use crate::pages;
+use crate::password;
+use clap::Subcommand;
+use serde::Serialize;
+use tenantry_service::{NewUser, UserFilter, UserQuery, UserRepository, UserRole, UserStatus};
+
+/// `tenantry user …`
+#[derive(Subcommand, Debug, Clone)]
+pub(crate) enum UserCommand {
+    /// Create an active user.
+    ///
+    /// The password: with --password-stdin, read from stdin (one trailing newline is
+    /// dropped); otherwise, at a terminal, typed twice without echo (empty for none); otherwise
+    /// none, and the user cannot log in with a password until one is set.
+    Create {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Username: 3–50 letters, digits, `.`, `_`, `-`; unique in the tenant
+        /// (case-insensitively).
+        username: String,
+        /// Email address; unique in the tenant (case-insensitively).
+        #[arg(long)]
+        email: Option<String>,
+        /// Display name (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Role at every plant of the tenant: operator, supervisor, engineer or admin.
+        #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+        tenant_role: Option<UserRole>,
+        /// Read the password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List a tenant's users, by username.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Only users of this status: invited, active or suspended.
+        #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+        status: Option<UserStatus>,
+        /// Only users with a role at this plant (code); a tenant role counts at every plant.
+        #[arg(long, value_name = "CODE")]
+        plant: Option<String>,
+        /// Only users whose username, email or display name contains this (case-insensitive).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
+    /// Show one user with its roles.
+    Show(UserArg),
+    /// Suspend a user: it can no longer log in, and its sessions are invalidated.
+    Deactivate(UserArg),
+    /// Make a suspended user active again.
+    Reactivate(UserArg),
+    /// Delete a user (soft: it disappears everywhere, its username and email stay reserved).
+    Delete(UserArg),
+}
+
+/// What `user delete` reports.
+#[derive(Debug, Serialize)]
+pub(crate) struct DeletedUser {
+    /// Always `true`.
+    pub(crate) deleted: bool,
+    /// The username the user had.
+    pub(crate) username: String,
+    /// The user's public id.
+    pub(crate) pid: String,
+}
+
+/// Runs a `user` command.
+///
+/// # Errors
+///
+/// An unknown tenant, plant or user; a password that cannot be read; the library's: invalid
+/// fields or a weak password, a username or email that is taken, the last tenant admin,
+/// a database failure.
+pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliResult<Report> {
+    match command {
+        UserCommand::Create {
+            tenant,
+            username,
+            email,
+            display_name,
+            tenant_role,
+            password_stdin,
+        } => {
+            let tenant = tenant.resolve(repo).await?;
+            // Asked for only once the tenant is known to exist.
+            let password = password::new_password(password_stdin)?;
+            let input = NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                email,
+                password,
+                tenant_role,
+                ..NewUser::default()
+            };
+            let user = repo.create_user(tenant.id, input, None).await?;
+            Ok(Report::User(Box::new(user)))
+        }
+        UserCommand::List {
+            tenant,
+            status,
+            plant,
+            search,
+        } => {
+            let tenant = tenant.resolve(repo).await?;
+            let plant = match plant {
+                Some(code) => Some(lookup::plant(repo, &tenant, &code).await?.id),
+                None => None,
+            };
+            let filter = UserFilter {
+                status,
+                plant,
+                search,
+                ..UserFilter::default()
+            };
+            let users = pages::all(|page| {
+                let query = UserQuery {
+                    filter: filter.clone(),
+                    page,
+                    ..UserQuery::default()
+                };
+                async move { repo.list_users(tenant.id, &query).await }
+            })
+            .await?;
+            Ok(Report::Users(users))
+        }
+        UserCommand::Show(target) => {
+            let (_, user) = target.resolve(repo).await?;
+            Ok(Report::User(Box::new(user)))
+        }
+        UserCommand::Deactivate(target) => {
+            let (tenant, user) = target.resolve(repo).await?;
+            let user = repo.deactivate_user(tenant.id, user.id, None).await?;
+            Ok(Report::User(Box::new(user)))
+        }
+        UserCommand::Reactivate(target) => {
+            let (tenant, user) = target.resolve(repo).await?;
+            let user = repo.reactivate_user(tenant.id, user.id, None).await?;
+            Ok(Report::User(Box::new(user)))
+        }
+        UserCommand::Delete(target) => {
+            let (tenant, user) = target.resolve(repo).await?;
+            repo.delete_user(tenant.id, user.id, None).await?;
+            Ok(Report::Deleted(DeletedUser {
+                deleted: true,
+                username: user.username,
+                pid: user.pid.to_string(),
+            }))
+        }
+    }
+}

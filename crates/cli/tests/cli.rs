@@ -1,0 +1,1039 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+//! The `tenantry` binary, run as an operator runs it, against a database of each test's own
+//! (SQLite, or the PostgreSQL/MariaDB server named by `DATABASE_URL`).
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use tenantry_service::entity::{audit_events, plants, tenants, user_plant_roles, users};
+use tenantry_service::migration::sea_orm::{
+    ConnectionTrait, EntityTrait, QueryOrder, Statement, TryGetable,
+};
+use tenantry_service::migration::{Migrator, MigratorTrait};
+use tenantry_testkit::TestDb;
+
+const PASSWORD: &str = "vivid ocelot tangles quietly";
+
+/// The whole content of tenantry's tables at one moment (password hashes included, which
+/// `Debug` redacts but `PartialEq` compares).
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    tenants: Option<Vec<tenants::Model>>,
+    plants: Option<Vec<plants::Model>>,
+    users: Option<Vec<users::Model>>,
+    user_plant_roles: Option<Vec<user_plant_roles::Model>>,
+    audit_events: Option<Vec<audit_events::Model>>,
+    migrations: Option<i64>,
+}
+
+/// One test's database, and the binary pointed at it.
+struct Tenantry {
+    db: TestDb,
+    dir: tempfile::TempDir,
+}
+
+impl Tenantry {
+    /// A fresh, empty database (not migrated).
+    async fn empty() -> Self {
+        Self {
+            db: TestDb::empty().await,
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// A fresh database migrated by the binary itself.
+    async fn migrated() -> Self {
+        let t = Self::empty().await;
+        t.ok(&["migrate", "up"]);
+        t
+    }
+
+    /// A migrated database with tenant `acme`, plants `P1` and `P2`, and `alice`, a tenant
+    /// admin with a password.
+    async fn acme() -> Self {
+        let t = Self::migrated().await;
+        t.ok(&["tenant", "create", "acme", "--name", "Acme"]);
+        t.ok(&[
+            "plant", "create", "--tenant", "acme", "P1", "--name", "Plant 1",
+        ]);
+        t.ok(&[
+            "plant", "create", "--tenant", "acme", "P2", "--name", "Plant 2",
+        ]);
+        t.ok_stdin(
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "alice",
+                "--email",
+                "alice@example.com",
+                "--display-name",
+                "Alice Admin",
+                "--tenant-role",
+                "admin",
+                "--password-stdin",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        t
+    }
+
+    /// The binary, with `--database-url` naming the test's database and cheap hashing.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.bare_command();
+        command
+            .arg("--database-url")
+            .arg(self.db.url())
+            .args(args)
+            .env("TENANTRY_INSECURE_FAST_HASHING", "1");
+        command
+    }
+
+    /// The binary in the test's directory, with no database named anywhere.
+    fn bare_command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+        command
+            .current_dir(self.dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("TENANTRY_INSECURE_FAST_HASHING");
+        command
+    }
+
+    /// Runs the binary with `stdin` piped in (or stdin closed when `None`).
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        run(self.command(args), stdin)
+    }
+
+    /// Runs a command that must succeed quietly; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        succeeded(args, &self.run(args, None))
+    }
+
+    /// Runs a command with `stdin` piped in that must succeed quietly; its stdout.
+    fn ok_stdin(&self, args: &[&str], stdin: &str) -> String {
+        succeeded(args, &self.run(args, Some(stdin)))
+    }
+
+    /// Runs a command with `--json` that must succeed; its output, parsed.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut with_json = vec!["--json"];
+        with_json.extend_from_slice(args);
+        let stdout = self.ok(&with_json);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+    }
+
+    /// The users of `tenant`, as `user list --json` prints them.
+    fn users(&self, tenant: &str) -> Vec<Value> {
+        as_array(self.json(&["user", "list", "--tenant", tenant]))
+    }
+
+    /// One user, as `user show --json` prints it.
+    fn user(&self, tenant: &str, username: &str) -> Value {
+        self.json(&["user", "show", "--tenant", tenant, username])
+    }
+
+    /// Runs a command that must fail: exit status 1, nothing on stdout, exactly one line
+    /// `error: …` on stderr, and no row of any table added, removed or changed. The line.
+    async fn fails(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let before = self.snapshot().await;
+        let output = self.run(args, stdin);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        assert!(output.stdout.is_empty(), "{args:?} printed: {output:?}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.ends_with('\n') && stderr.lines().count() == 1,
+            "{args:?}: stderr is not one error line: {stderr:?}"
+        );
+        assert_eq!(self.snapshot().await, before, "{args:?} wrote something");
+        stderr.trim_end().to_owned()
+    }
+
+    /// Every row of every tenantry table, read straight from the database (`None` for a
+    /// table that does not exist), and the number of applied migrations.
+    async fn snapshot(&self) -> Snapshot {
+        let conn = self.db.conn();
+        Snapshot {
+            tenants: tenants::Entity::find()
+                .order_by_asc(tenants::Column::Id)
+                .all(conn)
+                .await
+                .ok(),
+            plants: plants::Entity::find()
+                .order_by_asc(plants::Column::Id)
+                .all(conn)
+                .await
+                .ok(),
+            users: users::Entity::find()
+                .order_by_asc(users::Column::Id)
+                .all(conn)
+                .await
+                .ok(),
+            user_plant_roles: user_plant_roles::Entity::find()
+                .order_by_asc(user_plant_roles::Column::Id)
+                .all(conn)
+                .await
+                .ok(),
+            audit_events: audit_events::Entity::find()
+                .order_by_asc(audit_events::Column::Id)
+                .all(conn)
+                .await
+                .ok(),
+            migrations: self
+                .try_scalar("SELECT COUNT(*) FROM tenantry_migrations")
+                .await,
+        }
+    }
+
+    /// The first column of the first row `sql` returns.
+    async fn scalar<T: TryGetable>(&self, sql: &str) -> T {
+        self.try_scalar(sql)
+            .await
+            .unwrap_or_else(|| panic!("{sql}: no result"))
+    }
+
+    /// The first column of the first row `sql` returns, if the query succeeds.
+    async fn try_scalar<T: TryGetable>(&self, sql: &str) -> Option<T> {
+        let conn = self.db.conn();
+        let statement = Statement::from_string(conn.get_database_backend(), sql);
+        let row = conn.query_one_raw(statement).await.ok()??;
+        row.try_get_by_index(0).ok()
+    }
+}
+
+fn run(mut command: Command, stdin: Option<&str>) -> Output {
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run tenantry");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn succeeded(args: &[&str], output: &Output) -> String {
+    assert!(output.status.success(), "{args:?} failed: {output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{args:?} wrote to stderr: {output:?}"
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn as_array(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        other => panic!("not an array: {other}"),
+    }
+}
+
+fn usernames(users: &[Value]) -> Vec<&str> {
+    users
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect()
+}
+
+/// The cells of a table's lines: columns are two or more spaces apart.
+fn cells(table: &str) -> Vec<Vec<String>> {
+    table
+        .lines()
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|cell| !cell.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn migrate_up_status_down_and_fresh() {
+    let t = Tenantry::empty().await;
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+
+    let status = as_array(t.json(&["migrate", "status"]));
+    assert_eq!(status.len(), names.len());
+    assert!(status.iter().all(|m| m["status"] == "pending"));
+
+    // Store commands refuse an unmigrated database.
+    let refused = t.fails(&["tenant", "list"], None).await;
+    assert!(refused.contains("tenantry migrate up"), "{refused}");
+
+    let up = t.ok(&["migrate", "up"]);
+    for name in &names {
+        assert!(up.contains(&format!("applied  {name}")), "{up}");
+    }
+    let status = t.ok(&["migrate", "status"]);
+    let rows = cells(&status);
+    assert_eq!(rows[0], ["MIGRATION", "STATUS"]);
+    assert_eq!(rows.len(), names.len() + 1);
+    for (row, name) in rows[1..].iter().zip(&names) {
+        assert_eq!(row, &[name.as_str(), "applied"]);
+    }
+    assert_eq!(t.ok(&["migrate", "up"]), "nothing to do\n");
+
+    let down = t.json(&["migrate", "down"]);
+    assert_eq!(down["reverted"], serde_json::json!([names.last().unwrap()]));
+    assert_eq!(down["applied"], serde_json::json!([]));
+    let refused = t.fails(&["tenant", "list"], None).await;
+    assert!(refused.contains("1 migration(s) behind"), "{refused}");
+    let pending: Vec<Value> = as_array(t.json(&["migrate", "status"]))
+        .into_iter()
+        .filter(|m| m["status"] == "pending")
+        .collect();
+    assert_eq!(pending.len(), 1);
+
+    t.ok(&["migrate", "up", "-n", "1"]);
+    t.ok(&["tenant", "create", "acme", "--name", "Acme"]);
+    assert_eq!(as_array(t.json(&["tenant", "list"])).len(), 1);
+    let fresh = t.json(&["migrate", "fresh"]);
+    assert_eq!(as_array(fresh["applied"].clone()).len(), names.len());
+    assert!(as_array(t.json(&["tenant", "list"])).is_empty());
+}
+
+#[tokio::test]
+async fn an_unmigrated_database_stays_empty_on_status_and_refused_commands() {
+    let t = Tenantry::empty().await;
+    t.ok(&["migrate", "status"]);
+    t.fails(&["user", "list", "--tenant", "acme"], None).await;
+    let backend = t.db.backend();
+    let tables = match backend {
+        tenantry_service::migration::sea_orm::DatabaseBackend::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+        }
+        tenantry_service::migration::sea_orm::DatabaseBackend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema()"
+        }
+        _ => {
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = DATABASE()"
+        }
+    };
+    assert_eq!(t.scalar::<i64>(tables).await, 0);
+}
+
+#[tokio::test]
+async fn tenants_are_created_and_listed() {
+    let t = Tenantry::migrated().await;
+    assert_eq!(
+        cells(&t.ok(&["tenant", "list"])),
+        [["SLUG", "NAME", "STATUS", "CREATED"]]
+    );
+
+    let created = t.ok(&["tenant", "create", "zeta", "--name", "Zeta Works"]);
+    let rows = cells(&created);
+    assert_eq!(rows[1][..3], ["zeta", "Zeta Works", "active"]);
+    let acme = t.json(&["tenant", "create", "acme", "--name", "Acme"]);
+    assert_eq!(acme["slug"], "acme");
+    assert_eq!(acme["name"], "Acme");
+    assert_eq!(acme["status"], "active");
+    assert!(acme["pid"].is_string());
+
+    let rows = cells(&t.ok(&["tenant", "list"]));
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][..3], ["acme", "Acme", "active"]);
+    assert_eq!(rows[2][..3], ["zeta", "Zeta Works", "active"]);
+    let listed = as_array(t.json(&["tenant", "list"]));
+    let slugs: Vec<&str> = listed.iter().map(|t| t["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["acme", "zeta"]);
+    assert_eq!(listed[0], acme);
+}
+
+#[tokio::test]
+async fn plants_are_created_and_listed_per_tenant() {
+    let t = Tenantry::migrated().await;
+    t.ok(&["tenant", "create", "acme", "--name", "Acme"]);
+    t.ok(&["tenant", "create", "other", "--name", "Other"]);
+
+    let created = cells(&t.ok(&["plant", "create", "--tenant", "acme", "P2", "--name", "Two"]));
+    assert_eq!(created[0], ["CODE", "NAME", "STATUS", "CREATED"]);
+    assert_eq!(created[1][..3], ["P2", "Two", "active"]);
+    let p1 = t.json(&["plant", "create", "--tenant", "acme", "P1", "--name", "One"]);
+    assert_eq!(p1["code"], "P1");
+    assert_eq!(p1["is_active"], true);
+    // The same code in another tenant is another plant.
+    t.ok(&[
+        "plant",
+        "create",
+        "--tenant",
+        "other",
+        "p1",
+        "--name",
+        "Elsewhere",
+    ]);
+
+    let rows = cells(&t.ok(&["plant", "list", "--tenant", "acme"]));
+    let codes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(codes, ["P1", "P2"]);
+    let listed = as_array(t.json(&["plant", "list", "--tenant", "other"]));
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["name"], "Elsewhere");
+}
+
+#[tokio::test]
+async fn users_are_created_listed_and_shown() {
+    let t = Tenantry::acme().await;
+
+    let alice = t.user("acme", "ALICE");
+    assert_eq!(alice["username"], "alice");
+    assert_eq!(alice["display_name"], "Alice Admin");
+    assert_eq!(alice["email"], "alice@example.com");
+    assert_eq!(alice["status"], "active");
+    assert_eq!(alice["tenant_role"], "admin");
+    assert_eq!(alice["has_password"], true);
+    assert_eq!(alice["last_login_at"], Value::Null);
+    let text = alice.to_string();
+    assert!(
+        !text.contains("password_hash") && !text.contains("argon2"),
+        "{text}"
+    );
+
+    // Stdin is not a terminal and there is no --password-stdin: no password, no prompt.
+    let bob = t.json(&["user", "create", "--tenant", "acme", "bob"]);
+    assert_eq!(bob["has_password"], false);
+    assert_eq!(bob["display_name"], "bob");
+    assert_eq!(bob["tenant_role"], Value::Null);
+    t.ok(&[
+        "role", "assign", "--tenant", "acme", "bob", "--plant", "P2", "operator",
+    ]);
+    t.ok(&[
+        "role", "assign", "--tenant", "acme", "bob", "--plant", "p1", "engineer",
+    ]);
+
+    // A password without a trailing newline, and a human-readable answer.
+    let carol = t.ok_stdin(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "carol",
+            "--display-name",
+            "Carol Ünal",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
+    let fields = cells(&carol);
+    assert!(fields.contains(&vec!["username".to_owned(), "carol".to_owned()]));
+    assert!(fields.contains(&vec!["display name".to_owned(), "Carol Ünal".to_owned()]));
+    assert!(fields.contains(&vec!["password".to_owned(), "set".to_owned()]));
+
+    let table = t.ok(&["user", "list", "--tenant", "acme"]);
+    let rows = cells(&table);
+    assert_eq!(
+        rows[0],
+        [
+            "USERNAME",
+            "DISPLAY NAME",
+            "EMAIL",
+            "STATUS",
+            "TENANT ROLE",
+            "PLANT ROLES",
+            "LAST LOGIN"
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        [
+            "alice",
+            "Alice Admin",
+            "alice@example.com",
+            "active",
+            "admin",
+            "-",
+            "never"
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            "bob",
+            "bob",
+            "-",
+            "active",
+            "-",
+            "P1:engineer,P2:operator",
+            "never"
+        ]
+    );
+    assert_eq!(
+        rows[3],
+        ["carol", "Carol Ünal", "-", "active", "-", "-", "never"]
+    );
+    // Columns line up: every header starts where its cells start.
+    let lines: Vec<&str> = table.lines().collect();
+    let column = lines[0].find("STATUS").unwrap();
+    for line in &lines[1..] {
+        assert_eq!(
+            &line[line.char_indices().nth(column).unwrap().0..][..6],
+            "active"
+        );
+    }
+
+    let listed = t.users("acme");
+    assert_eq!(usernames(&listed), ["alice", "bob", "carol"]);
+    assert_eq!(listed[1]["plant_roles"][0]["plant_code"], "P1");
+    assert_eq!(listed[1]["plant_roles"][0]["role"], "engineer");
+
+    let shown = cells(&t.ok(&["user", "show", "--tenant", "acme", "bob"]));
+    assert!(shown.contains(&vec![
+        "plant roles".to_owned(),
+        "P1:engineer,P2:operator".to_owned()
+    ]));
+    assert!(shown.contains(&vec!["password".to_owned(), "none".to_owned()]));
+}
+
+#[tokio::test]
+async fn user_list_filters_by_status_plant_and_search() {
+    let t = Tenantry::acme().await;
+    for (name, email) in [("bob", "bob@site.test"), ("carol", "carol@example.com")] {
+        t.ok(&["user", "create", "--tenant", "acme", name, "--email", email]);
+    }
+    t.ok(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "dave",
+        "--display-name",
+        "Dave 100%",
+    ]);
+    t.ok(&[
+        "role", "assign", "--tenant", "acme", "bob", "--plant", "P1", "operator",
+    ]);
+    t.ok(&[
+        "role",
+        "assign",
+        "--tenant",
+        "acme",
+        "carol",
+        "--plant",
+        "P2",
+        "supervisor",
+    ]);
+    t.ok(&["user", "deactivate", "--tenant", "acme", "carol"]);
+
+    let list = |extra: &[&str]| {
+        let mut args = vec!["--json", "user", "list", "--tenant", "acme"];
+        args.extend_from_slice(extra);
+        let users = as_array(serde_json::from_str(&t.ok(&args)).unwrap());
+        usernames(&users)
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(&[]), ["alice", "bob", "carol", "dave"]);
+    assert_eq!(list(&["--status", "suspended"]), ["carol"]);
+    assert_eq!(list(&["--status", "active"]), ["alice", "bob", "dave"]);
+    assert!(list(&["--status", "invited"]).is_empty());
+    // alice's tenant role counts at every plant.
+    assert_eq!(list(&["--plant", "P1"]), ["alice", "bob"]);
+    assert_eq!(list(&["--plant", "p2"]), ["alice", "carol"]);
+    assert_eq!(list(&["--search", "EXAMPLE.com"]), ["alice", "carol"]);
+    assert_eq!(list(&["--search", "100%"]), ["dave"]);
+    assert_eq!(list(&["--search", "%"]), ["dave"]);
+    assert_eq!(list(&["--plant", "P2", "--status", "active"]), ["alice"]);
+    assert_eq!(list(&["--plant", "P1", "--search", "bo"]), ["bob"]);
+
+    let table = cells(&t.ok(&["user", "list", "--tenant", "acme", "--status", "suspended"]));
+    assert_eq!(table.len(), 2);
+    assert_eq!(table[1][0], "carol");
+    assert_eq!(table[1][3], "suspended");
+}
+
+#[tokio::test]
+async fn users_are_deactivated_reactivated_and_deleted() {
+    let t = Tenantry::acme().await;
+    t.ok_stdin(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "bob",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
+
+    let deactivated = t.json(&["user", "deactivate", "--tenant", "acme", "bob"]);
+    assert_eq!(deactivated["status"], "suspended");
+    assert_eq!(t.user("acme", "bob")["status"], "suspended");
+    let shown = cells(&t.ok(&["user", "reactivate", "--tenant", "acme", "bob"]));
+    assert!(shown.contains(&vec!["status".to_owned(), "active".to_owned()]));
+    assert_eq!(t.user("acme", "bob")["status"], "active");
+
+    let pid = t.user("acme", "bob")["pid"].clone();
+    let deleted = t.json(&["user", "delete", "--tenant", "acme", "bob"]);
+    assert_eq!(deleted["deleted"], true);
+    assert_eq!(deleted["username"], "bob");
+    assert_eq!(deleted["pid"], pid);
+    assert_eq!(usernames(&t.users("acme")), ["alice"]);
+    let gone = t
+        .fails(&["user", "show", "--tenant", "acme", "bob"], None)
+        .await;
+    assert_eq!(gone, r#"error: user "bob" not found"#);
+    t.fails(&["user", "delete", "--tenant", "acme", "bob"], None)
+        .await;
+    // A deleted user's username stays reserved.
+    let taken = t
+        .fails(&["user", "create", "--tenant", "acme", "bob"], None)
+        .await;
+    assert_eq!(taken, "error: username is already taken");
+
+    t.ok(&["user", "create", "--tenant", "acme", "carol"]);
+    assert_eq!(
+        t.ok(&["user", "delete", "--tenant", "acme", "Carol"]),
+        "deleted user carol\n"
+    );
+}
+
+#[tokio::test]
+async fn roles_are_assigned_removed_and_set_tenant_wide() {
+    let t = Tenantry::acme().await;
+    t.ok(&["user", "create", "--tenant", "acme", "bob"]);
+
+    let bob = t.json(&[
+        "role", "assign", "--tenant", "acme", "bob", "--plant", "P1", "operator",
+    ]);
+    assert_eq!(bob["plant_roles"][0]["plant_code"], "P1");
+    assert_eq!(bob["plant_roles"][0]["role"], "operator");
+    // Assigning again changes the role there.
+    t.ok(&[
+        "role", "assign", "--tenant", "acme", "BOB", "--plant", "p1", "engineer",
+    ]);
+    let shown = cells(&t.ok(&[
+        "role", "assign", "--tenant", "acme", "bob", "--plant", "P2", "admin",
+    ]));
+    assert!(shown.contains(&vec![
+        "plant roles".to_owned(),
+        "P1:engineer,P2:admin".to_owned()
+    ]));
+
+    let bob = t.json(&["role", "remove", "--tenant", "acme", "bob", "--plant", "P1"]);
+    assert_eq!(as_array(bob["plant_roles"].clone()).len(), 1);
+    assert_eq!(bob["plant_roles"][0]["plant_code"], "P2");
+    // Nothing to remove is not an error.
+    t.ok(&["role", "remove", "--tenant", "acme", "bob", "--plant", "P1"]);
+
+    let bob = t.json(&["role", "tenant", "--tenant", "acme", "bob", "supervisor"]);
+    assert_eq!(bob["tenant_role"], "supervisor");
+    let bob = t.json(&["role", "tenant", "--tenant", "acme", "bob", "admin"]);
+    assert_eq!(bob["tenant_role"], "admin");
+    // With a second admin, alice may be demoted.
+    let alice = t.json(&["role", "tenant", "--tenant", "acme", "alice", "none"]);
+    assert_eq!(alice["tenant_role"], Value::Null);
+    let rows = cells(&t.ok(&["user", "list", "--tenant", "acme"]));
+    assert_eq!(rows[1][4], "-");
+    assert_eq!(rows[2][4], "admin");
+    assert_eq!(rows[2][5], "P2:admin");
+}
+
+#[tokio::test]
+async fn every_bad_input_is_one_line_exit_1_and_writes_nothing() {
+    let t = Tenantry::acme().await;
+    t.ok(&["tenant", "create", "other", "--name", "Other"]);
+    t.ok(&["plant", "create", "--tenant", "other", "X1", "--name", "X"]);
+    t.ok(&["user", "create", "--tenant", "other", "olga"]);
+    t.ok(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "bob",
+        "--email",
+        "bob@example.com",
+    ]);
+
+    // The snapshot sees writes.
+    let before = t.snapshot().await;
+    assert!(before.audit_events.as_ref().is_some_and(|a| !a.is_empty()));
+    t.ok(&["role", "tenant", "--tenant", "acme", "bob", "operator"]);
+    assert_ne!(t.snapshot().await, before);
+    t.ok(&["role", "tenant", "--tenant", "acme", "bob", "none"]);
+
+    let cases: &[(&[&str], Option<&str>, &str)] = &[
+        // Unknown names.
+        (
+            &["user", "list", "--tenant", "nope"],
+            None,
+            r#"error: tenant "nope" not found"#,
+        ),
+        (
+            &["plant", "create", "--tenant", "nope", "P9", "--name", "N"],
+            None,
+            "not found",
+        ),
+        (
+            &["user", "create", "--tenant", "nope", "zed"],
+            None,
+            r#"tenant "nope" not found"#,
+        ),
+        (
+            &["user", "show", "--tenant", "acme", "nobody"],
+            None,
+            r#"user "nobody" not found"#,
+        ),
+        (
+            &["user", "deactivate", "--tenant", "acme", "nobody"],
+            None,
+            "not found",
+        ),
+        (
+            &["user", "reactivate", "--tenant", "acme", "nobody"],
+            None,
+            "not found",
+        ),
+        (
+            &["user", "delete", "--tenant", "acme", "nobody"],
+            None,
+            "not found",
+        ),
+        (
+            &["user", "list", "--tenant", "acme", "--plant", "P9"],
+            None,
+            r#"plant "P9" not found"#,
+        ),
+        (
+            &[
+                "role", "assign", "--tenant", "acme", "bob", "--plant", "P9", "admin",
+            ],
+            None,
+            "plant",
+        ),
+        (
+            &["role", "remove", "--tenant", "acme", "bob", "--plant", "P9"],
+            None,
+            "plant",
+        ),
+        (
+            &[
+                "role", "assign", "--tenant", "acme", "nobody", "--plant", "P1", "admin",
+            ],
+            None,
+            "user",
+        ),
+        (
+            &["role", "tenant", "--tenant", "acme", "nobody", "admin"],
+            None,
+            "user",
+        ),
+        // Another tenant's user and plant are unknown here.
+        (
+            &["user", "show", "--tenant", "acme", "olga"],
+            None,
+            r#"user "olga" not found"#,
+        ),
+        (
+            &["user", "delete", "--tenant", "acme", "olga"],
+            None,
+            "not found",
+        ),
+        (
+            &[
+                "role", "assign", "--tenant", "acme", "bob", "--plant", "X1", "admin",
+            ],
+            None,
+            "plant",
+        ),
+        // Invalid role and status strings.
+        (
+            &[
+                "role", "assign", "--tenant", "acme", "bob", "--plant", "P1", "root",
+            ],
+            None,
+            "invalid value 'root'",
+        ),
+        (
+            &[
+                "role", "assign", "--tenant", "acme", "bob", "--plant", "P1", "Admin",
+            ],
+            None,
+            "expected one of",
+        ),
+        (
+            &["role", "tenant", "--tenant", "acme", "bob", "superuser"],
+            None,
+            "none",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--tenant-role",
+                "boss",
+            ],
+            None,
+            "invalid value 'boss'",
+        ),
+        (
+            &["user", "list", "--tenant", "acme", "--status", "deleted"],
+            None,
+            "invalid value 'deleted'",
+        ),
+        // Validation errors.
+        (
+            &["tenant", "create", "Bad Slug!", "--name", "N"],
+            None,
+            "error: invalid input: slug",
+        ),
+        (
+            &["tenant", "create", "fine", "--name", ""],
+            None,
+            "error: invalid input: name",
+        ),
+        (
+            &["plant", "create", "--tenant", "acme", "P3", "--name", ""],
+            None,
+            "invalid input",
+        ),
+        (
+            &["user", "create", "--tenant", "acme", "x"],
+            None,
+            "error: invalid input: username",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--email",
+                "not-an-email",
+            ],
+            None,
+            "email",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--password-stdin",
+            ],
+            Some("password1\n"),
+            "error: invalid input: password: too easy to guess",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--password-stdin",
+            ],
+            Some("zed-zed-zed-zed-1\n"),
+            "password",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--password-stdin",
+            ],
+            Some(""),
+            "error: no password on stdin",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--password-stdin",
+            ],
+            Some("\n"),
+            "error: no password on stdin",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "zed",
+                "--password-stdin",
+            ],
+            Some("two\nlines of password text\n"),
+            "control character",
+        ),
+        // Duplicates, compared case-insensitively.
+        (
+            &["tenant", "create", "acme", "--name", "Again"],
+            None,
+            "error: tenant slug is already taken",
+        ),
+        (
+            &[
+                "plant", "create", "--tenant", "acme", "p1", "--name", "Again",
+            ],
+            None,
+            "error: plant code is already taken",
+        ),
+        (
+            &["user", "create", "--tenant", "acme", "ALICE"],
+            None,
+            "error: username is already taken",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "bobby",
+                "--email",
+                "BOB@example.com",
+            ],
+            None,
+            "error: email is already taken",
+        ),
+        // The last active tenant admin stays.
+        (
+            &["role", "tenant", "--tenant", "acme", "alice", "none"],
+            None,
+            "error: the last active tenant admin",
+        ),
+        (
+            &["role", "tenant", "--tenant", "acme", "alice", "engineer"],
+            None,
+            "last active tenant admin",
+        ),
+        (
+            &["user", "deactivate", "--tenant", "acme", "alice"],
+            None,
+            "last active tenant admin",
+        ),
+        (
+            &["user", "delete", "--tenant", "acme", "alice"],
+            None,
+            "last active tenant admin",
+        ),
+        // Usage errors are one line too.
+        (&["user"], None, "'tenantry user' requires a subcommand"),
+        (
+            &["user", "lst", "--tenant", "acme"],
+            None,
+            "unrecognized subcommand 'lst'",
+        ),
+        (&["user", "create", "zed"], None, "--tenant <SLUG>"),
+        (
+            &["tenant", "list", "--bogus"],
+            None,
+            "unexpected argument '--bogus'",
+        ),
+        (
+            &["role", "assign", "--tenant", "acme", "bob", "admin"],
+            None,
+            "--plant",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let line = t.fails(args, *stdin).await;
+        assert!(
+            line.contains(expected),
+            "{args:?}: {line:?} lacks {expected:?}"
+        );
+    }
+    assert_eq!(usernames(&t.users("acme")), ["alice", "bob"]);
+}
+
+#[tokio::test]
+async fn passwords_are_hashed_for_production_unless_told_otherwise() {
+    let t = Tenantry::acme().await;
+    let hash_of =
+        |username: &str| format!("SELECT password_hash FROM users WHERE username = '{username}'");
+    let fast: String = t.scalar(&hash_of("alice")).await;
+    assert!(fast.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{fast}");
+
+    let mut command = t.command(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "bob",
+        "--password-stdin",
+    ]);
+    command.env_remove("TENANTRY_INSECURE_FAST_HASHING");
+    succeeded(&["user", "create"], &run(command, Some(PASSWORD)));
+    let production: String = t.scalar(&hash_of("bob")).await;
+    assert!(
+        production.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{production}"
+    );
+}
+
+#[tokio::test]
+async fn the_database_comes_from_database_url_or_defaults_to_tenantry_db() {
+    let t = Tenantry::migrated().await;
+    let mut command = t.bare_command();
+    command
+        .env("DATABASE_URL", t.db.url())
+        .args(["tenant", "create", "viaenv", "--name", "Env"]);
+    succeeded(&["tenant", "create"], &run(command, None));
+    assert_eq!(t.json(&["tenant", "list"])[0]["slug"], "viaenv");
+    // --database-url wins over DATABASE_URL.
+    let mut command = t.bare_command();
+    command.env("DATABASE_URL", "sqlite::memory:").args([
+        "--database-url",
+        t.db.url(),
+        "--json",
+        "tenant",
+        "list",
+    ]);
+    let listed = succeeded(&["tenant", "list"], &run(command, None));
+    assert!(listed.contains("viaenv"), "{listed}");
+
+    // Neither: tenantry.db in the current directory, created on first use.
+    let mut command = t.bare_command();
+    command.args(["migrate", "up"]);
+    succeeded(&["migrate", "up"], &run(command, None));
+    assert!(t.dir.path().join("tenantry.db").is_file());
+    let mut command = t.bare_command();
+    command.args(["--json", "tenant", "list"]);
+    assert_eq!(
+        succeeded(&["tenant", "list"], &run(command, None)).trim(),
+        "[]"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_one_line() {
+    let t = Tenantry::empty().await;
+    let mut command = t.bare_command();
+    command.args(["--database-url", "nosuchdriver://x", "tenant", "list"]);
+    let output = run(command, None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.starts_with("error: cannot connect to the database") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
