@@ -18,6 +18,7 @@ mod password;
 mod plant;
 mod role;
 mod tenant;
+mod token;
 mod user;
 
 use clap::error::ErrorKind;
@@ -86,12 +87,16 @@ enum StoreCommand {
     /// Create and list a tenant's plants (sites).
     #[command(subcommand)]
     Plant(plant::PlantCommand),
-    /// Create, list, show, deactivate, reactivate and delete users.
+    /// Create, list, show, deactivate, reactivate and delete users; set and verify passwords;
+    /// unlock.
     #[command(subcommand)]
     User(user::UserCommand),
     /// Assign and remove plant roles; set a user's tenant-wide role.
     #[command(subcommand)]
     Role(role::RoleCommand),
+    /// Issue one-time tokens (password reset).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 #[tokio::main]
@@ -168,6 +173,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Plant(command) => plant::run(&repo, command).await,
         StoreCommand::User(command) => user::run(&repo, command).await,
         StoreCommand::Role(command) => role::run(&repo, command).await,
+        StoreCommand::Token(command) => token::run(&repo, command).await,
     }
 }
 

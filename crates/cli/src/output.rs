@@ -5,7 +5,8 @@
 
 use crate::error::{CliError, CliResult};
 use crate::migrate::{MigrationChanges, MigrationState};
-use crate::user::DeletedUser;
+use crate::token::IssuedTokenReport;
+use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{PlantView, TenantView, UserView};
@@ -28,6 +29,10 @@ pub(crate) enum Report {
     Users(Vec<UserView>),
     /// A user that was deleted.
     Deleted(DeletedUser),
+    /// A credential command that succeeded.
+    Done(Done),
+    /// A token, shown once.
+    Token(IssuedTokenReport),
     /// What `migrate up|down|fresh` applied and reverted.
     Migrations(MigrationChanges),
     /// Every migration and whether it is applied.
@@ -51,6 +56,13 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
         Report::User(user) => user_details(user),
         Report::Users(users) => users_table(users),
         Report::Deleted(deleted) => format!("deleted user {}\n", deleted.username),
+        Report::Done(done) => format!("{}: {}\n", done.outcome.replace('_', " "), done.username),
+        Report::Token(token) => format!(
+            "{}\n(password reset for {}, expires {}; shown once)\n",
+            token.token,
+            token.username,
+            token.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+        ),
         Report::Migrations(changes) => migration_changes(changes),
         Report::MigrationStatus(states) => migration_status_table(states),
     })
@@ -65,6 +77,8 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::User(user) => to_json(user),
         Report::Users(users) => to_json(users),
         Report::Deleted(deleted) => to_json(deleted),
+        Report::Done(done) => to_json(done),
+        Report::Token(token) => to_json(token),
         Report::Migrations(changes) => to_json(changes),
         Report::MigrationStatus(states) => to_json(states),
     };

@@ -1,4 +1,4 @@
-//! `tenantry user create|list|show|deactivate|reactivate|delete`
+//! `tenantry user create|list|show|deactivate|reactivate|delete|set-password|verify-password|unlock`
 
 use crate::error::CliResult;
 use crate::lookup::{self, TenantArg, UserArg, parse_role, parse_status};
@@ -7,7 +7,9 @@ use crate::pages;
 use crate::password;
 use clap::Subcommand;
 use serde::Serialize;
-use tenantry_service::{NewUser, UserFilter, UserQuery, UserRepository, UserRole, UserStatus};
+use tenantry_service::{
+    LoginContext, LoginSource, NewUser, UserFilter, UserQuery, UserRepository, UserRole, UserStatus,
+};
 
 /// `tenantry user …`
 #[derive(Subcommand, Debug, Clone)]
@@ -58,6 +60,36 @@ pub(crate) enum UserCommand {
     Reactivate(UserArg),
     /// Delete a user (soft: it disappears everywhere, its username and email stay reserved).
     Delete(UserArg),
+    /// Set a user's password (read from stdin), through the password policy. The user's
+    /// sessions and outstanding reset tokens stop working.
+    SetPassword {
+        #[command(flatten)]
+        user: UserArg,
+        /// Read the new password from stdin (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Check a password (read from stdin): exit 0 when it matches, 1 when not. It is a real
+    /// login (source `cli`): it is counted, can lock the account, is recorded, and upgrades an
+    /// old hash.
+    VerifyPassword {
+        #[command(flatten)]
+        user: UserArg,
+        /// Read the password from stdin (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Clear a user's lockout after repeated failed logins.
+    Unlock(UserArg),
+}
+
+/// What `user set-password`, `user verify-password` and `user unlock` report.
+#[derive(Debug, Serialize)]
+pub(crate) struct Done {
+    /// What happened: `password_set`, `password_matches` or `unlocked`.
+    pub(crate) outcome: &'static str,
+    /// The user's username.
+    pub(crate) username: String,
 }
 
 /// What `user delete` reports.
@@ -151,6 +183,38 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
                 deleted: true,
                 username: user.username,
                 pid: user.pid.to_string(),
+            }))
+        }
+        UserCommand::SetPassword { user: target, .. } => {
+            let (tenant, user) = target.resolve(repo).await?;
+            let password = password::password_from_stdin()?;
+            repo.set_password(tenant.id, user.id, &password, None)
+                .await?;
+            Ok(Report::Done(Done {
+                outcome: "password_set",
+                username: user.username,
+            }))
+        }
+        UserCommand::VerifyPassword { user: target, .. } => {
+            // Resolved by the tenant only: an unknown user must fail exactly like a wrong
+            // password (and cost the same), not as "user not found".
+            let tenant = target.tenant.resolve(repo).await?;
+            let password = password::password_from_stdin()?;
+            let context = LoginContext::from(LoginSource::Cli);
+            let authenticated = repo
+                .authenticate(tenant.id, &target.username, &password, context)
+                .await?;
+            Ok(Report::Done(Done {
+                outcome: "password_matches",
+                username: authenticated.user.username,
+            }))
+        }
+        UserCommand::Unlock(target) => {
+            let (tenant, user) = target.resolve(repo).await?;
+            let user = repo.unlock_user(tenant.id, user.id, None).await?;
+            Ok(Report::Done(Done {
+                outcome: "unlocked",
+                username: user.username,
             }))
         }
     }

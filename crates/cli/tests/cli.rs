@@ -1037,3 +1037,122 @@ async fn an_unreachable_database_is_one_line() {
         "{stderr}"
     );
 }
+
+/// Failed logins recorded against a user (`verify-password` is a real login).
+async fn failed_logins(t: &Tenantry, username: &str) -> i32 {
+    t.scalar(&format!(
+        "SELECT failed_login_count FROM users WHERE username = '{username}'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn passwords_are_set_verified_and_unlocked() {
+    let t = Tenantry::acme().await;
+    let verify = [
+        "user",
+        "verify-password",
+        "--tenant",
+        "acme",
+        "alice",
+        "--password-stdin",
+    ];
+
+    // The right password: exit 0, counted as a login.
+    let out = t.ok_stdin(&verify, &format!("{PASSWORD}\n"));
+    assert!(out.contains("password matches"), "{out}");
+    assert_eq!(t.user("acme", "alice")["login_count"], 1);
+
+    // A wrong one: exit 1, one line, and the failure is counted.
+    let output = t.run(&verify, Some("not the password at all\n"));
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: invalid credentials\n"
+    );
+    assert_eq!(failed_logins(&t, "alice").await, 1);
+
+    // An unknown user fails exactly like a wrong password.
+    let unknown = [
+        "user",
+        "verify-password",
+        "--tenant",
+        "acme",
+        "nobody",
+        "--password-stdin",
+    ];
+    let output = t.run(&unknown, Some("whatever it is\n"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: invalid credentials\n"
+    );
+
+    // set-password through the policy: a weak one is refused and writes nothing.
+    let set = [
+        "user",
+        "set-password",
+        "--tenant",
+        "acme",
+        "alice",
+        "--password-stdin",
+    ];
+    let refused = t.fails(&set, Some("password\n")).await;
+    assert!(refused.contains("password"), "{refused}");
+    let out = t.ok_stdin(&set, "amber walrus juggles slowly\n");
+    assert!(out.contains("password set"), "{out}");
+    assert_eq!(
+        t.run(&verify, Some(&format!("{PASSWORD}\n"))).status.code(),
+        Some(1)
+    );
+    t.ok_stdin(&verify, "amber walrus juggles slowly\n");
+
+    // Passwords never come from the command line.
+    let missing = t
+        .fails(&["user", "set-password", "--tenant", "acme", "alice"], None)
+        .await;
+    assert!(missing.contains("--password-stdin"), "{missing}");
+
+    // Enough failures lock the account; unlock clears it.
+    for _ in 0..10 {
+        t.run(&verify, Some("wrong again and again\n"));
+    }
+    let locked: Option<String> = t
+        .try_scalar("SELECT CAST(locked_until AS CHAR) FROM users WHERE username = 'alice'")
+        .await;
+    let output = t.run(&verify, Some("amber walrus juggles slowly\n"));
+    assert_eq!(output.status.code(), Some(1), "locked: {locked:?}");
+    let out = t.ok(&["user", "unlock", "--tenant", "acme", "alice"]);
+    assert!(out.contains("unlocked"), "{out}");
+    assert_eq!(failed_logins(&t, "alice").await, 0);
+    t.ok_stdin(&verify, "amber walrus juggles slowly\n");
+}
+
+#[tokio::test]
+async fn a_reset_token_is_printed_once_and_stored_only_as_a_digest() {
+    let t = Tenantry::acme().await;
+    let issued = t.json(&["token", "reset", "--tenant", "acme", "alice"]);
+    let token = issued["token"].as_str().expect("token").to_owned();
+    assert_eq!(token.len(), 43);
+    assert_eq!(issued["purpose"], "password_reset");
+    assert_eq!(issued["username"], "alice");
+    let stored: String = t.scalar("SELECT token_hash FROM credential_tokens").await;
+    assert_ne!(stored, token);
+    assert!(!stored.contains(&token));
+
+    let table = t.ok(&["token", "reset", "--tenant", "acme", "alice"]);
+    let second = table.lines().next().expect("token line");
+    assert_eq!(second.len(), 43);
+    assert_ne!(second, token);
+    // The newer token voided the older one.
+    let outstanding: i64 = t
+        .scalar("SELECT COUNT(*) FROM credential_tokens WHERE used_at IS NULL")
+        .await;
+    assert_eq!(outstanding, 1);
+
+    let unknown = t
+        .fails(&["token", "reset", "--tenant", "acme", "nobody"], None)
+        .await;
+    assert_eq!(unknown, r#"error: user "nobody" not found"#);
+}
