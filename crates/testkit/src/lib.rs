@@ -146,14 +146,14 @@ async fn end_sessions_on(admin: &DatabaseConnection, name: &str) {
     use tenantry_migration::sea_orm::Statement;
     let query = Statement::from_sql_and_values(
         DatabaseBackend::MySql,
-        "SELECT id FROM information_schema.processlist WHERE db = ?",
+        "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = ?",
         [name.into()],
     );
     let Ok(rows) = admin.query_all_raw(query).await else {
         return;
     };
     for row in rows {
-        if let Ok(id) = row.try_get_by_index::<u64>(0) {
+        if let Ok(id) = row.try_get_by_index::<i64>(0) {
             // Already gone is fine.
             let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
         }

@@ -116,7 +116,9 @@ async fn record_failure(
         let threshold = i64::from(Ord::max(repo.config.lockout.max_failed_attempts, 1));
         let locked = current.locked_until.is_some_and(|until| until > now);
         if i64::from(current.failed_login_count) >= threshold && !locked {
-            let lock_number = u32::try_from(current.lock_count).unwrap_or(0);
+            let lock_number = u32::try_from(current.lock_count)
+                .unwrap_or(0)
+                .saturating_add(1);
             let duration = repo.config.lockout.lock_duration(lock_number);
             let duration = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
             let until = now

@@ -1,0 +1,439 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! After every credential flow, a dump of every column of every table holds no plaintext
+//! password and no raw token: not as given, not in hex, not in base64.
+
+mod auth_common;
+
+use argon2::PasswordHasher as _;
+use argon2::{Algorithm, Argon2, Params, Version};
+use auth_common::*;
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
+use sha2::{Digest, Sha256};
+use tenantry_service::entity::{
+    audit_events, credential_tokens, login_events, plants, tenants, user_identities,
+    user_plant_roles, users,
+};
+use tenantry_service::migration::TABLES;
+use tenantry_service::{
+    IdentityUser, ImportedHash, ImportedUser, Invitation, LoginSource, NewIdentity, NewPlant,
+    NewUser, PlantRole, UserRepository, UserRole,
+};
+
+/// Records every secret a flow handles.
+#[derive(Default)]
+struct Secrets {
+    passwords: Vec<String>,
+    tokens: Vec<String>,
+}
+
+impl Secrets {
+    fn password(&mut self, password: &str) -> tenantry_service::Password {
+        self.passwords.push(password.to_owned());
+        pw(password)
+    }
+
+    fn token(&mut self, token: tenantry_service::IssuedToken) -> String {
+        let raw = token.token.into_string();
+        self.tokens.push(raw.clone());
+        raw
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every form in which `bytes` would give itself away (lowercase where case does not matter).
+fn encodings(bytes: &[u8]) -> Vec<String> {
+    vec![
+        hex(bytes),
+        STANDARD.encode(bytes),
+        STANDARD_NO_PAD.encode(bytes),
+        URL_SAFE.encode(bytes),
+        URL_SAFE_NO_PAD.encode(bytes),
+    ]
+}
+
+/// The column names of an entity.
+fn entity_columns<E: EntityTrait>() -> Vec<String> {
+    E::Column::iter().map(|c| c.as_str().to_owned()).collect()
+}
+
+/// Every leaf of a JSON value, as text.
+fn leaves(value: &JsonValue, out: &mut Vec<String>) {
+    match value {
+        JsonValue::Object(map) => map.values().for_each(|v| leaves(v, out)),
+        JsonValue::Array(items) => {
+            // A byte column (a UUID on MySQL) dumps as an array of numbers: keep its bytes too.
+            let bytes: Option<Vec<u8>> = items
+                .iter()
+                .map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect();
+            if let Some(bytes) = bytes.filter(|b| !b.is_empty()) {
+                out.push(String::from_utf8_lossy(&bytes).into_owned());
+                out.push(hex(&bytes));
+            }
+            items.iter().for_each(|v| leaves(v, out));
+        }
+        JsonValue::String(s) => {
+            out.push(s.clone());
+            // A JSON column may hold JSON as text: look inside it too.
+            if let Ok(inner) = serde_json::from_str::<JsonValue>(s)
+                && (inner.is_object() || inner.is_array())
+            {
+                leaves(&inner, out);
+            }
+        }
+        other => out.push(other.to_string()),
+    }
+}
+
+/// `SELECT *` from every tenantry table, every column of every row, as text.
+async fn dump(env: &Env) -> Vec<(String, String)> {
+    let expected_columns: Vec<(&str, Vec<String>)> = vec![
+        ("tenants", entity_columns::<tenants::Entity>()),
+        ("plants", entity_columns::<plants::Entity>()),
+        ("users", entity_columns::<users::Entity>()),
+        (
+            "user_plant_roles",
+            entity_columns::<user_plant_roles::Entity>(),
+        ),
+        ("audit_events", entity_columns::<audit_events::Entity>()),
+        (
+            "credential_tokens",
+            entity_columns::<credential_tokens::Entity>(),
+        ),
+        ("login_events", entity_columns::<login_events::Entity>()),
+        (
+            "user_identities",
+            entity_columns::<user_identities::Entity>(),
+        ),
+    ];
+    let mut sorted_tables: Vec<&str> = TABLES.to_vec();
+    sorted_tables.sort_unstable();
+    let mut known: Vec<&str> = expected_columns.iter().map(|(t, _)| *t).collect();
+    known.sort_unstable();
+    assert_eq!(sorted_tables, known, "a table the dump does not know");
+
+    let backend = env.conn().get_database_backend();
+    let mut out = Vec::new();
+    for (table, columns) in &expected_columns {
+        let rows = JsonValue::find_by_statement(Statement::from_string(
+            backend,
+            format!("SELECT * FROM {table}"),
+        ))
+        .all(env.conn())
+        .await
+        .unwrap_or_else(|e| panic!("dumping {table}: {e}"));
+        assert!(!rows.is_empty(), "the flows should leave rows in {table}");
+        for row in rows {
+            let object = row.as_object().expect("a row is an object");
+            for column in columns {
+                assert!(
+                    object.contains_key(column),
+                    "{table}.{column} missing from the dump (its type was not read)"
+                );
+            }
+            let mut texts = Vec::new();
+            leaves(&row, &mut texts);
+            texts.push(row.to_string());
+            for text in texts {
+                out.push((table.to_string(), text));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn no_password_or_token_is_stored_in_any_form() {
+    let env = env().await;
+    let mut secrets = Secrets::default();
+    let t = env.tid();
+    let repo = &env.repo;
+    let plant = repo
+        .create_plant(
+            t,
+            NewPlant {
+                code: "P1".into(),
+                name: "Plant One".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+
+    // Create with a password; log in right and wrong (a wrong guess is a secret too).
+    let owner = repo
+        .create_user(
+            t,
+            NewUser {
+                password: Some(secrets.password("glossy pelican debates loudly")),
+                tenant_role: Some(UserRole::Admin),
+                plant_roles: vec![PlantRole {
+                    plant_id: plant.id,
+                    role: UserRole::Engineer,
+                }],
+                ..user_input("owner", None)
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    repo.authenticate(
+        t,
+        "owner",
+        &secrets.password("glossy pelican debates loudly"),
+        web(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        repo.authenticate(
+            t,
+            "owner",
+            &secrets.password("glossy pelican debates quietly"),
+            web()
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        repo.authenticate(
+            t,
+            "ghost",
+            &secrets.password("phantom guess number nine"),
+            web()
+        )
+        .await
+        .is_err()
+    );
+
+    // Change and set.
+    repo.change_password(
+        t,
+        owner.id,
+        &secrets.password("glossy pelican debates loudly"),
+        &secrets.password("rusty anchor sings at dawn"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        repo.change_password(
+            t,
+            owner.id,
+            &secrets.password("wrong current guess here"),
+            &secrets.password("never stored passphrase one"),
+        )
+        .await
+        .is_err()
+    );
+    repo.set_password(
+        t,
+        owner.id,
+        &secrets.password("velvet comet drifts northward"),
+        None,
+    )
+    .await
+    .unwrap();
+
+    // Reset: issued and redeemed; requested and left outstanding.
+    let reset = repo
+        .issue_password_reset(t, owner.id, None, None)
+        .await
+        .unwrap();
+    let reset = secrets.token(reset);
+    repo.redeem_password_reset(
+        Some(t),
+        &reset,
+        &secrets.password("quiet harbor lamps flicker"),
+    )
+    .await
+    .unwrap();
+    let outbox = Outbox::default();
+    repo.request_password_reset(t, "owner@example.com", &outbox)
+        .await
+        .unwrap();
+    let requested = outbox.take().remove(0).token;
+    secrets.token(requested);
+
+    // Invitation accepted; another left pending.
+    let invited = repo
+        .invite_user(
+            t,
+            Invitation {
+                email: "guest@example.com".into(),
+                username: None,
+                display_name: "Guest".into(),
+                ..Invitation::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let invitation = secrets.token(invited.invitation);
+    repo.accept_invitation(
+        Some(t),
+        &invitation,
+        Some("guest".into()),
+        &secrets.password("mellow badger counts pebbles"),
+    )
+    .await
+    .unwrap();
+    repo.authenticate(
+        t,
+        "guest",
+        &secrets.password("mellow badger counts pebbles"),
+        web(),
+    )
+    .await
+    .unwrap();
+    let pending = repo
+        .invite_user(
+            t,
+            Invitation {
+                email: "later@example.com".into(),
+                username: Some("later".into()),
+                display_name: "Later".into(),
+                ..Invitation::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    secrets.token(pending.invitation);
+
+    // Email verification: one redeemed, one outstanding.
+    let verification = repo
+        .issue_email_verification(t, owner.id, None)
+        .await
+        .unwrap();
+    let verification = secrets.token(verification);
+    repo.verify_email(Some(t), &verification).await.unwrap();
+    let outstanding = repo
+        .issue_email_verification(t, invited.user.id, None)
+        .await
+        .unwrap();
+    secrets.token(outstanding);
+
+    // Identities: linked, provisioned, used.
+    repo.link_identity(
+        t,
+        owner.id,
+        NewIdentity {
+            provider: "google".into(),
+            subject: "owner-sub".into(),
+            email: Some("owner@gmail.example".into()),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    repo.provision_from_identity(
+        t,
+        IdentityUser {
+            identity: NewIdentity {
+                provider: "okta".into(),
+                subject: "sso-sub".into(),
+                email: None,
+            },
+            username: "ssouser".into(),
+            email: Some("sso@example.com".into()),
+            display_name: "SSO".into(),
+            tenant_role: None,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let sso = tenantry_service::LoginContext::from(LoginSource::Sso);
+    repo.authenticate_identity("google", "owner-sub", sso.clone())
+        .await
+        .unwrap();
+    repo.authenticate_identity("okta", "sso-sub", sso)
+        .await
+        .unwrap();
+
+    // Import, then the login that rehashes.
+    let imported_password = secrets
+        .password("tangled kite over marshes")
+        .expose()
+        .to_owned();
+    let phc = Argon2::new(
+        Algorithm::Argon2i,
+        Version::V0x13,
+        Params::new(8, 1, 1, None).unwrap(),
+    )
+    .hash_password(imported_password.as_bytes())
+    .unwrap()
+    .to_string();
+    repo.import_user(
+        t,
+        ImportedUser {
+            username: "imported".into(),
+            email: None,
+            display_name: "Imported".into(),
+            password_hash: ImportedHash::new(phc),
+            ..ImportedUser::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    repo.authenticate(t, "imported", &pw(&imported_password), web())
+        .await
+        .unwrap();
+    repo.record_activity(t, owner.id).await.unwrap();
+
+    // The dump.
+    let dumped = dump(&env).await;
+    let haystack: Vec<(String, String, String)> = dumped
+        .into_iter()
+        .map(|(table, text)| {
+            let lower = text.to_lowercase();
+            (table, text, lower)
+        })
+        .collect();
+    let find = |needle: &str| -> Option<String> {
+        let lower = needle.to_lowercase();
+        haystack
+            .iter()
+            .find(|(_, text, text_lower)| text.contains(needle) || text_lower.contains(&lower))
+            .map(|(table, _, _)| table.clone())
+    };
+
+    // The dump sees what it should: token digests, password hashes, names.
+    for token in &secrets.tokens {
+        let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
+        let digest = hex(&Sha256::digest(&bytes));
+        assert_eq!(find(&digest).as_deref(), Some("credential_tokens"));
+    }
+    assert!(find("$argon2id$v=19$m=8,t=1,p=1$").is_some());
+    assert!(find("okta").is_some() && find("owner@gmail.example").is_some());
+
+    let mut forms = Vec::new();
+    for password in &secrets.passwords {
+        forms.push((password.clone(), "password"));
+        for form in encodings(password.as_bytes()) {
+            forms.push((form, "password encoding"));
+        }
+    }
+    for token in &secrets.tokens {
+        let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
+        forms.push((token.clone(), "raw token"));
+        for form in encodings(&bytes) {
+            forms.push((form, "token bytes encoding"));
+        }
+        for form in encodings(token.as_bytes()) {
+            forms.push((form, "token string encoding"));
+        }
+    }
+    assert!(secrets.passwords.len() >= 10 && secrets.tokens.len() == 6);
+    for (form, kind) in &forms {
+        if let Some(table) = find(form) {
+            panic!("a {kind} was found in table {table}");
+        }
+    }
+}

@@ -1,0 +1,256 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Importing users with their existing password hashes: every argon2 variant and the forms
+//! other systems write are accepted, log in with the right password and are upgraded on the
+//! first login; anything else is refused with `password_hash: unsupported_hash`.
+
+mod auth_common;
+
+use argon2::PasswordHasher as _;
+use argon2::{Algorithm, Argon2, Params, Version};
+use auth_common::*;
+use tenantry_service::validation::Rule;
+use tenantry_service::{
+    Error, ImportedHash, ImportedUser, PlantRole, UserRepository, UserRole, UserStatus,
+};
+
+/// A PHC string made with the argon2 crate directly, as another system would.
+fn foreign(algorithm: Algorithm, version: Version, m: u32, t: u32, p: u32, pwd: &str) -> String {
+    Argon2::new(algorithm, version, Params::new(m, t, p, None).unwrap())
+        .hash_password(pwd.as_bytes())
+        .unwrap()
+        .to_string()
+}
+
+fn imported(username: &str, phc: &str) -> ImportedUser {
+    ImportedUser {
+        username: username.to_owned(),
+        email: Some(format!("{username}@example.com")),
+        display_name: username.to_owned(),
+        password_hash: ImportedHash::new(phc),
+        ..ImportedUser::default()
+    }
+}
+
+/// The stored form tenantry keeps: Django's prefix stripped, a missing version made explicit.
+fn stored_form(phc: &str) -> String {
+    let phc = phc.strip_prefix("argon2").unwrap_or(phc);
+    let mut parts: Vec<&str> = phc.split('$').collect();
+    if !parts[2].starts_with("v=") {
+        parts.insert(2, "v=16");
+    }
+    parts.join("$")
+}
+
+#[tokio::test]
+async fn argon2_hashes_of_every_variant_and_origin_import_log_in_and_upgrade() {
+    let env = env().await;
+    let reference_v10 = foreign(Algorithm::Argon2i, Version::V0x10, 8, 2, 1, STRONG);
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "rust.argon2id",
+            foreign(Algorithm::Argon2id, Version::V0x13, 16, 2, 1, STRONG),
+            STRONG,
+        ),
+        (
+            "rust.argon2i",
+            foreign(Algorithm::Argon2i, Version::V0x13, 8, 3, 1, STRONG),
+            STRONG,
+        ),
+        (
+            "rust.argon2d",
+            foreign(Algorithm::Argon2d, Version::V0x13, 32, 1, 2, STRONG),
+            STRONG,
+        ),
+        (
+            "argon2id.v16",
+            foreign(Algorithm::Argon2id, Version::V0x10, 8, 1, 1, STRONG),
+            STRONG,
+        ),
+        // The reference implementation's old form has no version field: it is 0x10.
+        ("no.version", reference_v10.replacen("$v=16", "", 1), STRONG),
+        // Django's Argon2PasswordHasher prefixes the PHC string with its name.
+        (
+            "django",
+            format!(
+                "argon2{}",
+                foreign(Algorithm::Argon2id, Version::V0x13, 64, 2, 2, OTHER)
+            ),
+            OTHER,
+        ),
+        // argon2-cffi's README: argon2i of "s3kr3tp4ssw0rd" with a 16-byte output.
+        (
+            "cffi.argon2i",
+            "$argon2i$v=19$m=512,t=2,p=2$5VtWOO3cGWYQHEMaYGbsfQ$AcmqasQgW/wI6wAHAMk4aQ".to_owned(),
+            "s3kr3tp4ssw0rd",
+        ),
+        // argon2-cffi's defaults (m=64 MiB, t=3, p=4) for "correct horse battery staple".
+        (
+            "cffi.argon2id",
+            "$argon2id$v=19$m=65536,t=3,p=4$MIIRqgvgQbgj220jfp0MPA$YfwJSVjtjSU0zzV/P3S9nnQ/USre2wvJMjfCIjrTQbg".to_owned(),
+            "correct horse battery staple",
+        ),
+    ];
+    assert!(!cases[4].1.contains("v="));
+
+    for (username, phc, password) in &cases {
+        let user = env
+            .repo
+            .import_user(env.tid(), imported(username, phc), None)
+            .await
+            .unwrap_or_else(|e| panic!("{username}: import refused: {e:?}"));
+        assert_eq!(user.status, UserStatus::Active, "{username}");
+        assert!(user.has_password, "{username}");
+        assert_eq!(
+            env.stored_hash(user.id).await.unwrap(),
+            stored_form(phc),
+            "{username}"
+        );
+        assert_eq!(env.audit_actions().await.last().unwrap(), "user.imported");
+
+        // A wrong password fails and leaves the imported hash alone.
+        env.login_refused(username, WRONG).await;
+        assert_eq!(env.stored_hash(user.id).await.unwrap(), stored_form(phc));
+
+        // The right one logs in and upgrades the hash to the current parameters.
+        let before = env.runs();
+        let auth = env.login_ok(username, password).await;
+        assert_eq!(auth.user.id, user.id);
+        assert_eq!(env.runs() - before, 2, "{username}: verify + rehash");
+        let upgraded = env.stored_hash(user.id).await.unwrap();
+        assert!(
+            upgraded.starts_with("$argon2id$v=19$m=8,t=1,p=1$"),
+            "{username}: not upgraded"
+        );
+        let before = env.runs();
+        env.login_ok(&format!("{username}@example.com"), password)
+            .await;
+        assert_eq!(env.runs() - before, 1, "{username}: upgraded once");
+        assert_eq!(env.stored_hash(user.id).await.unwrap(), upgraded);
+    }
+}
+
+#[tokio::test]
+async fn other_formats_are_refused_with_unsupported_hash() {
+    let env = env().await;
+    let good = foreign(Algorithm::Argon2id, Version::V0x13, 8, 1, 1, STRONG);
+    let refused = [
+        String::new(),
+        " ".to_owned(),
+        STRONG.to_owned(),
+        "hunter2".to_owned(),
+        "garbage$$$".to_owned(),
+        // bcrypt
+        "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW".to_owned(),
+        "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a".to_owned(),
+        // scrypt, PBKDF2 (Django), SHA-512 crypt
+        "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"
+            .to_owned(),
+        "pbkdf2_sha256$600000$c2FsdA$aGFzaGhhc2hoYXNo".to_owned(),
+        "$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/".to_owned(),
+        // argon2 that is truncated, malformed or beyond the bounds
+        good[..good.len() - 10].to_owned(),
+        good.replacen("$argon2id$", "$argon2x$", 1),
+        good.replacen("m=8,t=1,p=1", "m=8,t=1", 1),
+        good.replacen("m=8", "m=4000000000", 1),
+        good.replacen("t=1", "t=100000", 1),
+        good.replacen("$v=19$", "$v=20$", 1),
+        format!("{good}$extra"),
+        format!("django{good}"),
+        format!("argon2{}", "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"),
+        "x".repeat(10_000),
+    ];
+    for (n, phc) in refused.iter().enumerate() {
+        let username = format!("refused{n}");
+        match env
+            .repo
+            .import_user(env.tid(), imported(&username, phc), None)
+            .await
+        {
+            Err(Error::InvalidInput(errors)) => {
+                assert!(
+                    errors.has("password_hash", Rule::UnsupportedHash),
+                    "case {n}: {errors:?}"
+                );
+                let shown = Error::InvalidInput(errors).to_string();
+                assert!(phc.len() < 8 || !shown.contains(phc.as_str()), "case {n}");
+            }
+            other => panic!("case {n}: expected InvalidInput, got {other:?}"),
+        }
+        assert!(
+            env.repo
+                .get_user_by_username(env.tid(), &username)
+                .await
+                .unwrap()
+                .is_none(),
+            "case {n}: nobody was created"
+        );
+    }
+
+    // Every broken field is reported together.
+    let mut bad = imported(
+        "x",
+        "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+    );
+    bad.email = Some("not an email".into());
+    match env.repo.import_user(env.tid(), bad, None).await {
+        Err(Error::InvalidInput(errors)) => {
+            assert!(errors.has("password_hash", Rule::UnsupportedHash));
+            assert!(errors.has("username", Rule::TooShort { min: 3 }));
+            assert!(errors.has("email", Rule::InvalidFormat));
+        }
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_import_keeps_its_roles_and_refuses_taken_names() {
+    let env = env().await;
+    let plant = env
+        .repo
+        .create_plant(
+            env.tid(),
+            tenantry_service::NewPlant {
+                code: "P1".into(),
+                name: "Plant One".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let phc = foreign(Algorithm::Argon2id, Version::V0x13, 8, 1, 1, STRONG);
+    let user = env
+        .repo
+        .import_user(
+            env.tid(),
+            ImportedUser {
+                tenant_role: Some(UserRole::Supervisor),
+                plant_roles: vec![PlantRole {
+                    plant_id: plant.id,
+                    role: UserRole::Admin,
+                }],
+                ..imported("gina", &phc)
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.tenant_role, Some(UserRole::Supervisor));
+    assert_eq!(user.plant_roles.len(), 1);
+    let mut same_username = imported("GINA", &phc);
+    same_username.email = None;
+    assert!(matches!(
+        env.repo.import_user(env.tid(), same_username, None).await,
+        Err(Error::UsernameTaken)
+    ));
+    let mut same_email = imported("gina2", &phc);
+    same_email.email = Some("Gina@Example.com".into());
+    assert!(matches!(
+        env.repo.import_user(env.tid(), same_email, None).await,
+        Err(Error::EmailTaken)
+    ));
+    // Same parameters as the current ones: argon2id m=8,t=1,p=1 is not rewritten.
+    let before = env.runs();
+    env.login_ok("gina", STRONG).await;
+    assert_eq!(env.runs() - before, 1);
+    assert_eq!(env.stored_hash(user.id).await.unwrap(), phc);
+}
