@@ -122,6 +122,8 @@ pub enum Rule {
     Duplicate,
     /// The value contradicts another field (a password for an invited user).
     NotAllowed,
+    /// A time the database cannot store (on MySQL/MariaDB: after 2038-01-19 03:14:07 UTC).
+    OutOfRange,
 }
 
 impl fmt::Display for Rule {
@@ -141,6 +143,7 @@ impl fmt::Display for Rule {
             Self::UnsupportedHash => f.write_str("not a supported password hash"),
             Self::Duplicate => f.write_str("lists the same item more than once"),
             Self::NotAllowed => f.write_str("not allowed together with the other fields"),
+            Self::OutOfRange => f.write_str("outside the range the database can store"),
         }
     }
 }

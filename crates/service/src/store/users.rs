@@ -173,6 +173,32 @@ pub(crate) fn validate_profile(
     validator.check("display_name", validation::display_name(display_name));
 }
 
+/// The last instant MySQL and MariaDB keep: sqlx binds times there as `TIMESTAMP`, and the
+/// server silently turns a later one into `NULL` (which, for `expires_at`, would mean "never").
+pub(crate) fn latest_storable(
+    backend: sea_orm::DatabaseBackend,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    match backend {
+        sea_orm::DatabaseBackend::MySql => chrono::DateTime::from_timestamp(i64::from(i32::MAX), 0),
+        _ => None,
+    }
+}
+
+/// `OutOfRange` for a caller's time the backend cannot store.
+pub(crate) fn check_storable(
+    validator: &mut Validator,
+    repo: &SeaOrmUserRepository,
+    field: &'static str,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let latest = latest_storable(repo.db.get_database_backend());
+    if let (Some(at), Some(latest)) = (at, latest)
+        && at > latest
+    {
+        validator.add(field, Rule::OutOfRange);
+    }
+}
+
 /// An email as stored: trimmed.
 pub(crate) fn trimmed(email: Option<&str>) -> Option<String> {
     email.map(|e| e.trim().to_owned())
@@ -267,6 +293,7 @@ pub(crate) async fn create(
         }
     }
     check_distinct_plants(&mut validator, &input.plant_roles);
+    check_storable(&mut validator, repo, "expires_at", input.expires_at);
     validator.finish()?;
 
     // Hashing is slow: it happens before the transaction, never inside it.
@@ -327,6 +354,9 @@ pub(crate) async fn update(
     }
     if let Some(display_name) = &update.display_name {
         validator.check("display_name", validation::display_name(display_name));
+    }
+    if let Some(expires_at) = update.expires_at {
+        check_storable(&mut validator, repo, "expires_at", expires_at);
     }
     validator.finish()?;
 

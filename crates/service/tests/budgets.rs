@@ -1,0 +1,258 @@
+//! Query budgets: a user with its roles, and a page of users with theirs, each cost at most two
+//! statements, whatever the page size.
+//!
+//! Statements are counted with SeaORM's metric callback
+//! (`DatabaseConnection::set_metric_callback`), which the driver calls once per statement it
+//! runs through `execute`, `query_one`, `query_all` or a stream, inside transactions too. It does
+//! not see `execute_unprepared` (raw SQL strings) nor the driver's own `BEGIN`/`COMMIT`;
+//! [`the_counter_sees_every_kind_of_statement`] pins down what it counts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use common::*;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use tenantry_service::entity::{plants, users};
+use tenantry_service::{NewUser, PageRequest, UserFilter, UserQuery, UserRole};
+use tenantry_testkit::TestDb;
+
+/// Records every statement the connection runs.
+#[derive(Clone, Default)]
+struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl Statements {
+    /// A clone of `db` that records its statements here.
+    fn counted(&self, db: &DatabaseConnection) -> DatabaseConnection {
+        let mut db = db.clone();
+        let log = self.0.clone();
+        db.set_metric_callback(move |info| {
+            log.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(info.statement.sql.clone());
+        });
+        db
+    }
+
+    fn reset(&self) {
+        self.0.lock().unwrap().clear();
+    }
+
+    fn taken(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// The fixture with its repository on a counted connection.
+async fn counted_fixture() -> (Fixture, Statements) {
+    let statements = Statements::default();
+    let db = TestDb::migrated().await;
+    let repo = repository(statements.counted(db.conn()));
+    (seed(db, repo).await, statements)
+}
+
+#[tokio::test]
+async fn the_counter_sees_every_kind_of_statement() {
+    let (f, statements) = counted_fixture().await;
+    let db = statements.counted(f.conn());
+    statements.reset();
+
+    users::Entity::find().all(&db).await.unwrap();
+    assert_eq!(statements.taken().len(), 1, "query_all");
+    plants::Entity::find().one(&db).await.unwrap();
+    assert_eq!(statements.taken().len(), 1, "query_one");
+    plants::Entity::find().count(&db).await.unwrap();
+    assert_eq!(statements.taken().len(), 1, "count");
+    let txn = db.begin().await.unwrap();
+    users::Entity::find().all(&txn).await.unwrap();
+    plants::Entity::find().all(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(
+        statements.taken().len(),
+        2,
+        "statements inside a transaction"
+    );
+
+    // The repository's own writes are seen too.
+    f.user("alice").await;
+    let writes = statements.taken();
+    assert!(writes.len() >= 2, "create_user: {writes:#?}");
+    assert!(
+        writes
+            .iter()
+            .any(|s| s.to_uppercase().starts_with("INSERT")),
+        "{writes:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_user_with_roles_costs_two_statements() {
+    let (f, statements) = counted_fixture().await;
+    let t = f.tid();
+    let alice = f
+        .create(NewUser {
+            email: Some("alice@example.com".into()),
+            plant_roles: f
+                .plants
+                .iter()
+                .map(|p| plant_role(p.id, UserRole::Operator))
+                .collect(),
+            ..new_user("alice")
+        })
+        .await;
+
+    statements.reset();
+    let view = f.repo.get_user(t, alice.id).await.unwrap().unwrap();
+    assert_eq!(view.plant_roles.len(), 3);
+    let spent = statements.taken();
+    assert!(
+        spent.len() <= 2,
+        "get_user: {} statements: {spent:#?}",
+        spent.len()
+    );
+
+    let view = f.repo.get_user_by_pid(t, alice.pid).await.unwrap().unwrap();
+    assert_eq!(view.plant_roles.len(), 3);
+    let spent = statements.taken();
+    assert!(
+        spent.len() <= 2,
+        "get_user_by_pid: {} statements: {spent:#?}",
+        spent.len()
+    );
+
+    let view = f
+        .repo
+        .get_user_by_username(t, "ALICE")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.plant_roles.len(), 3);
+    let spent = statements.taken();
+    assert!(spent.len() <= 2, "get_user_by_username: {spent:#?}");
+
+    let view = f
+        .repo
+        .get_user_by_email(t, "Alice@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.plant_roles.len(), 3);
+    let spent = statements.taken();
+    assert!(spent.len() <= 2, "get_user_by_email: {spent:#?}");
+}
+
+#[tokio::test]
+async fn a_page_of_users_with_roles_costs_two_statements_whatever_its_size() {
+    let (f, statements) = counted_fixture().await;
+    let t = f.tid();
+    for i in 0..60 {
+        f.create(NewUser {
+            plant_roles: vec![
+                plant_role(f.plant(i % 3), UserRole::Operator),
+                plant_role(f.plant((i + 1) % 3), UserRole::Engineer),
+            ],
+            ..new_user(&format!("user{i:02}"))
+        })
+        .await;
+    }
+
+    let queries = [
+        ("default", UserFilter::default()),
+        (
+            "plant and role",
+            UserFilter {
+                plant: Some(f.plant(0)),
+                min_role: Some(UserRole::Operator),
+                ..UserFilter::default()
+            },
+        ),
+        (
+            "search",
+            UserFilter {
+                search: Some("user".into()),
+                active_only: true,
+                ..UserFilter::default()
+            },
+        ),
+    ];
+    for (name, filter) in queries {
+        let mut spent_by_size = Vec::new();
+        for limit in [5, 50] {
+            statements.reset();
+            let page = f
+                .repo
+                .list_users(
+                    t,
+                    &UserQuery {
+                        filter: filter.clone(),
+                        page: PageRequest::first(limit),
+                        ..UserQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let spent = statements.taken();
+            assert!(!page.items.is_empty(), "{name}");
+            assert!(page.items.len() as u64 <= limit);
+            assert!(page.total >= page.items.len() as u64);
+            assert!(
+                page.items.iter().all(|u| u.plant_roles.len() == 2),
+                "{name}: roles"
+            );
+            assert!(
+                spent.len() <= 2,
+                "{name}, page of {}: {} statements: {spent:#?}",
+                page.items.len(),
+                spent.len()
+            );
+            spent_by_size.push(spent.len());
+        }
+        assert_eq!(
+            spent_by_size[0], spent_by_size[1],
+            "{name}: cost grows with the page"
+        );
+    }
+
+    // The 50-user page, checked in full.
+    statements.reset();
+    let page = f
+        .repo
+        .list_users(
+            t,
+            &UserQuery {
+                page: PageRequest::first(50),
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let spent = statements.taken();
+    assert_eq!(page.items.len(), 50);
+    assert_eq!(page.total, 60);
+    assert_eq!(usernames(&page.items)[..3], ["user00", "user01", "user02"]);
+    assert!(spent.len() <= 2, "{spent:#?}");
+
+    // Past the last page, still within budget.
+    statements.reset();
+    let beyond = f
+        .repo
+        .list_users(
+            t,
+            &UserQuery {
+                page: PageRequest {
+                    offset: 100,
+                    limit: 50,
+                },
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(beyond.items.is_empty());
+    assert_eq!(beyond.total, 60);
+    let spent = statements.taken();
+    assert!(spent.len() <= 2, "{spent:#?}");
+}
