@@ -5,7 +5,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::tx::{begin_write, lock_live_user};
-use super::users::{live, new_security_stamp, view_of};
+use super::users::{commit_user_change, live, new_security_stamp, view_of};
 use crate::error::{Error, Result};
 use crate::inputs::Actor;
 use crate::password::{Password, PolicyContext};
@@ -380,23 +380,21 @@ pub(crate) async fn verify_email(
     let user = lock_live_user(&txn, token.tenant_id, token.user_id)
         .await
         .map_err(|_| Error::InvalidToken)?;
+    let user_id = user.id;
     let mut active = user.into_active_model();
     active.email_verified_at = Set(Some(now));
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    commit_user_change(
+        txn,
+        active,
         AuditEvent {
             tenant: token.tenant_id,
-            actor: Some(user.id),
+            actor: Some(user_id),
             action: AuditAction::EmailVerified,
-            target: Some(user.id),
+            target: Some(user_id),
             details: json!({}),
             at: now,
         },
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .await
 }

@@ -137,7 +137,9 @@ pub(crate) fn filtered(tenant: TenantId, filter: &UserFilter) -> Select<users::E
                 .add(contains(
                     Func::lower(Expr::col(users::Column::DisplayName)),
                     &search.to_lowercase(),
-                )),
+                ))
+                // The spelling as typed, for SQLite, whose LOWER leaves non-ASCII letters.
+                .add(contains(Expr::col(users::Column::DisplayName), search)),
         );
     }
     query

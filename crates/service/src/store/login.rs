@@ -7,9 +7,9 @@
 //! administrators.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
+use super::audit::{AuditAction, AuditEvent};
 use super::tx::{begin_write, lock_live_user};
-use super::users::{live, view_of};
+use super::users::{commit_user_change, live, view_of};
 use crate::error::{Error, Result};
 use crate::hashing::Verification;
 use crate::inputs::{Actor, LoginContext, PageRequest};
@@ -381,9 +381,9 @@ pub(crate) async fn unlock(
     active.lock_count = Set(0);
     active.locked_until = Set(None);
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    commit_user_change(
+        txn,
+        active,
         AuditEvent {
             tenant,
             actor,
@@ -393,10 +393,7 @@ pub(crate) async fn unlock(
             at: now,
         },
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .await
 }
 
 /// The user's current security stamp, for checking a session.

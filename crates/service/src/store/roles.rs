@@ -5,7 +5,8 @@ use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::tx::{begin_write, lock_live_user, lock_tenant};
 use super::users::{
-    check_distinct_plants, ensure_not_last_admin, insert_roles, live, new_security_stamp, view_of,
+    check_distinct_plants, commit_user_change, ensure_not_last_admin, insert_roles, live,
+    new_security_stamp, view_of,
 };
 use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole};
@@ -168,35 +169,31 @@ pub(crate) async fn replace(
         .exec(&txn)
         .await?;
     insert_roles(&txn, tenant, user_id, roles, actor, now).await?;
+    let new_tenant_role = tenant_role.unwrap_or(previous_tenant_role);
     let mut active = user.into_active_model();
-    if let Some(role) = tenant_role {
-        active.tenant_role = Set(role);
-    }
+    active.tenant_role = Set(new_tenant_role);
     active.security_stamp = Set(new_security_stamp());
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    commit_user_change(
+        txn,
+        active,
         AuditEvent {
             tenant,
             actor,
             action: AuditAction::PlantRolesReplaced,
             target: Some(user_id),
             details: json!({
-                "plant_roles": roles
-                    .iter()
-                    .map(|r| json!({ "plant_id": r.plant_id, "role": r.role }))
-                    .collect::<Vec<_>>(),
-                "tenant_role": user.tenant_role,
-                "previous_tenant_role": previous_tenant_role,
+                    "plant_roles": roles
+                        .iter()
+                        .map(|r| json!({ "plant_id": r.plant_id, "role": r.role }))
+                        .collect::<Vec<_>>(),
+                    "tenant_role": new_tenant_role,
+                    "previous_tenant_role": previous_tenant_role,
             }),
             at: now,
         },
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .await
 }
 
 pub(crate) async fn set_tenant_role(
@@ -221,9 +218,9 @@ pub(crate) async fn set_tenant_role(
     active.tenant_role = Set(role);
     active.security_stamp = Set(new_security_stamp());
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    commit_user_change(
+        txn,
+        active,
         AuditEvent {
             tenant,
             actor,
@@ -233,10 +230,7 @@ pub(crate) async fn set_tenant_role(
             at: now,
         },
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .await
 }
 
 pub(crate) async fn effective(

@@ -419,6 +419,20 @@ pub(crate) async fn update(
     Ok(view)
 }
 
+/// Saves a change to one user together with its audit event, commits, and returns the user's
+/// view: the last step every single-user change shares.
+pub(crate) async fn commit_user_change(
+    txn: DatabaseTransaction,
+    change: users::ActiveModel,
+    event: AuditEvent,
+) -> Result<UserView> {
+    let user = change.update(&txn).await?;
+    audit::record(&txn, event).await?;
+    let view = view_of(&txn, user).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
 /// Whether the user is one of the tenant's active admins (the ones `LastAdmin` protects).
 pub(crate) fn is_active_tenant_admin(user: &users::Model) -> bool {
     user.status == UserStatus::Active
@@ -461,28 +475,21 @@ pub(crate) async fn deactivate(
     }
     ensure_not_last_admin(&txn, &user).await?;
     let previous = user.status;
+    // A deactivated user's outstanding tokens must not work if it comes back.
+    super::credentials::void(&txn, id, None).await?;
     let mut active = user.into_active_model();
     active.status = Set(UserStatus::Suspended);
     active.security_stamp = Set(new_security_stamp());
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    // A deactivated user's outstanding tokens must not work if it comes back.
-    super::credentials::void(&txn, id, None).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::UserDeactivated,
-            target: Some(id),
-            details: json!({ "previous_status": previous }),
-            at: now,
-        },
-    )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    let event = AuditEvent {
+        tenant,
+        actor,
+        action: AuditAction::UserDeactivated,
+        target: Some(id),
+        details: json!({ "previous_status": previous }),
+        at: now,
+    };
+    commit_user_change(txn, active, event).await
 }
 
 pub(crate) async fn reactivate(
@@ -507,9 +514,9 @@ pub(crate) async fn reactivate(
     active.status = Set(UserStatus::Active);
     active.security_stamp = Set(new_security_stamp());
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    commit_user_change(
+        txn,
+        active,
         AuditEvent {
             tenant,
             actor,
@@ -519,10 +526,7 @@ pub(crate) async fn reactivate(
             at: now,
         },
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .await
 }
 
 pub(crate) async fn delete(
@@ -581,9 +585,9 @@ pub(crate) async fn restore(
     let mut active = user.into_active_model();
     active.deleted_at = Set(None);
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    commit_user_change(
+        txn,
+        active,
         AuditEvent {
             tenant,
             actor,
@@ -593,10 +597,7 @@ pub(crate) async fn restore(
             at: now,
         },
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .await
 }
 
 pub(crate) async fn purge(
