@@ -154,14 +154,14 @@ impl Model {
     /// the calls name an object of the caller's own tenant, half are mixed up.
     fn tenant_for(&self, t: usize, id: UserId) -> TenantId {
         match self.users.get(&id) {
-            Some(user) if t % 2 == 0 => user.tenant,
+            Some(user) if t.is_multiple_of(2) => user.tenant,
             _ => self.tenant(t / 2),
         }
     }
     /// For an even `p`, a plant of `tenant`; else any plant.
     fn plant(&self, p: usize, tenant: TenantId) -> (PlantId, TenantId) {
         let own: Vec<_> = self.plants.iter().filter(|x| x.1 == tenant).collect();
-        if p % 2 == 0 && !own.is_empty() {
+        if p.is_multiple_of(2) && !own.is_empty() {
             *own[(p / 2) % own.len()]
         } else {
             self.plants[(p / 2) % self.plants.len()]
