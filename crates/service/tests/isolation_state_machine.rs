@@ -541,8 +541,10 @@ fn no_call_crosses_a_tenant() {
     println!(
         "isolation state machine: {calls} generated calls, {own} own-tenant reads/role changes"
     );
+    // A floor well under the usual 100–160, so a random run does not trip it: it guards
+    // against a generator that stops producing own-tenant calls at all.
     assert!(
-        own >= 100,
+        own >= 40,
         "too few calls hit the caller's own tenant: {own}"
     );
     assert!(calls >= 1_000, "only {calls} calls were generated");
