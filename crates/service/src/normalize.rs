@@ -5,10 +5,11 @@
 //! value as entered, and a plain unique index on the key enforces uniqueness the same way on
 //! every backend.
 //!
-//! A key is the value in Unicode NFKC form, then lowercased. NFKC folds compatibility variants,
-//! so fullwidth `ｆｏｏ`, the ligature `ﬁ` and the Kelvin sign `K` key the same as `foo`, `fi`
-//! and `k`; lowercasing folds case. Accents are kept: `José` and `jose` are two users.
-//! Lowercasing is not full case folding, so `Straße` and `STRASSE` are two users too.
+//! A key is the value in Unicode NFKC form, then lowercased, then in NFKC form again (lowercasing
+//! can undo NFKC). NFKC folds compatibility variants, so fullwidth `ｆｏｏ`, the ligature `ﬁ`
+//! and the Kelvin sign `K` key the same as `foo`, `fi` and `k`; lowercasing folds case.
+//! Accents are kept: `José` and `jose` are two users. Lowercasing is not full case folding, so
+//! `Straße` and `STRASSE` are two users too.
 //!
 //! Every key function is idempotent: `key(key(x)) == key(x)`.
 
@@ -83,7 +84,11 @@ pub fn escape_like(text: &str) -> String {
 }
 
 fn fold(value: &str) -> String {
-    value.nfkc().collect::<String>().to_lowercase()
+    let lowered = value.nfkc().collect::<String>().to_lowercase();
+    // Lowercasing can leave a string that is no longer in NFKC form (`ῼ` + U+0301 lowers to
+    // `ώ` + U+0345, which composes to `ῴ`); normalizing again makes the key idempotent and gives
+    // canonically equivalent names one key.
+    lowered.nfkc().collect()
 }
 
 #[cfg(test)]
@@ -120,6 +125,7 @@ mod tests {
         "'; DROP TABLE users;--",
         "100%_\\",
         "\u{FDFA}",
+        "\u{1FFC}\u{301}",
     ];
 
     #[test]
@@ -137,6 +143,10 @@ mod tests {
             ("\u{212A}elvin", "kelvin"),
             ("x²", "x2"),
             ("Ada.Lovelace_1-2", "ada.lovelace_1-2"),
+            // Found by the property tests: lowercasing broke NFKC form, so these two canonically
+            // equivalent names had different keys.
+            ("\u{1FFC}\u{301}", "\u{1FF4}"),
+            ("\u{1FF4}", "\u{1FF4}"),
         ];
         for (input, key) in cases {
             assert_eq!(username_key(input), key, "input {input:?}");
