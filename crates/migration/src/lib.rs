@@ -41,6 +41,7 @@ mod m20261122_000006_create_credential_tokens;
 mod m20261122_000007_create_login_events;
 mod m20261122_000008_create_user_identities;
 mod m20261122_000009_add_users_lockout_and_verification;
+mod m20261122_000010_add_users_live_index;
 
 pub use connect::connect;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_create_login_events::Migration),
             Box::new(m20261122_000008_create_user_identities::Migration),
             Box::new(m20261122_000009_add_users_lockout_and_verification::Migration),
+            Box::new(m20261122_000010_add_users_live_index::Migration),
         ]
     }
 

@@ -48,6 +48,19 @@ pub enum Error {
     /// Password hashing failed.
     #[error("password hashing failed")]
     Hashing(#[source] HashError),
+    /// A bulk import refused row `index` (0-based, in the caller's list) for `source`. The
+    /// first `imported` rows were committed (whole batches before the row's); nothing of the
+    /// row's own batch was written.
+    #[error("import refused row {index} ({imported} rows before it were imported): {source}")]
+    ImportRow {
+        /// The refused row, 0-based.
+        index: usize,
+        /// Rows committed before the refused row's batch.
+        imported: usize,
+        /// Why: `InvalidInput`, `UsernameTaken`, `EmailTaken`, `NotFound` (a plant), …
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 /// The service's result type.

@@ -44,7 +44,7 @@ pub use inputs::{
 };
 pub use password::{ImportedHash, Password};
 pub use repository::UserRepository;
-pub use store::{AuditAction, SeaOrmUserRepository, TokenDelivery, TokenSender};
+pub use store::{AuditAction, IMPORT_BATCH, SeaOrmUserRepository, TokenDelivery, TokenSender};
 pub use tenantry_entity as entity;
 pub use tenantry_entity::{
     LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId, UserRole,

@@ -122,14 +122,11 @@ pub(crate) struct AuditEvent {
     pub at: DateTime<Utc>,
 }
 
-/// Writes `event` on `txn`. The actor must be a user of the event's tenant.
-///
-/// # Errors
-/// `NotFound` when the actor is not a user of the tenant; `Database`.
-pub(crate) async fn record(txn: &impl ConnectionTrait, event: AuditEvent) -> Result<()> {
-    if let Some(actor) = event.actor {
+/// `NotFound` unless `actor` (when given) is a user of `tenant`.
+async fn check_actor(txn: &impl ConnectionTrait, tenant: TenantId, actor: Actor) -> Result<()> {
+    if let Some(actor) = actor {
         let exists = users::Entity::find_by_id(actor)
-            .filter(users::Column::TenantId.eq(event.tenant))
+            .filter(users::Column::TenantId.eq(tenant))
             .select_only()
             .column(users::Column::Id)
             .into_tuple::<UserId>()
@@ -139,6 +136,10 @@ pub(crate) async fn record(txn: &impl ConnectionTrait, event: AuditEvent) -> Res
             return Err(Error::NotFound);
         }
     }
+    Ok(())
+}
+
+fn row_of(event: AuditEvent) -> audit_events::ActiveModel {
     audit_events::ActiveModel {
         tenant_id: Set(event.tenant),
         actor_user_id: Set(event.actor),
@@ -148,14 +149,43 @@ pub(crate) async fn record(txn: &impl ConnectionTrait, event: AuditEvent) -> Res
         at: Set(event.at),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
+}
+
+/// Writes `event` on `txn`. The actor must be a user of the event's tenant.
+///
+/// # Errors
+/// `NotFound` when the actor is not a user of the tenant; `Database`.
+pub(crate) async fn record(txn: &impl ConnectionTrait, event: AuditEvent) -> Result<()> {
+    check_actor(txn, event.tenant, event.actor).await?;
+    let (tenant, action) = (event.tenant, event.action);
+    row_of(event).insert(txn).await?;
     tracing::info!(
-        tenant = event.tenant.0,
-        action = event.action.as_str(),
+        tenant = tenant.0,
+        action = action.as_str(),
         outcome = "ok",
         "audit"
     );
+    Ok(())
+}
+
+/// Writes many events of one tenant and actor on `txn` in one multi-row insert (bulk import).
+///
+/// # Errors
+/// `NotFound` when the actor is not a user of the tenant; `Database`.
+pub(crate) async fn record_many(
+    txn: &impl ConnectionTrait,
+    tenant: TenantId,
+    actor: Actor,
+    events: impl IntoIterator<Item = AuditEvent>,
+) -> Result<()> {
+    check_actor(txn, tenant, actor).await?;
+    let rows: Vec<_> = events.into_iter().map(row_of).collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    audit_events::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 

@@ -17,6 +17,18 @@ use tenantry_entity::{
     PlantId, TenantId, UserId, UserRole, UserStatus, plants, user_plant_roles, users,
 };
 
+/// One plant role with its plant's public fields: only the columns a [`PlantRoleView`] shows
+/// are read (on SQLite every timestamp is text that would be parsed for nothing).
+#[derive(FromQueryResult)]
+struct RoleRow {
+    user_id: UserId,
+    plant_id: PlantId,
+    plant_pid: uuid::Uuid,
+    plant_code: String,
+    plant_name: String,
+    role: UserRole,
+}
+
 /// The plant roles of `users`, by user, each list ordered by plant code: one query.
 pub(crate) async fn load_roles(
     db: &impl ConnectionTrait,
@@ -27,24 +39,27 @@ pub(crate) async fn load_roles(
         return Ok(by_user);
     }
     let rows = user_plant_roles::Entity::find()
+        .select_only()
+        .column(user_plant_roles::Column::UserId)
+        .column_as(plants::Column::Id, "plant_id")
+        .column_as(plants::Column::Pid, "plant_pid")
+        .column_as(plants::Column::Code, "plant_code")
+        .column_as(plants::Column::Name, "plant_name")
+        .column(user_plant_roles::Column::Role)
+        .inner_join(plants::Entity)
         .filter(user_plant_roles::Column::UserId.is_in(users.iter().copied()))
-        .find_also_related(plants::Entity)
         .order_by_asc(plants::Column::CodeKey)
+        .into_model::<RoleRow>()
         .all(db)
         .await?;
-    for (role, plant) in rows {
-        // The composite foreign key guarantees the plant; a missing one would be a bug.
-        let Some(plant) = plant else { continue };
-        by_user
-            .entry(role.user_id)
-            .or_default()
-            .push(PlantRoleView {
-                plant_id: plant.id,
-                plant_pid: plant.pid,
-                plant_code: plant.code,
-                plant_name: plant.name,
-                role: role.role,
-            });
+    for row in rows {
+        by_user.entry(row.user_id).or_default().push(PlantRoleView {
+            plant_id: row.plant_id,
+            plant_pid: row.plant_pid,
+            plant_code: row.plant_code,
+            plant_name: row.plant_name,
+            role: row.role,
+        });
     }
     Ok(by_user)
 }

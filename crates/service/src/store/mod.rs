@@ -2,6 +2,7 @@
 //! MySQL/MariaDB. One file per concept; this one wires them to the trait.
 
 mod audit;
+mod bulk;
 mod credentials;
 mod identities;
 mod invitations;
@@ -16,6 +17,7 @@ mod tx;
 mod users;
 
 pub use audit::AuditAction;
+pub use bulk::IMPORT_BATCH;
 pub use credentials::{TokenDelivery, TokenSender};
 
 use crate::clock::{Clock, SystemClock};
@@ -521,5 +523,14 @@ impl UserRepository for SeaOrmUserRepository {
         actor: Actor,
     ) -> Result<UserView> {
         lifecycle::import(self, tenant, user, actor).await
+    }
+
+    async fn import_users(
+        &self,
+        tenant: TenantId,
+        users: Vec<ImportedUser>,
+        actor: Actor,
+    ) -> Result<Vec<UserId>> {
+        bulk::import_users(self, tenant, users, actor).await
     }
 }

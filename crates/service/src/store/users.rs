@@ -247,13 +247,32 @@ pub(crate) async fn insert_user(
 
 /// What an audit event says about a new user.
 pub(crate) fn created_details(user: &users::Model, plant_roles: &[PlantRole]) -> serde_json::Value {
+    new_user_details(
+        user.pid,
+        &user.username,
+        user.status,
+        user.tenant_role,
+        plant_roles,
+        user.password_hash.is_some(),
+    )
+}
+
+/// What an audit event says about a new user, from its parts (bulk import has no model).
+pub(crate) fn new_user_details(
+    pid: Uuid,
+    username: &str,
+    status: UserStatus,
+    tenant_role: Option<UserRole>,
+    plant_roles: &[PlantRole],
+    has_password: bool,
+) -> serde_json::Value {
     json!({
-        "pid": user.pid,
-        "username": user.username,
-        "status": user.status,
-        "tenant_role": user.tenant_role,
+        "pid": pid,
+        "username": username,
+        "status": status,
+        "tenant_role": tenant_role,
         "plant_roles": roles_json(plant_roles),
-        "has_password": user.password_hash.is_some(),
+        "has_password": has_password,
     })
 }
 

@@ -1,0 +1,295 @@
+//! Bulk import: many users with existing password hashes, in batched multi-row inserts.
+//!
+//! How a bad row is handled (the decision, also in the trait's docs):
+//! - **Everything is validated first.** Every row's profile, its hash (with
+//!   [`parse_imported_hash`]), its plant list, and the uniqueness of usernames and emails
+//!   *within the call* are checked before anything is written. One invalid row refuses the
+//!   whole call: nothing is written, and [`Error::ImportRow`] names the row.
+//! - **Then batches of [`IMPORT_BATCH`] users**, each in its own transaction: one multi-row
+//!   insert of users, one of their plant roles, one of their audit events. A row the database
+//!   refuses (a username or email another user already has, a plant not of this tenant) rolls
+//!   its whole batch back — nothing of that batch is written — and the error names the row and
+//!   how many rows before its batch were committed, so the caller can fix it and resume there.
+//!   Uniqueness is read from the database's error after the insert, never checked first.
+
+use super::SeaOrmUserRepository;
+use super::audit::{self, AuditAction, AuditEvent};
+use super::tx::begin_write;
+use super::users::{
+    UserDraft, check_distinct_plants, insert_user, missing_reference, new_security_stamp,
+    new_user_details, trimmed, validate_profile,
+};
+use crate::error::{Error, Result, unique_violation};
+use crate::hashing::parse_imported_hash;
+use crate::inputs::{Actor, ImportedUser, PlantRole};
+use crate::normalize::{email_key, username_key};
+use crate::validation::{ValidationErrors, Validator};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+use std::collections::{HashMap, HashSet};
+use tenantry_entity::{SecretHash, TenantId, UserId, UserStatus, user_plant_roles, users};
+
+/// Users per batch (and per transaction). With the users table's 24 columns this stays under
+/// every backend's bind-parameter limit (SQLite 32 766; PostgreSQL and MySQL 65 535).
+pub const IMPORT_BATCH: usize = 500;
+
+/// Plant-role rows per insert statement (7 columns each).
+const ROLE_CHUNK: usize = 2_000;
+
+/// A row that passed validation, ready to insert.
+struct Row {
+    pid: uuid::Uuid,
+    username: String,
+    username_key: String,
+    email: Option<String>,
+    email_key: Option<String>,
+    display_name: String,
+    hash: SecretHash,
+    tenant_role: Option<tenantry_entity::UserRole>,
+    plant_roles: Vec<PlantRole>,
+}
+
+fn refused(index: usize, imported: usize, source: Error) -> Error {
+    Error::ImportRow {
+        index,
+        imported,
+        source: Box::new(source),
+    }
+}
+
+/// Checks every row; the first invalid one refuses the call.
+fn validate(users: Vec<ImportedUser>) -> Result<Vec<Row>> {
+    let mut usernames = HashSet::with_capacity(users.len());
+    let mut emails = HashSet::with_capacity(users.len());
+    let mut rows = Vec::with_capacity(users.len());
+    for (index, input) in users.into_iter().enumerate() {
+        let email = trimmed(input.email.as_deref());
+        let mut validator = Validator::new();
+        validate_profile(
+            &mut validator,
+            &input.username,
+            email.as_deref(),
+            &input.display_name,
+        );
+        check_distinct_plants(&mut validator, &input.plant_roles);
+        let hash = parse_imported_hash(input.password_hash.expose());
+        if let Err(rule) = &hash {
+            validator.add("password_hash", *rule);
+        }
+        validator
+            .finish()
+            .map_err(|e| refused(index, 0, Error::InvalidInput(e)))?;
+        let key = username_key(&input.username);
+        if !usernames.insert(key.clone()) {
+            return Err(refused(index, 0, Error::UsernameTaken));
+        }
+        let mail_key = email.as_deref().map(email_key);
+        if let Some(mail_key) = &mail_key
+            && !emails.insert(mail_key.clone())
+        {
+            return Err(refused(index, 0, Error::EmailTaken));
+        }
+        let hash = hash.map_err(|rule| {
+            refused(
+                index,
+                0,
+                Error::InvalidInput(ValidationErrors::single("password_hash", rule)),
+            )
+        })?;
+        rows.push(Row {
+            pid: uuid::Uuid::now_v7(),
+            username: input.username,
+            username_key: key,
+            email,
+            email_key: mail_key,
+            display_name: input.display_name,
+            hash,
+            tenant_role: input.tenant_role,
+            plant_roles: input.plant_roles,
+        });
+    }
+    Ok(rows)
+}
+
+pub(crate) async fn import_users(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    users: Vec<ImportedUser>,
+    actor: Actor,
+) -> Result<Vec<UserId>> {
+    super::tenants::require_in(&repo.db, tenant).await?;
+    let rows = validate(users)?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
+        let first = number * IMPORT_BATCH;
+        let now = repo.now();
+        let txn = begin_write(&repo.db).await?;
+        match insert_batch(&txn, tenant, batch, actor, now).await {
+            Ok(batch_ids) => {
+                txn.commit().await?;
+                ids.extend(batch_ids);
+            }
+            Err(error) => {
+                txn.rollback().await?;
+                return Err(locate(repo, tenant, batch, first, actor, error).await);
+            }
+        }
+    }
+    tracing::info!(
+        tenant = tenant.0,
+        action = "users_imported",
+        count = ids.len(),
+        outcome = "ok",
+        "bulk import"
+    );
+    Ok(ids)
+}
+
+/// One batch on `txn`: users, their roles and their audit events, each in multi-row inserts.
+async fn insert_batch(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    batch: &[Row],
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<UserId>> {
+    let models = batch.iter().map(|row| users::ActiveModel {
+        pid: Set(row.pid),
+        tenant_id: Set(tenant),
+        username: Set(row.username.clone()),
+        username_key: Set(row.username_key.clone()),
+        email: Set(row.email.clone()),
+        email_key: Set(row.email_key.clone()),
+        display_name: Set(row.display_name.clone()),
+        password_hash: Set(Some(row.hash.clone())),
+        status: Set(UserStatus::Active),
+        tenant_role: Set(row.tenant_role),
+        security_stamp: Set(new_security_stamp()),
+        failed_login_count: Set(0),
+        lock_count: Set(0),
+        email_verified_at: Set(None),
+        locked_until: Set(None),
+        last_login_at: Set(None),
+        login_count: Set(0),
+        last_active_at: Set(None),
+        expires_at: Set(None),
+        metadata: Set(None),
+        deleted_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    });
+    // Without RETURNING (MySQL has none): the ids are read back by their unique keys.
+    users::Entity::insert_many(models)
+        .exec_without_returning(txn)
+        .await
+        .map_err(unique_violation)?;
+    let inserted: Vec<(UserId, String)> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::UsernameKey)
+        .filter(users::Column::TenantId.eq(tenant))
+        .filter(users::Column::UsernameKey.is_in(batch.iter().map(|r| r.username_key.as_str())))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let by_key: HashMap<String, UserId> = inserted.into_iter().map(|(id, k)| (k, id)).collect();
+    let ids = batch
+        .iter()
+        .map(|row| {
+            by_key
+                .get(&row.username_key)
+                .copied()
+                .ok_or(Error::NotFound)
+        })
+        .collect::<Result<Vec<UserId>>>()?;
+
+    let roles: Vec<user_plant_roles::ActiveModel> = batch
+        .iter()
+        .zip(&ids)
+        .flat_map(|(row, id)| {
+            row.plant_roles
+                .iter()
+                .map(move |r| user_plant_roles::ActiveModel {
+                    tenant_id: Set(tenant),
+                    user_id: Set(*id),
+                    plant_id: Set(r.plant_id),
+                    role: Set(r.role),
+                    granted_by: Set(actor),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    for chunk in roles.chunks(ROLE_CHUNK) {
+        user_plant_roles::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(txn)
+            .await
+            .map_err(missing_reference)?;
+    }
+
+    let events = batch.iter().zip(&ids).map(|(row, id)| AuditEvent {
+        tenant,
+        actor,
+        action: AuditAction::UserImported,
+        target: Some(*id),
+        details: imported_details(row),
+        at: now,
+    });
+    audit::record_many(txn, tenant, actor, events).await?;
+    Ok(ids)
+}
+
+/// What the audit event of an imported user says: the same as a created user's.
+fn imported_details(row: &Row) -> serde_json::Value {
+    new_user_details(
+        row.pid,
+        &row.username,
+        UserStatus::Active,
+        row.tenant_role,
+        &row.plant_roles,
+        true,
+    )
+}
+
+/// Finds which row of a refused batch the database refuses, by inserting the batch's rows one
+/// at a time in a transaction that is always rolled back. Returns the error naming that row.
+async fn locate(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    batch: &[Row],
+    first: usize,
+    actor: Actor,
+    batch_error: Error,
+) -> Error {
+    let probe = async {
+        let txn = begin_write(&repo.db).await?;
+        for (offset, row) in batch.iter().enumerate() {
+            let draft = UserDraft {
+                username: row.username.clone(),
+                email: row.email.clone(),
+                display_name: row.display_name.clone(),
+                password_hash: Some(row.hash.clone()),
+                status: UserStatus::Active,
+                tenant_role: row.tenant_role,
+                plant_roles: row.plant_roles.clone(),
+                expires_at: None,
+                metadata: None,
+            };
+            if let Err(error) = insert_user(&txn, tenant, draft, actor, repo.now()).await {
+                txn.rollback().await?;
+                return Ok::<_, Error>(Some((offset, error)));
+            }
+        }
+        txn.rollback().await?;
+        Ok(None)
+    };
+    match probe.await {
+        Ok(Some((offset, error))) => refused(first + offset, first, error),
+        // Not reproducible row by row (e.g. a concurrent writer): report the batch's first row.
+        Ok(None) | Err(_) => refused(first, first, batch_error),
+    }
+}

@@ -1,0 +1,249 @@
+//! `import_users`: batched bulk import with pre-hashed passwords and plant roles.
+
+use tenantry_service::{
+    Config, Error, IMPORT_BATCH, ImportedHash, ImportedUser, LoginContext, LoginSource, NewPlant,
+    NewTenant, PageRequest, Password, PlantId, PlantRole, SeaOrmUserRepository, TenantId,
+    UserFilter, UserRepository, UserRole,
+};
+use tenantry_testkit::TestDb;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Setup {
+    _db: TestDb,
+    repo: SeaOrmUserRepository,
+    tenant: TenantId,
+    plants: Vec<PlantId>,
+    hash: String,
+}
+
+async fn setup() -> Setup {
+    let db = TestDb::migrated().await;
+    let repo = SeaOrmUserRepository::new(db.conn().clone(), Config::insecure_fast_for_tests())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tenant = tenant(&repo, "acme").await;
+    let mut plants = Vec::new();
+    for code in ["P1", "P2"] {
+        let plant = repo
+            .create_plant(
+                tenant,
+                NewPlant {
+                    code: code.into(),
+                    name: code.into(),
+                },
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        plants.push(plant.id);
+    }
+    let hash = repo
+        .hasher()
+        .hash(&Password::new(PASSWORD))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expose()
+        .to_owned();
+    Setup {
+        _db: db,
+        repo,
+        tenant,
+        plants,
+        hash,
+    }
+}
+
+async fn tenant(repo: &SeaOrmUserRepository, slug: &str) -> TenantId {
+    repo.create_tenant(
+        NewTenant {
+            slug: slug.into(),
+            name: slug.into(),
+        },
+        None,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .id
+}
+
+fn user(s: &Setup, i: usize) -> ImportedUser {
+    ImportedUser {
+        username: format!("user{i:05}"),
+        email: Some(format!("user{i:05}@example.com")),
+        display_name: format!("User {i}"),
+        password_hash: ImportedHash::new(s.hash.clone()),
+        tenant_role: i.is_multiple_of(3).then_some(UserRole::Operator),
+        plant_roles: vec![PlantRole {
+            plant_id: s.plants[i % 2],
+            role: UserRole::Engineer,
+        }],
+    }
+}
+
+async fn count(s: &Setup) -> u64 {
+    s.repo
+        .count_users(s.tenant, &UserFilter::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The refused row, the rows committed before it and the reason.
+fn refusal(result: Result<Vec<tenantry_service::UserId>, Error>) -> (usize, usize, Error) {
+    match result {
+        Err(Error::ImportRow {
+            index,
+            imported,
+            source,
+        }) => (index, imported, *source),
+        other => panic!("expected ImportRow, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn imports_users_with_roles_and_their_hashes_log_in() {
+    let s = setup().await;
+    let n = IMPORT_BATCH + 7;
+    let users = (0..n).map(|i| user(&s, i)).collect();
+    let ids = s
+        .repo
+        .import_users(s.tenant, users, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ids.len(), n);
+    assert_eq!(count(&s).await, n as u64);
+
+    let last = format!("user{:05}", n - 1);
+    let view = s
+        .repo
+        .get_user_by_username(s.tenant, &last)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("imported user missing"));
+    assert_eq!(view.id, ids[n - 1]);
+    assert!(view.has_password);
+    assert_eq!(view.plant_roles.len(), 1);
+    assert_eq!(view.plant_roles[0].plant_id, s.plants[(n - 1) % 2]);
+    assert_eq!(view.plant_roles[0].role, UserRole::Engineer);
+
+    let login = s
+        .repo
+        .authenticate(
+            s.tenant,
+            "user00003",
+            &Password::new(PASSWORD),
+            LoginContext::from(LoginSource::Api),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login.user.id, ids[3]);
+    assert_eq!(login.user.tenant_role, Some(UserRole::Operator));
+
+    let audit = s
+        .repo
+        .list_audit_events(s.tenant, PageRequest::first(1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The tenant and its two plants, then one event per imported user.
+    assert_eq!(audit.total, n as u64 + 3);
+}
+
+#[tokio::test]
+async fn an_invalid_row_refuses_the_whole_call_before_anything_is_written() {
+    let s = setup().await;
+    let mut users: Vec<ImportedUser> = (0..IMPORT_BATCH + 20).map(|i| user(&s, i)).collect();
+    users[IMPORT_BATCH + 3].password_hash =
+        ImportedHash::new("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW");
+    let (index, imported, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
+    assert_eq!((index, imported), (IMPORT_BATCH + 3, 0));
+    assert!(matches!(source, Error::InvalidInput(e) if e.errors()[0].field == "password_hash"));
+    assert_eq!(count(&s).await, 0);
+}
+
+#[tokio::test]
+async fn duplicates_within_the_call_are_refused_by_index() {
+    let s = setup().await;
+    let mut users: Vec<ImportedUser> = (0..10).map(|i| user(&s, i)).collect();
+    users[7].username = "USER00002".into();
+    let (index, _, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
+    assert_eq!(index, 7);
+    assert!(matches!(source, Error::UsernameTaken));
+
+    let mut users: Vec<ImportedUser> = (0..10).map(|i| user(&s, i)).collect();
+    users[9].email = Some(" User00004@Example.com ".into());
+    let (index, _, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
+    assert_eq!(index, 9);
+    assert!(matches!(source, Error::EmailTaken));
+
+    let mut users: Vec<ImportedUser> = (0..3).map(|i| user(&s, i)).collect();
+    let again = users[1].plant_roles[0];
+    users[1].plant_roles.push(again);
+    let (index, _, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
+    assert_eq!(index, 1);
+    assert!(matches!(source, Error::InvalidInput(_)));
+    assert_eq!(count(&s).await, 0);
+}
+
+#[tokio::test]
+async fn a_row_the_database_refuses_rolls_back_its_batch_only() {
+    let s = setup().await;
+    // An existing user whose username row IMPORT_BATCH + 5 repeats.
+    let taken = IMPORT_BATCH + 5;
+    let existing = ImportedUser {
+        email: None,
+        ..user(&s, taken)
+    };
+    s.repo
+        .import_users(s.tenant, vec![existing], None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let users = (0..IMPORT_BATCH + 10).map(|i| user(&s, i)).collect();
+    let (index, imported, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
+    assert_eq!((index, imported), (taken, IMPORT_BATCH));
+    assert!(matches!(source, Error::UsernameTaken), "{source:?}");
+    // The first batch is committed; nothing of the second (not even the rows before `taken`).
+    assert_eq!(count(&s).await, IMPORT_BATCH as u64 + 1);
+    let unwritten = format!("user{:05}", IMPORT_BATCH);
+    assert!(
+        s.repo
+            .get_user_by_username(s.tenant, &unwritten)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_plant_of_another_tenant_is_not_found_and_nothing_is_written() {
+    let s = setup().await;
+    let other = tenant(&s.repo, "other").await;
+    let foreign = s
+        .repo
+        .create_plant(
+            other,
+            NewPlant {
+                code: "X".into(),
+                name: "X".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .id;
+    let mut users: Vec<ImportedUser> = (0..5).map(|i| user(&s, i)).collect();
+    users[2].plant_roles = vec![PlantRole {
+        plant_id: foreign,
+        role: UserRole::Admin,
+    }];
+    let (index, imported, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
+    assert_eq!((index, imported), (2, 0));
+    assert!(matches!(source, Error::NotFound), "{source:?}");
+    assert_eq!(count(&s).await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_tenant_is_not_found() {
+    let s = setup().await;
+    let users = vec![user(&s, 0)];
+    let result = s.repo.import_users(TenantId(9_999), users, None).await;
+    assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+}
