@@ -146,12 +146,14 @@ async fn run(cli: Cli) -> CliResult<output::Report> {
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
     // The driver's message names the cause (refused, bad password, no such database); it
     // holds no user data. The URL itself is not repeated: it may hold a password.
-    let db = tenantry_service::connect(&url).await.map_err(|e| {
-        CliError::msg(format!(
-            "cannot connect to the database: {}",
-            one_line(&e.to_string())
-        ))
-    })?;
+    let db = tenantry_service::migration::connect_with_pool_size(&url, Some(1))
+        .await
+        .map_err(|e| {
+            CliError::msg(format!(
+                "cannot connect to the database: {}",
+                one_line(&e.to_string())
+            ))
+        })?;
     let report = match cli.command {
         Command::Migrate(command) => migrate::run(&db, command).await,
         Command::Store(command) => run_store(&db, command).await,

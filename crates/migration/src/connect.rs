@@ -22,6 +22,20 @@ const SQLITE_FILE_POOL_SIZE: u32 = 8;
 ///
 /// [`DbErr::Conn`] when the URL names no compiled-in driver or the server does not answer.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with_pool_size(url, None).await
+}
+
+/// [`connect`], with at most `max_connections` pooled connections (`None`: the defaults
+/// above). Command-line tools use one: schema changes then run on a single SQLite connection,
+/// so no other pooled connection can read an older snapshot of the schema between them.
+///
+/// # Errors
+///
+/// As [`connect`].
+pub async fn connect_with_pool_size(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(5))
@@ -29,6 +43,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         configure_sqlite(&mut options, url);
+    }
+    if let Some(max) = max_connections {
+        options.max_connections(max.max(1));
     }
     Database::connect(options).await
 }

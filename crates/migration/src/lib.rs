@@ -43,7 +43,7 @@ mod m20261122_000008_create_user_identities;
 mod m20261122_000009_add_users_lockout_and_verification;
 mod m20261122_000010_add_users_live_index;
 
-pub use connect::connect;
+pub use connect::{connect, connect_with_pool_size};
 
 /// The table that records which of tenantry's migrations have run.
 pub const MIGRATION_TABLE: &str = "tenantry_migrations";

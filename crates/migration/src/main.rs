@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand};
 use sea_orm_migration::sea_orm::DatabaseConnection;
 use std::process::ExitCode;
-use tenantry_migration::{Migrator, MigratorTrait, connect};
+use tenantry_migration::{Migrator, MigratorTrait, connect_with_pool_size};
 
 /// The database used when `DATABASE_URL` is unset.
 const DEFAULT_DATABASE_URL: &str = "sqlite://tenantry.db?mode=rwc";
@@ -61,7 +61,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     let url = cli
         .database_url
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-    let db = connect(&url)
+    // One connection: every schema change runs on it, in order.
+    let db = connect_with_pool_size(&url, Some(1))
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let before = applied(&db).await?;
