@@ -8,6 +8,7 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
+use super::listing::load_roles;
 use super::tx::{begin_write, lock_live_user};
 use super::users::{commit_user_change, live, view_of};
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use crate::hashing::Verification;
 use crate::inputs::{Actor, LoginContext, PageRequest};
 use crate::normalize::{email_key, username_key};
 use crate::password::Password;
-use crate::views::{AuthenticatedUser, LoginEventView, Page, UserView};
+use crate::views::{AuthenticatedUser, LoginEventView, Page, PlantRoleView, UserView};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -67,7 +68,7 @@ async fn record_login(
     outcome: LoginOutcome,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    login_events::ActiveModel {
+    let event = login_events::ActiveModel {
         tenant_id: Set(tenant),
         user_id: Set(user),
         source: Set(context.source),
@@ -75,9 +76,11 @@ async fn record_login(
         ip: Set(stored_ip(context)),
         at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // Nothing reads the event back: no `RETURNING`, no second statement.
+    login_events::Entity::insert(event)
+        .exec_without_returning(db)
+        .await?;
     tracing::info!(
         tenant = tenant.0,
         source = context.source.as_str(),
@@ -137,9 +140,14 @@ async fn record_failure(
 }
 
 /// Records a successful login: tracking columns, lockout cleared, an upgraded hash if any.
+///
+/// `roles` are the user's plant roles, read beside the password check: a login does not change
+/// them, so the transaction only writes (and reads the user back, with `RETURNING` where the
+/// backend has it).
 async fn record_success(
     repo: &SeaOrmUserRepository,
     user: users::Model,
+    roles: Option<Vec<PlantRoleView>>,
     context: &LoginContext,
     rehashed: Option<SecretHash>,
     now: DateTime<Utc>,
@@ -161,7 +169,13 @@ async fn record_success(
     if let Some(hash) = rehashed {
         update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
     }
-    update.exec(&txn).await?;
+    let updated = if txn.support_returning() {
+        update.exec_with_returning(&txn).await?.into_iter().next()
+    } else {
+        update.exec(&txn).await?;
+        users::Entity::find_by_id(user.id).one(&txn).await?
+    };
+    let updated = updated.ok_or(Error::NotFound)?;
     record_login(
         &txn,
         user.tenant_id,
@@ -171,17 +185,45 @@ async fn record_success(
         now,
     )
     .await?;
-    let user = users::Entity::find_by_id(user.id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let security_stamp = user.security_stamp.clone();
-    let view = view_of(&txn, user).await?;
+    let view = match roles {
+        Some(roles) => UserView::new(updated.clone(), roles),
+        None => view_of(&txn, updated.clone()).await?,
+    };
     txn.commit().await?;
     Ok(AuthenticatedUser {
         user: view,
-        security_stamp,
+        security_stamp: updated.security_stamp,
     })
+}
+
+/// The live user a login names, by email when it holds `@` (usernames cannot), else by
+/// username; `None` for an empty or over-long login.
+async fn find_login_user(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    login: &str,
+) -> Result<Option<users::Model>> {
+    if login.is_empty() || login.chars().count() > MAX_LOGIN_CHARS {
+        return Ok(None);
+    }
+    let condition = if login.contains('@') {
+        users::Column::EmailKey.eq(email_key(login))
+    } else {
+        users::Column::UsernameKey.eq(username_key(login))
+    };
+    Ok(live(tenant).filter(condition).one(&repo.db).await?)
+}
+
+/// The plant roles of `user`, or `None` when there is no user.
+async fn roles_of(
+    repo: &SeaOrmUserRepository,
+    user: Option<UserId>,
+) -> Result<Option<Vec<PlantRoleView>>> {
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let mut roles = load_roles(&repo.db, &[user]).await?;
+    Ok(Some(roles.remove(&user).unwrap_or_default()))
 }
 
 pub(crate) async fn authenticate(
@@ -192,22 +234,19 @@ pub(crate) async fn authenticate(
     context: LoginContext,
 ) -> Result<AuthenticatedUser> {
     let now = repo.now();
-    let tenant_row = tenants::Entity::find_by_id(tenant).one(&repo.db).await?;
-    let user = match &tenant_row {
-        Some(_) if !login.is_empty() && login.chars().count() <= MAX_LOGIN_CHARS => {
-            // Usernames cannot hold `@` and emails must: the login names one key or the other.
-            let condition = if login.contains('@') {
-                users::Column::EmailKey.eq(email_key(login))
-            } else {
-                users::Column::UsernameKey.eq(username_key(login))
-            };
-            live(tenant).filter(condition).one(&repo.db).await?
-        }
-        _ => None,
-    };
-    // Exactly one hasher run, whatever happens next.
+    // The tenant and the user are read side by side, on two pooled connections.
+    let (tenant_row, user) = tokio::try_join!(
+        async { Ok::<_, Error>(tenants::Entity::find_by_id(tenant).one(&repo.db).await?) },
+        find_login_user(repo, tenant, login),
+    )?;
+    // Exactly one hasher run, whatever happens next. The user's roles are read while it runs
+    // (on another thread), so a successful login's view costs no time after the hash.
     let stored = user.as_ref().and_then(|u| u.password_hash.as_ref());
-    let verification = repo.hasher.verify(password, stored).await?;
+    let (verification, roles) = tokio::join!(
+        repo.hasher.verify(password, stored),
+        roles_of(repo, user.as_ref().map(|u| u.id)),
+    );
+    let verification = verification?;
 
     // An unknown tenant has nowhere to record the attempt.
     let Some(tenant_row) = tenant_row else {
@@ -254,7 +293,9 @@ pub(crate) async fn authenticate(
             } else {
                 None
             };
-            record_success(repo, user, &context, rehashed, now).await
+            // A failed roles read is not fatal here: the view reads them again in the
+            // transaction.
+            record_success(repo, user, roles.ok().flatten(), &context, rehashed, now).await
         }
     }
 }
@@ -303,7 +344,7 @@ pub(crate) async fn authenticate_identity(
         .filter(user_identities::Column::Id.eq(identity.id))
         .exec(&repo.db)
         .await?;
-    record_success(repo, user, &context, None, now).await
+    record_success(repo, user, None, &context, None, now).await
 }
 
 pub(crate) async fn record_activity(
