@@ -9,9 +9,57 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use auth_common::*;
 use tenantry_service::hashing::{HashingConfig, PasswordHasher};
 use tenantry_service::{
-    Config, ImportedHash, ImportedUser, LoginContext, LoginOutcome, LoginSource, NewTenant,
-    NewUser, TenantId, UserQuery, UserRepository, UserStatus, UserUpdate,
+    Config, ImportedHash, ImportedUser, LoginContext, LoginOutcome, LoginSource, NewPlant,
+    NewTenant, NewUser, PlantRole, TenantId, UserQuery, UserRepository, UserRole, UserStatus,
+    UserUpdate,
 };
+
+/// The roles are read beside the hash, not in the login's transaction: the view must still be
+/// the user's whole, current view (roles ordered as everywhere else).
+#[tokio::test]
+async fn a_successful_login_returns_the_same_view_as_get_user() {
+    let env = env().await;
+    let alice = env.create(user_input("alice", Some(STRONG))).await;
+    let mut roles = Vec::new();
+    for (code, role) in [("b-plant", UserRole::Operator), ("a-plant", UserRole::Admin)] {
+        let plant = env
+            .repo
+            .create_plant(
+                env.tid(),
+                NewPlant {
+                    code: code.into(),
+                    name: code.into(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        roles.push(PlantRole {
+            plant_id: plant.id,
+            role,
+        });
+    }
+    env.repo
+        .set_plant_roles(env.tid(), alice.id, &roles, None)
+        .await
+        .unwrap();
+    env.advance(5);
+    let auth = env.login_ok("alice", STRONG).await;
+    let view = env
+        .repo
+        .get_user(env.tid(), alice.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(auth.user, view);
+    let codes: Vec<_> = auth
+        .user
+        .plant_roles
+        .iter()
+        .map(|r| r.plant_code.as_str())
+        .collect();
+    assert_eq!(codes, ["a-plant", "b-plant"]);
+}
 
 #[tokio::test]
 async fn succeeds_by_username_or_email_case_insensitively_and_tracks_the_login() {
