@@ -21,7 +21,10 @@ async fn a_successful_login_returns_the_same_view_as_get_user() {
     let env = env().await;
     let alice = env.create(user_input("alice", Some(STRONG))).await;
     let mut roles = Vec::new();
-    for (code, role) in [("b-plant", UserRole::Operator), ("a-plant", UserRole::Admin)] {
+    for (code, role) in [
+        ("b-plant", UserRole::Operator),
+        ("a-plant", UserRole::Admin),
+    ] {
         let plant = env
             .repo
             .create_plant(

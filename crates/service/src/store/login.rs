@@ -10,6 +10,7 @@ use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::listing::load_roles;
 use super::tx::{begin_write, lock_live_user};
+use super::unique::Unique;
 use super::users::{commit_user_change, live, view_of};
 use crate::error::{Error, Result};
 use crate::hashing::Verification;
@@ -113,7 +114,7 @@ async fn record_failure(
             .await?;
         // The update holds the row lock until commit: this read sees every earlier increment.
         let current = users::Entity::find_by_id(user.id)
-            .one(&txn)
+            .unique(&txn)
             .await?
             .ok_or(Error::NotFound)?;
         let threshold = i64::from(Ord::max(repo.config.lockout.max_failed_attempts, 1));
@@ -173,7 +174,7 @@ async fn record_success(
         update.exec_with_returning(&txn).await?.into_iter().next()
     } else {
         update.exec(&txn).await?;
-        users::Entity::find_by_id(user.id).one(&txn).await?
+        users::Entity::find_by_id(user.id).unique(&txn).await?
     };
     let updated = updated.ok_or(Error::NotFound)?;
     record_login(
@@ -211,7 +212,7 @@ async fn find_login_user(
     } else {
         users::Column::UsernameKey.eq(username_key(login))
     };
-    Ok(live(tenant).filter(condition).one(&repo.db).await?)
+    Ok(live(tenant).filter(condition).unique(&repo.db).await?)
 }
 
 /// The plant roles of `user`, or `None` when there is no user.
@@ -236,7 +237,7 @@ pub(crate) async fn authenticate(
     let now = repo.now();
     // The tenant and the user are read side by side, on two pooled connections.
     let (tenant_row, user) = tokio::try_join!(
-        async { Ok::<_, Error>(tenants::Entity::find_by_id(tenant).one(&repo.db).await?) },
+        async { Ok::<_, Error>(tenants::Entity::find_by_id(tenant).unique(&repo.db).await?) },
         find_login_user(repo, tenant, login),
     )?;
     // Exactly one hasher run, whatever happens next. The user's roles are read while it runs
@@ -310,18 +311,18 @@ pub(crate) async fn authenticate_identity(
     let Some(identity) = user_identities::Entity::find()
         .filter(user_identities::Column::Provider.eq(provider))
         .filter(user_identities::Column::Subject.eq(subject))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
     else {
         return Err(Error::InvalidCredentials);
     };
     let tenant_row = tenants::Entity::find_by_id(identity.tenant_id)
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .ok_or(Error::InvalidCredentials)?;
     let Some(user) = live(identity.tenant_id)
         .filter(users::Column::Id.eq(identity.user_id))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
     else {
         record_login(
@@ -448,6 +449,6 @@ pub(crate) async fn security_stamp(
         .select_only()
         .column(users::Column::SecurityStamp)
         .into_tuple::<String>()
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?)
 }

@@ -14,6 +14,7 @@ mod plants;
 mod roles;
 mod tenants;
 mod tx;
+mod unique;
 mod users;
 
 pub use audit::AuditAction;

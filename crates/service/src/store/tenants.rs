@@ -3,6 +3,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::tx::begin_write;
+use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
@@ -60,7 +61,7 @@ pub(crate) async fn create(
 
 pub(crate) async fn get(repo: &SeaOrmUserRepository, id: TenantId) -> Result<Option<TenantView>> {
     Ok(tenants::Entity::find_by_id(id)
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .map(TenantView::from))
 }
@@ -71,7 +72,7 @@ pub(crate) async fn get_by_pid(
 ) -> Result<Option<TenantView>> {
     Ok(tenants::Entity::find()
         .filter(tenants::Column::Pid.eq(pid))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .map(TenantView::from))
 }
@@ -82,7 +83,7 @@ pub(crate) async fn get_by_slug(
 ) -> Result<Option<TenantView>> {
     Ok(tenants::Entity::find()
         .filter(tenants::Column::Slug.eq(slug))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .map(TenantView::from))
 }
@@ -147,7 +148,7 @@ pub(crate) async fn require_in(
     id: TenantId,
 ) -> Result<tenants::Model> {
     tenants::Entity::find_by_id(id)
-        .one(db)
+        .unique(db)
         .await?
         .ok_or(Error::NotFound)
 }

@@ -1,5 +1,6 @@
 //! Transactions and row locks, the same way on every backend.
 
+use super::unique::Unique;
 use crate::error::{Error, Result};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
@@ -39,7 +40,7 @@ pub(crate) async fn lock_live_user(
     if txn.get_database_backend() != DatabaseBackend::Sqlite {
         query = query.lock_exclusive();
     }
-    query.one(txn).await?.ok_or(Error::NotFound)
+    query.unique(txn).await?.ok_or(Error::NotFound)
 }
 
 /// Locks the tenant's row: changes that could remove the last tenant admin take it first, so
@@ -55,5 +56,5 @@ pub(crate) async fn lock_tenant(
     if txn.get_database_backend() != DatabaseBackend::Sqlite {
         query = query.lock_exclusive();
     }
-    query.one(txn).await?.ok_or(Error::NotFound)
+    query.unique(txn).await?.ok_or(Error::NotFound)
 }

@@ -5,6 +5,7 @@ use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::listing::load_roles;
 use super::tx::{begin_write, lock_live_user, lock_tenant};
+use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewUser, PlantRole, UserUpdate};
 use crate::normalize::{email_key, username_key};
@@ -41,7 +42,7 @@ async fn view_where(
     repo: &SeaOrmUserRepository,
     query: Select<users::Entity>,
 ) -> Result<Option<UserView>> {
-    match query.one(&repo.db).await? {
+    match query.unique(&repo.db).await? {
         Some(user) => Ok(Some(view_of(&repo.db, user).await?)),
         None => Ok(None),
     }
@@ -411,7 +412,7 @@ pub(crate) async fn update(
     }
     if changed.is_empty() {
         let user = users::Entity::find_by_id(id)
-            .one(&txn)
+            .unique(&txn)
             .await?
             .ok_or(Error::NotFound)?;
         return view_of(&txn, user).await;
@@ -584,7 +585,7 @@ pub(crate) async fn delete(
 async fn any_user(txn: &DatabaseTransaction, tenant: TenantId, id: UserId) -> Result<users::Model> {
     users::Entity::find_by_id(id)
         .filter(users::Column::TenantId.eq(tenant))
-        .one(txn)
+        .unique(txn)
         .await?
         .ok_or(Error::NotFound)
 }
