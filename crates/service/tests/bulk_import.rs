@@ -1,5 +1,6 @@
 //! `import_users`: batched bulk import with pre-hashed passwords and plant roles.
 
+use tenantry_service::migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tenantry_service::{
     Config, Error, IMPORT_BATCH, ImportedHash, ImportedUser, LoginContext, LoginSource, NewPlant,
     NewTenant, PageRequest, Password, PlantId, PlantRole, SeaOrmUserRepository, TenantId,
@@ -10,7 +11,7 @@ use tenantry_testkit::TestDb;
 const PASSWORD: &str = "correct horse battery staple";
 
 struct Setup {
-    _db: TestDb,
+    db: TestDb,
     repo: SeaOrmUserRepository,
     tenant: TenantId,
     plants: Vec<PlantId>,
@@ -45,7 +46,7 @@ async fn setup() -> Setup {
         .expose()
         .to_owned();
     Setup {
-        _db: db,
+        db,
         repo,
         tenant,
         plants,
@@ -246,4 +247,47 @@ async fn an_unknown_tenant_is_not_found() {
     let users = vec![user(&s, 0)];
     let result = s.repo.import_users(TenantId(9_999), users, None).await;
     assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+}
+
+/// PostgreSQL plans the composite foreign-key lookup of every imported plant role
+/// (`SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2 FOR KEY SHARE`) from its statistics
+/// of `users`. Left describing an empty tenant, they made it scan `ix_users_tenant_live` over
+/// all of the tenant's users for each role row (quadratic imports); the import refreshes them,
+/// so after it the lookup is a probe of a unique index. Other backends do not plan the check.
+#[tokio::test]
+async fn after_an_import_the_role_foreign_key_lookup_probes_a_unique_index() {
+    let s = setup().await;
+    if s.db.backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    // Two batches: enough rows that a sequential scan is no longer the cheapest lookup.
+    let n = IMPORT_BATCH + 7;
+    let users = (0..n).map(|i| user(&s, i)).collect();
+    let ids = s
+        .repo
+        .import_users(s.tenant, users, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The lookup PostgreSQL's RI trigger runs, with the values of an imported role row.
+    let lookup = format!(
+        "EXPLAIN SELECT 1 FROM ONLY users x WHERE id = {} AND tenant_id = {} FOR KEY SHARE OF x",
+        ids[n - 1].0,
+        s.tenant.0
+    );
+    let plan: Vec<String> =
+        s.db.conn()
+            .query_all_raw(Statement::from_string(DatabaseBackend::Postgres, lookup))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|row| {
+                row.try_get_by_index::<String>(0)
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("users_pkey") || plan.contains("ux_users_id_tenant"),
+        "{plan}"
+    );
 }

@@ -11,6 +11,15 @@
 //!   its whole batch back — nothing of that batch is written — and the error names the row and
 //!   how many rows before its batch were committed, so the caller can fix it and resume there.
 //!   Uniqueness is read from the database's error after the insert, never checked first.
+//!
+//! On PostgreSQL the import refreshes the planner's statistics of `users` (`ANALYZE users`)
+//! after its 1st, 2nd, 4th, 8th, … batch. Every plant-role row is checked by the composite
+//! foreign key `(user_id, tenant_id) → users (id, tenant_id)`, whose lookup PostgreSQL plans
+//! from those statistics: while they still describe the tenant as (nearly) empty, the lookup
+//! picks `ix_users_tenant_live (tenant_id, …)` and reads every user of the tenant to find one
+//! id, so the import grew quadratically (265 users/s at 25 000 users). With fresh statistics
+//! it is a unique-index probe. SQLite and MySQL/MariaDB check foreign keys through the key's
+//! own index without planning, and need nothing.
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
@@ -26,7 +35,8 @@ use crate::normalize::{email_key, username_key};
 use crate::validation::{ValidationErrors, Validator};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
 use tenantry_entity::{SecretHash, TenantId, UserId, UserStatus, user_plant_roles, users};
@@ -130,6 +140,11 @@ pub(crate) async fn import_users(
             Ok(batch_ids) => {
                 txn.commit().await?;
                 ids.extend(batch_ids);
+                // After batch 1, 2, 4, 8, …: log2(batches) refreshes keep the statistics
+                // within a factor of two of the tenant's size at a small fixed cost.
+                if (number + 1).is_power_of_two() {
+                    refresh_user_statistics(repo).await;
+                }
             }
             Err(error) => {
                 txn.rollback().await?;
@@ -145,6 +160,19 @@ pub(crate) async fn import_users(
         "bulk import"
     );
     Ok(ids)
+}
+
+/// `ANALYZE users` on PostgreSQL (see the module docs for why); nothing elsewhere.
+///
+/// Statistics only steer plans, so a failure is logged and the import goes on: a role that
+/// may not analyze the table (PostgreSQL then warns and skips) still imports, only slower.
+async fn refresh_user_statistics(repo: &SeaOrmUserRepository) {
+    if repo.db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    if let Err(error) = repo.db.execute_unprepared("ANALYZE users").await {
+        tracing::warn!(%error, "bulk import: ANALYZE users failed");
+    }
 }
 
 /// One batch on `txn`: users, their roles and their audit events, each in multi-row inserts.
