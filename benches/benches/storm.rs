@@ -7,6 +7,7 @@
 // A bench cannot run without its fixture: failing loudly is the right response.
 #![allow(clippy::expect_used)]
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +20,10 @@ const LOGINS: usize = 64;
 /// Peak-memory growth allowed beyond the argon2 buffers: the 64 login tasks, SQLite's page
 /// cache and the latency samples.
 const SLACK_MIB: u64 = 32;
+
+fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok()?.parse().ok()
+}
 
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "missed" }
@@ -39,9 +44,23 @@ fn main() {
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let hashing = HashingConfig::owasp();
+        let mut hashing = HashingConfig::owasp();
+        // Knobs for comparing the hashing threads' settings; unset, the defaults are measured.
+        if let Some(threads) = env_number("TENANTRY_STORM_THREADS") {
+            hashing.threads = NonZeroUsize::new(threads);
+        }
+        if let Some(niceness) = env_number("TENANTRY_STORM_NICENESS") {
+            hashing.thread_niceness = niceness;
+        }
         let memory_kib = u64::from(hashing.memory_kib);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = hashing
+            .threads
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get);
+        println!(
+            "hashing threads: {threads}, niceness +{}",
+            hashing.thread_niceness
+        );
         let fixture = Arc::new(Fixture::seed(10_000, hashing).await);
         let before = peak_rss_kib();
         let done = Arc::new(AtomicBool::new(false));
