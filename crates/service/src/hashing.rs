@@ -32,9 +32,9 @@
 //! the configured values if higher) so a hostile import cannot make one verify allocate
 //! terabytes. Use [`parse_imported_hash`] to check such hashes on the way in.
 
-use std::fmt;
 mod pool;
 
+use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
