@@ -5,10 +5,19 @@
 //! optional [`Pepper`] (argon2's secret input, kept out of the database). It hashes the NFKC
 //! form of the password ([`crate::password::normalized`]).
 //!
-//! Every argon2 computation runs in [`tokio::task::spawn_blocking`], at most as many at once as
-//! the machine has cores (a semaphore's permit is taken before the task is spawned and held
-//! inside it), so a login storm queues for the hasher instead of starving other tasks or
-//! allocating memory for hundreds of hashes at once.
+//! Every argon2 computation runs on the hasher's own threads (see [`HashingConfig::threads`]),
+//! never on the async runtime's: a login storm queues for those threads instead of starving
+//! other tasks. Each thread keeps one argon2 memory block (`memory_kib`) and reuses it, so the
+//! hasher's memory is bounded by `threads × memory_kib` however many logins arrive at once.
+//! The threads start at the first hash and end when the last clone of the hasher is dropped.
+//!
+//! The threads run at a lower CPU priority (nice + [`HashingConfig::thread_niceness`], 10 by
+//! default, on Linux) so that the async runtime's threads, which serve every other request, get
+//! the CPU first: in the `storm` bench (64 OWASP logins with `get_by_id` calls beside them, on a
+//! 2-core machine shared with other builds) it gave the lookups a lower p99 than nice 0 (see
+//! BENCHMARKS.md). Giving up a core instead (one thread fewer) would halve the hashing
+//! throughput even on an idle machine; a nice value costs nothing when the runtime is idle. The
+//! price: other CPU-bound work at normal priority on the same host also comes before logins.
 //!
 //! [`PasswordHasher::verify`] does the same work whatever it is given: with no stored hash, an
 //! empty, corrupt or non-argon2 one, or a password over [`MAX_PASSWORD_BYTES`], it verifies
@@ -23,24 +32,31 @@
 //! the configured values if higher) so a hostile import cannot make one verify allocate
 //! terabytes. Use [`parse_imported_hash`] to check such hashes on the way in.
 
+mod pool;
+
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 use tenantry_entity::SecretHash;
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 use zeroize::Zeroize;
+
+use self::pool::{Pool, PoolConfig, PoolError, Scratch};
 
 use crate::password::{MAX_PASSWORD_BYTES, Password, normalized};
 use crate::validation::Rule;
 
 /// Longer PHC strings are refused before parsing; real argon2 strings are under 200 bytes.
 const MAX_PHC_LEN: usize = 512;
+
+/// See the [module docs](self) for why the hashing threads yield to the runtime by default.
+const DEFAULT_THREAD_NICENESS: u8 = 10;
 
 /// Bounds on the parameters of a stored or imported hash, so a hostile hash cannot make one
 /// verify allocate or spin without limit.
@@ -87,6 +103,12 @@ pub struct HashingConfig {
     pub parallelism: u32,
     /// Optional secret mixed into every hash.
     pub pepper: Option<Pepper>,
+    /// Threads that run argon2: how many hashes run at once, and how many argon2 memory
+    /// blocks (`memory_kib` each) stay allocated. `None`: as many as the machine has cores.
+    pub threads: Option<NonZeroUsize>,
+    /// How much the hashing threads' nice value is raised (Linux only; 0 to 19), so the async
+    /// runtime's threads get the CPU first when both want it. 0 leaves the priority alone.
+    pub thread_niceness: u8,
 }
 
 impl HashingConfig {
@@ -98,6 +120,8 @@ impl HashingConfig {
             iterations: Params::DEFAULT_T_COST,
             parallelism: Params::DEFAULT_P_COST,
             pepper: None,
+            threads: None,
+            thread_niceness: DEFAULT_THREAD_NICENESS,
         }
     }
 
@@ -112,6 +136,8 @@ impl HashingConfig {
             iterations: Params::MIN_T_COST,
             parallelism: Params::MIN_P_COST,
             pepper: None,
+            threads: None,
+            thread_niceness: DEFAULT_THREAD_NICENESS,
         }
     }
 }
@@ -158,19 +184,26 @@ impl HashError {
     }
 }
 
-/// Hashes and verifies passwords. Cloning is cheap and clones share the semaphore, the dummy
-/// hash and the run counter.
+/// Hashes and verifies passwords. Cloning is cheap and clones share the hashing threads, the
+/// dummy hash and the run counter.
 #[derive(Clone)]
 pub struct PasswordHasher {
     inner: Arc<Inner>,
 }
 
+/// What the clones share. The jobs hold only [`Shared`], never this, so the pool is dropped
+/// (and its threads joined) by a caller's thread, never by one of its own.
 struct Inner {
+    shared: Arc<Shared>,
+    pool: Pool,
+}
+
+/// What a hashing job needs.
+struct Shared {
     params: Params,
     pepper: Option<Pepper>,
     /// Verified against when there is no usable stored hash; see [`dummy_hash`].
-    dummy: PasswordHash,
-    permits: Arc<Semaphore>,
+    dummy: StoredHash,
     runs: AtomicU64,
 }
 
@@ -215,18 +248,30 @@ impl PasswordHasher {
         if config.pepper.as_ref().is_some_and(|p| p.0.is_empty()) {
             return Err(HashError::InvalidConfig);
         }
-        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        let inner = Inner {
+        let threads = config
+            .threads
+            .or_else(|| std::thread::available_parallelism().ok())
+            .unwrap_or(NonZeroUsize::MIN);
+        let pool = Pool::new(PoolConfig {
+            threads,
+            niceness: config.thread_niceness,
+            kept_blocks: params.block_count(),
+        });
+        let shared = Shared {
             dummy: dummy_hash(&params)?,
             params,
             pepper: config.pepper,
-            permits: Arc::new(Semaphore::new(cores)),
             runs: AtomicU64::new(0),
         };
         // Fail now, not at the first login, if argon2 refuses the pepper.
-        inner.context().map_err(|_| HashError::InvalidConfig)?;
+        shared
+            .argon2(Algorithm::Argon2id, Version::V0x13, shared.params.clone())
+            .map_err(|_| HashError::InvalidConfig)?;
         Ok(Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(Inner {
+                shared: Arc::new(shared),
+                pool,
+            }),
         })
     }
 
@@ -242,15 +287,8 @@ impl PasswordHasher {
             return Err(HashError::PasswordTooLong);
         }
         let input = normalized(password);
-        self.run(move |inner| {
-            let hash = inner
-                .context()
-                .map_err(HashError::failed)?
-                .hash_password(input.expose().as_bytes())
-                .map_err(HashError::failed)?;
-            Ok(SecretHash::new(hash.to_string()))
-        })
-        .await?
+        self.run(move |shared, scratch| shared.hash_new(input.expose().as_bytes(), scratch))
+            .await?
     }
 
     /// Verifies `password` against `stored`, running argon2 exactly once whatever the input.
@@ -280,20 +318,19 @@ impl PasswordHasher {
         let target = stored
             .filter(|_| !too_long)
             .and_then(|hash| parse_argon2(hash.expose(), limits));
-        self.run(move |inner| {
-            let context = inner.context().map_err(HashError::failed)?;
+        self.run(move |shared, scratch| {
             let pwd = input.expose().as_bytes();
             let Some(target) = target else {
                 // The outcome is irrelevant: this run only makes the failure cost the same.
-                let _ = context.verify_password(pwd, &inner.dummy);
+                let _ = shared.matches(pwd, &shared.dummy, scratch);
                 return Ok(Verification::Mismatch);
             };
-            match context.verify_password(pwd, &target.phc) {
-                Ok(()) => Ok(Verification::Match {
-                    needs_rehash: inner.needs_rehash(&target),
-                }),
-                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(Verification::Mismatch),
-                Err(e) => Err(HashError::failed(e)),
+            if shared.matches(pwd, &target, scratch)? {
+                Ok(Verification::Match {
+                    needs_rehash: shared.needs_rehash(&target),
+                })
+            } else {
+                Ok(Verification::Mismatch)
             }
         })
         .await?
@@ -302,13 +339,13 @@ impl PasswordHasher {
     /// How many argon2 computations (hashes and verifies, dummy ones included) this hasher and
     /// its clones have run.
     pub fn hasher_runs(&self) -> u64 {
-        self.inner.runs.load(Ordering::Relaxed)
+        self.inner.shared.runs.load(Ordering::Relaxed)
     }
 
     /// The bounds for stored hashes: the fixed ones, raised to the configured parameters so a
     /// host configured above them can still verify its own hashes.
     fn stored_limits(&self) -> Limits {
-        let params = &self.inner.params;
+        let params = &self.inner.shared.params;
         Limits {
             memory_kib: MAX_STORED_MEMORY_KIB.max(params.m_cost()),
             iterations: MAX_STORED_ITERATIONS.max(params.t_cost()),
@@ -316,48 +353,138 @@ impl PasswordHasher {
         }
     }
 
-    /// Runs `job` on the blocking pool once a permit is free, counting it as one hasher run.
+    /// Runs `job` on the next free hashing thread, counting it as one hasher run, and awaits
+    /// its answer without blocking the runtime.
     async fn run<T, F>(&self, job: F) -> Result<T, HashError>
     where
         T: Send + 'static,
-        F: FnOnce(&Inner) -> T + Send + 'static,
+        F: FnOnce(&Shared, &mut Scratch) -> T + Send + 'static,
     {
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
+        let (reply, answer) = oneshot::channel();
+        let shared = Arc::clone(&self.inner.shared);
+        self.inner
+            .pool
+            .submit(Box::new(move |scratch| {
+                // The caller's future was dropped while queued: nobody wants the answer.
+                if reply.is_closed() {
+                    return;
+                }
+                shared.runs.fetch_add(1, Ordering::Relaxed);
+                let _ = reply.send(job(&shared, scratch));
+            }))
             .map_err(HashError::failed)?;
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            inner.runs.fetch_add(1, Ordering::Relaxed);
-            job(&inner)
-        })
-        .await
-        .map_err(HashError::failed)
+        // The reply is only ever dropped unsent when the job panicked.
+        answer
+            .await
+            .map_err(|_| HashError::failed(PoolError::Panicked))
     }
 }
 
 impl fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let params = &self.inner.params;
+        let params = &self.inner.shared.params;
         f.debug_struct("PasswordHasher")
             .field("memory_kib", &params.m_cost())
             .field("iterations", &params.t_cost())
             .field("parallelism", &params.p_cost())
-            .field("pepper", &self.inner.pepper)
+            .field("pepper", &self.inner.shared.pepper)
             .finish_non_exhaustive()
     }
 }
 
-impl Inner {
-    /// An argon2id context for new hashes. Verifying uses the algorithm, version and parameters
-    /// of the stored hash instead, but the secret (pepper) from here.
-    fn context(&self) -> Result<Argon2<'_>, argon2::Error> {
-        let (algorithm, version, params) = (Algorithm::Argon2id, Version::V0x13, &self.params);
+impl Shared {
+    /// An argon2 context with this hasher's pepper. New hashes use the configured algorithm,
+    /// version and parameters; verifying uses the stored hash's.
+    fn argon2(
+        &self,
+        algorithm: Algorithm,
+        version: Version,
+        params: Params,
+    ) -> Result<Argon2<'_>, argon2::Error> {
         match &self.pepper {
-            Some(pepper) => Argon2::new_with_secret(&pepper.0, algorithm, version, params.clone()),
-            None => Ok(Argon2::new(algorithm, version, params.clone())),
+            Some(pepper) => Argon2::new_with_secret(&pepper.0, algorithm, version, params),
+            None => Ok(Argon2::new(algorithm, version, params)),
         }
+    }
+
+    /// Runs argon2 into `out` on the thread's reused memory (`argon2`'s own `hash_password`
+    /// would allocate and free `m_cost` KiB on every call).
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &self,
+        algorithm: Algorithm,
+        version: Version,
+        params: &Params,
+        pwd: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+        scratch: &mut Scratch,
+    ) -> Result<(), HashError> {
+        let context = self
+            .argon2(algorithm, version, params.clone())
+            .map_err(HashError::failed)?;
+        scratch
+            .with_blocks(params.block_count(), |blocks| {
+                context.hash_password_into_with_memory(pwd, salt, out, blocks)
+            })
+            .map_err(HashError::failed)?
+            .map_err(HashError::failed)
+    }
+
+    /// A new argon2id PHC string of `pwd` with a fresh random salt.
+    fn hash_new(&self, pwd: &[u8], scratch: &mut Scratch) -> Result<SecretHash, HashError> {
+        let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
+        OsRng.try_fill_bytes(&mut salt).map_err(HashError::failed)?;
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        let (algorithm, version) = (Algorithm::Argon2id, Version::V0x13);
+        self.compute(
+            algorithm,
+            version,
+            &self.params,
+            pwd,
+            &salt,
+            &mut out,
+            scratch,
+        )?;
+        let phc = PasswordHash {
+            algorithm: algorithm.ident(),
+            version: Some(version.into()),
+            params: ParamsString::try_from(&self.params).map_err(HashError::failed)?,
+            salt: Some(Salt::new(&salt).map_err(HashError::failed)?),
+            hash: Some(Output::new(&out).map_err(HashError::failed)?),
+        };
+        Ok(SecretHash::new(phc.to_string()))
+    }
+
+    /// Whether `pwd` hashes to `stored`'s output with `stored`'s salt, algorithm, version and
+    /// parameters, compared in constant time.
+    fn matches(
+        &self,
+        pwd: &[u8],
+        stored: &StoredHash,
+        scratch: &mut Scratch,
+    ) -> Result<bool, HashError> {
+        // `parse_argon2` and `dummy_hash` guarantee both; without them there is nothing to
+        // compare.
+        let (Some(salt), Some(expected)) = (&stored.phc.salt, &stored.phc.hash) else {
+            return Ok(false);
+        };
+        let mut buffer = [0u8; Output::MAX_LENGTH];
+        let out = buffer
+            .get_mut(..expected.len())
+            .ok_or(HashError::failed(argon2::Error::OutputTooLong))?;
+        self.compute(
+            stored.algorithm,
+            stored.version,
+            &stored.params,
+            pwd,
+            salt,
+            out,
+            scratch,
+        )?;
+        let computed = Output::new(out).map_err(HashError::failed)?;
+        // `Output`'s equality is constant-time.
+        Ok(computed == *expected)
     }
 
     fn needs_rehash(&self, stored: &StoredHash) -> bool {
@@ -376,19 +503,26 @@ impl Inner {
 /// Verifying against it costs exactly what verifying against a real hash does, and no password
 /// matches it (that would take a 256-bit preimage). It is made without running argon2, so the
 /// first failed login does not pay for it twice.
-fn dummy_hash(params: &Params) -> Result<PasswordHash, HashError> {
+fn dummy_hash(params: &Params) -> Result<StoredHash, HashError> {
     let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
     let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
     OsRng.try_fill_bytes(&mut salt).map_err(HashError::failed)?;
     OsRng
         .try_fill_bytes(&mut output)
         .map_err(HashError::failed)?;
-    Ok(PasswordHash {
+    let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(params).map_err(HashError::failed)?,
         salt: Some(Salt::new(&salt).map_err(HashError::failed)?),
         hash: Some(Output::new(&output).map_err(HashError::failed)?),
+    };
+    Ok(StoredHash {
+        // Carries the output length, as a parsed stored hash's parameters do.
+        params: Params::try_from(&phc).map_err(HashError::failed)?,
+        phc,
+        algorithm: Algorithm::Argon2id,
+        version: Version::V0x13,
     })
 }
 
@@ -471,6 +605,14 @@ pub fn parse_imported_hash(phc: &str) -> Result<SecretHash, Rule> {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use std::sync::Barrier;
+    use std::sync::atomic::AtomicUsize;
+    use std::thread::ThreadId;
+
+    use argon2::PasswordHasher as _;
+
     use super::*;
 
     /// A real argon2-cffi hash (argon2i, m=512, t=2, p=2, 16-byte output) of "s3kr3tp4ssw0rd",
@@ -497,6 +639,39 @@ mod tests {
 
     fn pw(s: &str) -> Password {
         Password::new(s)
+    }
+
+    fn with_threads(threads: usize) -> PasswordHasher {
+        PasswordHasher::new(HashingConfig {
+            threads: NonZeroUsize::new(threads),
+            ..HashingConfig::insecure_fast_for_tests()
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Hashes a password on the hasher's threads and says which thread did it.
+    async fn hash_on_thread(hasher: &PasswordHasher) -> ThreadId {
+        hasher
+            .run(|shared, scratch| {
+                let hash = shared.hash_new(b"correct horse", scratch);
+                hash.unwrap_or_else(|e| panic!("{e}"));
+                std::thread::current().id()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Counts, when a hashing thread ends, that its thread-locals were destroyed.
+    struct ExitProbe(Arc<AtomicUsize>);
+
+    impl Drop for ExitProbe {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    thread_local! {
+        static PROBE: RefCell<Option<ExitProbe>> = const { RefCell::new(None) };
     }
 
     /// A PHC string made directly with the argon2 crate, as another system would.
@@ -857,6 +1032,81 @@ mod tests {
         }
         assert_eq!(matches, 16);
         assert_eq!(hasher.hasher_runs(), 33);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashes_run_on_at_most_the_configured_threads() {
+        for threads in [1, 3] {
+            let hasher = with_threads(threads);
+            let tasks: Vec<_> = (0..48)
+                .map(|_| {
+                    let hasher = hasher.clone();
+                    tokio::spawn(async move { hash_on_thread(&hasher).await })
+                })
+                .collect();
+            let mut ids = HashSet::new();
+            for task in tasks {
+                ids.insert(task.await.unwrap_or_else(|e| panic!("{e}")));
+            }
+            assert!(!ids.is_empty() && ids.len() <= threads, "{ids:?}");
+            assert!(!ids.contains(&std::thread::current().id()));
+            assert_eq!(hasher.hasher_runs(), 48);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropping_the_last_clone_ends_the_threads() {
+        let ended = Arc::new(AtomicUsize::new(0));
+        for round in 0..20 {
+            let hasher = with_threads(2);
+            let clone = hasher.clone();
+            // Each job waits for the other at the barrier, so both threads get one.
+            let barrier = Arc::new(Barrier::new(2));
+            let jobs: Vec<_> = (0..2)
+                .map(|_| {
+                    let (hasher, barrier, ended) =
+                        (hasher.clone(), Arc::clone(&barrier), Arc::clone(&ended));
+                    tokio::spawn(async move {
+                        hasher
+                            .run(move |_, _| {
+                                PROBE.with(|p| *p.borrow_mut() = Some(ExitProbe(ended)));
+                                barrier.wait();
+                            })
+                            .await
+                    })
+                })
+                .collect();
+            for job in jobs {
+                let outcome = job.await.unwrap_or_else(|e| panic!("{e}"));
+                outcome.unwrap_or_else(|e| panic!("{e}"));
+            }
+            assert_eq!(ended.load(Ordering::SeqCst), round * 2);
+            drop(hasher);
+            assert_eq!(ended.load(Ordering::SeqCst), round * 2, "a clone is left");
+            drop(clone);
+            // The drop joined both threads, so their thread-locals are gone.
+            assert_eq!(ended.load(Ordering::SeqCst), (round + 1) * 2);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_an_error_and_the_thread_goes_on() {
+        let hasher = with_threads(1);
+        let thread = hash_on_thread(&hasher).await;
+        let outcome = hasher.run(|_, _| -> u8 { panic!("argon2 blew up") }).await;
+        let shown = outcome.map_err(|e| (matches!(e, HashError::Failed(_)), e.to_string()));
+        assert_eq!(shown, Err((true, "password hashing failed".to_owned())));
+        assert_eq!(hash_on_thread(&hasher).await, thread);
+        let hash = hasher
+            .hash(&pw("correct horse"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            verify(&hasher, "correct horse", hash.expose()).await,
+            Verification::Match {
+                needs_rehash: false
+            }
+        );
     }
 
     #[test]
