@@ -726,6 +726,25 @@ async fn listing_filters_pages_and_counts() {
     assert_eq!(usernames(&page), ["sam"]);
     assert_eq!(page["total"], 4);
 
+    // Without an offset, pages go by cursor: `next` is the following page's `after`.
+    let (_, page) = admin.get("/api/users?limit=3").await;
+    assert_eq!(usernames(&page), ["ada", "erin", "otto"]);
+    let next = page["next"].as_str().expect("a next cursor").to_owned();
+    let (_, page) = admin.get(&format!("/api/users?limit=3&after={next}")).await;
+    assert_eq!(usernames(&page), ["sam"]);
+    assert_eq!(page["total"], 4);
+    assert!(page.get("next").is_none(), "{page}");
+    // A cursor of another filter, or a garbled one, is a bad request naming `after`.
+    for bad in [format!("{next}&status=active"), "garbled!".to_owned()] {
+        let (status, body) = admin.get(&format!("/api/users?after={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            has_field_error(&body, "after", "not_allowed")
+                || has_field_error(&body, "after", "invalid_format"),
+            "{body}"
+        );
+    }
+
     // Bad parameters are reported together.
     let (status, body) = admin
         .get("/api/users?status=gone&role=king&plant=EAST&limit=-1")

@@ -42,6 +42,7 @@ mod m20261122_000007_create_login_events;
 mod m20261122_000008_create_user_identities;
 mod m20261122_000009_add_users_lockout_and_verification;
 mod m20261122_000010_add_users_live_index;
+mod m20261122_000012_add_users_created_index;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_user_identities::Migration),
             Box::new(m20261122_000009_add_users_lockout_and_verification::Migration),
             Box::new(m20261122_000010_add_users_live_index::Migration),
+            Box::new(m20261122_000012_add_users_created_index::Migration),
         ]
     }
 

@@ -3,6 +3,7 @@
 //! Inputs derive `Deserialize` (so a host can take them straight from a JSON body) and `Debug`;
 //! a [`Password`] inside prints `[redacted]` and cannot be serialized.
 
+use crate::cursor::Cursor;
 use crate::password::Password;
 use serde::Deserialize;
 use tenantry_entity::{PlantId, UserId, UserRole, UserStatus};
@@ -151,6 +152,62 @@ pub struct UserQuery {
     /// Which page.
     #[serde(default)]
     pub page: PageRequest,
+}
+
+/// A keyset-paged listing of users: filter, order, and where the previous page ended.
+///
+/// Unlike [`UserQuery`]'s offset, a cursor page costs the same however deep it is: it starts
+/// with an index range condition right after the previous page's last row, and rows inserted
+/// or deleted meanwhile never make a page repeat or skip a row that existed before. Ties in the
+/// order are broken by id. The total is not computed unless asked for, since counting reads
+/// every matching row.
+///
+/// ```
+/// use tenantry_service::{KeysetQuery, UserOrder};
+/// let first = KeysetQuery { order: UserOrder::CreatedDesc, limit: 100, ..KeysetQuery::default() };
+/// assert!(first.after.is_none());
+/// ```
+#[derive(Clone, Debug, Deserialize)]
+pub struct KeysetQuery {
+    /// Which users.
+    #[serde(default)]
+    pub filter: UserFilter,
+    /// In which order.
+    #[serde(default)]
+    pub order: UserOrder,
+    /// Where the previous page ended ([`KeysetPage::next`](crate::KeysetPage::next)); `None`
+    /// for the first page. It must come from the same tenant, filter and order.
+    #[serde(default)]
+    pub after: Option<Cursor>,
+    /// Rows to return, 1 to [`PageRequest::MAX_LIMIT`]; larger values are clamped.
+    #[serde(default = "default_limit")]
+    pub limit: u64,
+    /// Also count every matching user (one more query, which reads all of them).
+    #[serde(default)]
+    pub with_total: bool,
+}
+
+fn default_limit() -> u64 {
+    PageRequest::default().limit
+}
+
+impl Default for KeysetQuery {
+    fn default() -> Self {
+        Self {
+            filter: UserFilter::default(),
+            order: UserOrder::default(),
+            after: None,
+            limit: default_limit(),
+            with_total: false,
+        }
+    }
+}
+
+impl KeysetQuery {
+    /// The limit actually used: between 1 and [`PageRequest::MAX_LIMIT`].
+    pub fn effective_limit(&self) -> u64 {
+        self.limit.clamp(1, PageRequest::MAX_LIMIT)
+    }
 }
 
 /// Who is making a change: recorded as the actor of its audit event. Must be a user of the

@@ -25,6 +25,7 @@
 pub mod axum_login;
 pub mod clock;
 pub mod config;
+mod cursor;
 mod error;
 pub mod hashing;
 mod inputs;
@@ -37,10 +38,12 @@ pub mod validation;
 mod views;
 
 pub use config::Config;
+pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use inputs::{
-    Actor, IdentityUser, ImportedUser, Invitation, LoginContext, NewIdentity, NewPlant, NewTenant,
-    NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery, UserUpdate,
+    Actor, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, NewIdentity,
+    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery,
+    UserUpdate,
 };
 pub use password::{ImportedHash, Password};
 pub use repository::UserRepository;
@@ -53,8 +56,8 @@ pub use tenantry_entity::{
 pub use tenantry_migration as migration;
 pub use tenantry_migration::connect;
 pub use views::{
-    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, LoginEventView,
-    Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,
+    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
+    LoginEventView, Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,
 };
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).

@@ -2,14 +2,14 @@
 
 use crate::error::Result;
 use crate::inputs::{
-    Actor, IdentityUser, ImportedUser, Invitation, LoginContext, NewIdentity, NewPlant, NewTenant,
-    NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
+    Actor, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, NewIdentity,
+    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
 };
 use crate::password::Password;
 use crate::store::TokenSender;
 use crate::views::{
-    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, LoginEventView,
-    Page, PlantMember, PlantView, TenantView, UserView,
+    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
+    LoginEventView, Page, PlantMember, PlantView, TenantView, UserView,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -202,6 +202,38 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// `Database`.
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>>;
+
+    /// A filtered, ordered page of users with their roles, continuing after a cursor (keyset
+    /// paging): its cost does not grow with its depth, which an offset's does. The page
+    /// carries the cursor of the next one (`None` on the last page) and, when
+    /// [`KeysetQuery::with_total`] asks for it, the total (one more query).
+    ///
+    /// Walking every page returns every user that existed throughout the walk exactly once;
+    /// users inserted or deleted meanwhile never make a page repeat or skip another user.
+    ///
+    /// ```
+    /// # use tenantry_service::{KeysetQuery, TenantId, UserRepository};
+    /// # async fn all(repo: &dyn UserRepository, tenant: TenantId) -> tenantry_service::Result<()> {
+    /// let mut query = KeysetQuery::default();
+    /// loop {
+    ///     let page = repo.list_users_keyset(tenant, &query).await?;
+    ///     for user in &page.items { println!("{}", user.username); }
+    ///     match page.next {
+    ///         Some(next) => query.after = Some(next),
+    ///         None => break,
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` (field `after`) for a garbled cursor (`invalid_format`) or one issued for
+    /// another tenant, filter or order (`not_allowed`); `Database`.
+    async fn list_users_keyset(
+        &self,
+        tenant: TenantId,
+        query: &KeysetQuery,
+    ) -> Result<KeysetPage<UserView>>;
 
     /// How many users match the filter.
     ///

@@ -1,5 +1,6 @@
 //! What the service returns: serializable views that cannot hold a secret.
 
+use crate::cursor::Cursor;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tenantry_entity::{
@@ -221,6 +222,17 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// How many rows match in all.
     pub total: u64,
+}
+
+/// One keyset page of a listing: its rows, where to continue, and the total when asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeysetPage<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Pass it as `after` to get the next page; `None` on the last page.
+    pub next: Option<Cursor>,
+    /// How many rows match in all, when the query asked for it.
+    pub total: Option<u64>,
 }
 
 /// A successful login: the user, and the security stamp to keep in the session.

@@ -81,6 +81,9 @@ impl AccountJson {
 pub(crate) struct UserListJson {
     pub users: Vec<UserJson>,
     pub total: u64,
+    /// The cursor of the next page (pass it as `after`), on cursor-paged responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// A one-time token, shown once: the raw token, its lifetime and the link that redeems it.
@@ -185,4 +188,5 @@ pub(crate) struct ListParams {
     pub q: Option<String>,
     pub offset: Option<String>,
     pub limit: Option<String>,
+    pub after: Option<String>,
 }

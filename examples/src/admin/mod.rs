@@ -10,7 +10,7 @@
 //! | `POST /api/auth/login` `{"tenant","login","password"}` | anyone | 200 account + session cookie; 401 |
 //! | `POST /api/auth/logout` | anyone | 204, the session is gone |
 //! | `GET /api/me` | signed in | 200 account |
-//! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=` | tenant admin | 200 `{"users":[user…],"total":N}` |
+//! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=` | tenant admin | 200 `{"users":[user…],"total":N,"next"?}` (without `offset`: by cursor, `next` is the following page's `after`) |
 //! | `GET /api/users/{id}` | tenant admin | 200 user |
 //! | `POST /api/users` `{"username"?,"display_name","email","tenant_role"?,"roles":[{"plant","role"}]}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
 //! | `POST /api/users/{id}/deactivate`, `…/reactivate` | tenant admin | 200 user |

@@ -65,7 +65,10 @@ pub(crate) async fn load_roles(
 }
 
 /// Attaches their plant roles to `users`, keeping their order: one query.
-async fn with_roles(db: &impl ConnectionTrait, users: Vec<users::Model>) -> Result<Vec<UserView>> {
+pub(crate) async fn with_roles(
+    db: &impl ConnectionTrait,
+    users: Vec<users::Model>,
+) -> Result<Vec<UserView>> {
     let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
     let mut roles = load_roles(db, &ids).await?;
     Ok(users
@@ -160,7 +163,8 @@ pub(crate) fn filtered(tenant: TenantId, filter: &UserFilter) -> Select<users::E
     query
 }
 
-fn ordered(query: Select<users::Entity>, order: UserOrder) -> Select<users::Entity> {
+/// `query` in `order`, ties broken by id.
+pub(crate) fn ordered(query: Select<users::Entity>, order: UserOrder) -> Select<users::Entity> {
     use users::Column::{CreatedAt, Id, LastLoginAt, UsernameKey};
     match order {
         UserOrder::UsernameAsc => query.order_by_asc(UsernameKey).order_by_asc(Id),

@@ -6,6 +6,7 @@ mod bulk;
 mod credentials;
 mod identities;
 mod invitations;
+mod keyset;
 mod lifecycle;
 mod listing;
 mod login;
@@ -26,14 +27,14 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::hashing::PasswordHasher;
 use crate::inputs::{
-    Actor, IdentityUser, ImportedUser, Invitation, LoginContext, NewIdentity, NewPlant, NewTenant,
-    NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
+    Actor, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, NewIdentity,
+    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserQuery, UserUpdate,
 };
 use crate::password::Password;
 use crate::repository::UserRepository;
 use crate::views::{
-    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, LoginEventView,
-    Page, PlantMember, PlantView, TenantView, UserView,
+    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
+    LoginEventView, Page, PlantMember, PlantView, TenantView, UserView,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -206,6 +207,14 @@ impl UserRepository for SeaOrmUserRepository {
 
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>> {
         listing::list(self, tenant, query).await
+    }
+
+    async fn list_users_keyset(
+        &self,
+        tenant: TenantId,
+        query: &KeysetQuery,
+    ) -> Result<KeysetPage<UserView>> {
+        keyset::list(self, tenant, query).await
     }
 
     async fn count_users(&self, tenant: TenantId, filter: &UserFilter) -> Result<u64> {

@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Invitation, PageRequest, PlantRole, TenantId, UserFilter, UserId, UserOrder, UserQuery,
-    UserRole, UserStatus, UserView,
+    Cursor, Invitation, KeysetQuery, PageRequest, PlantRole, TenantId, UserFilter, UserId,
+    UserOrder, UserQuery, UserRole, UserStatus, UserView,
 };
 use uuid::Uuid;
 
@@ -27,7 +27,8 @@ fn roles_field(error: tenantry_service::Error) -> ApiError {
     ApiError::from(error).rename_field("plant_roles", "roles")
 }
 
-/// `GET /api/users?status=&plant=&role=&q=&offset=&limit=`.
+/// `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=`: by offset when `offset` is
+/// given, else by cursor (`after` is the previous response's `next`).
 pub(crate) async fn list(
     TenantAdmin(admin): TenantAdmin,
     State(state): State<AppState>,
@@ -52,21 +53,40 @@ pub(crate) async fn list(
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
-    let query = UserQuery {
-        filter: UserFilter {
-            status,
-            plant,
-            min_role,
-            search: present(params.q),
-            ..UserFilter::default()
-        },
-        order: UserOrder::UsernameAsc,
-        page: PageRequest { offset, limit },
+    let filter = UserFilter {
+        status,
+        plant,
+        min_role,
+        search: present(params.q),
+        ..UserFilter::default()
     };
-    let page = state.users.list_users(tenant, &query).await?;
+    if offset > 0 {
+        let query = UserQuery {
+            filter,
+            order: UserOrder::UsernameAsc,
+            page: PageRequest { offset, limit },
+        };
+        let page = state.users.list_users(tenant, &query).await?;
+        return Ok(Json(UserListJson {
+            users: page.items.into_iter().map(UserJson::from).collect(),
+            total: page.total,
+            next: None,
+        }));
+    }
+    // Without an offset, pages go by cursor: `next` leads to the following page at the same
+    // cost however deep it is.
+    let query = KeysetQuery {
+        filter,
+        order: UserOrder::UsernameAsc,
+        after: present(params.after).map(Cursor::from),
+        limit,
+        with_total: true,
+    };
+    let page = state.users.list_users_keyset(tenant, &query).await?;
     Ok(Json(UserListJson {
         users: page.items.into_iter().map(UserJson::from).collect(),
-        total: page.total,
+        total: page.total.unwrap_or_default(),
+        next: page.next.map(|c| c.as_str().to_owned()),
     }))
 }
 
