@@ -10,7 +10,7 @@ use crate::views::{Page, PlantMember, PlantRoleView, UserView};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    QueryFilter, QueryOrder, QuerySelect, Select, SelectModel, Selector,
 };
 use std::collections::HashMap;
 use tenantry_entity::{
@@ -20,7 +20,7 @@ use tenantry_entity::{
 /// One plant role with its plant's public fields: only the columns a [`PlantRoleView`] shows
 /// are read (on SQLite every timestamp is text that would be parsed for nothing).
 #[derive(FromQueryResult)]
-struct RoleRow {
+pub(crate) struct RoleRow {
     user_id: UserId,
     plant_id: PlantId,
     plant_pid: uuid::Uuid,
@@ -29,16 +29,21 @@ struct RoleRow {
     role: UserRole,
 }
 
-/// The plant roles of `users`, by user, each list ordered by plant code: one query.
-pub(crate) async fn load_roles(
-    db: &impl ConnectionTrait,
-    users: &[UserId],
-) -> Result<HashMap<UserId, Vec<PlantRoleView>>> {
-    let mut by_user: HashMap<UserId, Vec<PlantRoleView>> = HashMap::new();
-    if users.is_empty() {
-        return Ok(by_user);
+impl From<RoleRow> for PlantRoleView {
+    fn from(row: RoleRow) -> Self {
+        PlantRoleView {
+            plant_id: row.plant_id,
+            plant_pid: row.plant_pid,
+            plant_code: row.plant_code,
+            plant_name: row.plant_name,
+            role: row.role,
+        }
     }
-    let rows = user_plant_roles::Entity::find()
+}
+
+/// The query for the plant roles of `users`, ordered by plant code.
+pub(crate) fn roles_query(users: &[UserId]) -> Selector<SelectModel<RoleRow>> {
+    user_plant_roles::Entity::find()
         .select_only()
         .column(user_plant_roles::Column::UserId)
         .column_as(plants::Column::Id, "plant_id")
@@ -50,16 +55,19 @@ pub(crate) async fn load_roles(
         .filter(user_plant_roles::Column::UserId.is_in(users.iter().copied()))
         .order_by_asc(plants::Column::CodeKey)
         .into_model::<RoleRow>()
-        .all(db)
-        .await?;
-    for row in rows {
-        by_user.entry(row.user_id).or_default().push(PlantRoleView {
-            plant_id: row.plant_id,
-            plant_pid: row.plant_pid,
-            plant_code: row.plant_code,
-            plant_name: row.plant_name,
-            role: row.role,
-        });
+}
+
+/// The plant roles of `users`, by user, each list ordered by plant code: one query.
+pub(crate) async fn load_roles(
+    db: &impl ConnectionTrait,
+    users: &[UserId],
+) -> Result<HashMap<UserId, Vec<PlantRoleView>>> {
+    let mut by_user: HashMap<UserId, Vec<PlantRoleView>> = HashMap::new();
+    if users.is_empty() {
+        return Ok(by_user);
+    }
+    for row in roles_query(users).all(db).await? {
+        by_user.entry(row.user_id).or_default().push(row.into());
     }
     Ok(by_user)
 }

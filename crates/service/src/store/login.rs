@@ -8,7 +8,7 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
-use super::listing::load_roles;
+use super::lookups::UserKey;
 use super::tx::{begin_write, lock_live_user};
 use super::unique::Unique;
 use super::users::{commit_user_change, live, view_of};
@@ -207,12 +207,12 @@ async fn find_login_user(
     if login.is_empty() || login.chars().count() > MAX_LOGIN_CHARS {
         return Ok(None);
     }
-    let condition = if login.contains('@') {
-        users::Column::EmailKey.eq(email_key(login))
+    let key = if login.contains('@') {
+        UserKey::EmailKey(email_key(login))
     } else {
-        users::Column::UsernameKey.eq(username_key(login))
+        UserKey::UsernameKey(username_key(login))
     };
-    Ok(live(tenant).filter(condition).unique(&repo.db).await?)
+    repo.lookups.user(&repo.db, tenant, key).await
 }
 
 /// The plant roles of `user`, or `None` when there is no user.
@@ -223,8 +223,7 @@ async fn roles_of(
     let Some(user) = user else {
         return Ok(None);
     };
-    let mut roles = load_roles(&repo.db, &[user]).await?;
-    Ok(Some(roles.remove(&user).unwrap_or_default()))
+    Ok(Some(repo.lookups.roles_of(&repo.db, user).await?))
 }
 
 pub(crate) async fn authenticate(

@@ -10,6 +10,7 @@ mod keyset;
 mod lifecycle;
 mod listing;
 mod login;
+mod lookups;
 mod passwords;
 mod plants;
 mod roles;
@@ -51,6 +52,7 @@ pub struct SeaOrmUserRepository {
     config: Arc<Config>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
+    lookups: Arc<lookups::Lookups>,
 }
 
 impl std::fmt::Debug for SeaOrmUserRepository {
@@ -70,7 +72,9 @@ impl SeaOrmUserRepository {
     /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses.
     pub fn new(db: DatabaseConnection, config: Config) -> Result<Self> {
         let hasher = PasswordHasher::new(config.hashing.clone())?;
+        let lookups = Arc::new(lookups::Lookups::new(db.get_database_backend()));
         Ok(Self {
+            lookups,
             db,
             config: Arc::new(config),
             hasher,

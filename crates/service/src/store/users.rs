@@ -4,6 +4,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::listing::load_roles;
+use super::lookups::UserKey;
 use super::tx::{begin_write, lock_live_user, lock_tenant};
 use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
@@ -38,14 +39,17 @@ pub(crate) async fn view_of(db: &impl ConnectionTrait, user: users::Model) -> Re
     Ok(UserView::new(user, plant_roles))
 }
 
-async fn view_where(
+/// The view of the live user of `tenant` that `key` names: the two cached lookups.
+async fn view_by(
     repo: &SeaOrmUserRepository,
-    query: Select<users::Entity>,
+    tenant: TenantId,
+    key: UserKey,
 ) -> Result<Option<UserView>> {
-    match query.unique(&repo.db).await? {
-        Some(user) => Ok(Some(view_of(&repo.db, user).await?)),
-        None => Ok(None),
-    }
+    let Some(user) = repo.lookups.user(&repo.db, tenant, key).await? else {
+        return Ok(None);
+    };
+    let roles = repo.lookups.roles_of(&repo.db, user.id).await?;
+    Ok(Some(UserView::new(user, roles)))
 }
 
 pub(crate) async fn get(
@@ -53,7 +57,7 @@ pub(crate) async fn get(
     tenant: TenantId,
     id: UserId,
 ) -> Result<Option<UserView>> {
-    view_where(repo, live(tenant).filter(users::Column::Id.eq(id))).await
+    view_by(repo, tenant, UserKey::Id(id)).await
 }
 
 pub(crate) async fn get_by_pid(
@@ -61,7 +65,7 @@ pub(crate) async fn get_by_pid(
     tenant: TenantId,
     pid: Uuid,
 ) -> Result<Option<UserView>> {
-    view_where(repo, live(tenant).filter(users::Column::Pid.eq(pid))).await
+    view_by(repo, tenant, UserKey::Pid(pid)).await
 }
 
 pub(crate) async fn get_by_username(
@@ -69,12 +73,7 @@ pub(crate) async fn get_by_username(
     tenant: TenantId,
     username: &str,
 ) -> Result<Option<UserView>> {
-    let key = username_key(username);
-    view_where(
-        repo,
-        live(tenant).filter(users::Column::UsernameKey.eq(key)),
-    )
-    .await
+    view_by(repo, tenant, UserKey::UsernameKey(username_key(username))).await
 }
 
 pub(crate) async fn get_by_email(
@@ -82,8 +81,7 @@ pub(crate) async fn get_by_email(
     tenant: TenantId,
     email: &str,
 ) -> Result<Option<UserView>> {
-    let key = email_key(email);
-    view_where(repo, live(tenant).filter(users::Column::EmailKey.eq(key))).await
+    view_by(repo, tenant, UserKey::EmailKey(email_key(email))).await
 }
 
 /// A fresh random security stamp.
