@@ -4,6 +4,9 @@
 //! search and with a filter (offset paging with its total, and keyset paging), a deep page by
 //! offset and by cursor, and on PostgreSQL `count_users` against a plain `SELECT count(*)` with
 //! the same filter.
+//!
+//! `TENANTRY_SCALE_KEEP=1` seeds the big tenant, prints its database URL and leaves it in
+//! place (no timings at that size), for looking at query plans by hand.
 
 // A bench cannot run without its fixture: failing loudly is the right response.
 #![allow(clippy::expect_used)]
@@ -203,6 +206,17 @@ type Results = BTreeMap<&'static str, Vec<Duration>>;
 
 async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>) {
     let f = Fixture::seed_generated(n, HashingConfig::insecure_fast_for_tests()).await;
+    if n != SMALL && std::env::var_os("TENANTRY_SCALE_KEEP").is_some() {
+        // For query-plan work by hand: keep the big database instead of dropping it.
+        println!(
+            "keeping the {n}-user database: {} (tenant {}, plant filter uses plant {})",
+            f.db.url(),
+            f.tenant.0,
+            f.plants[3].0
+        );
+        std::mem::forget(f.db);
+        return;
+    }
     if std::env::var_os("TENANTRY_SCALE_EXPLAIN").is_some() {
         explain(&f, &username(n - 100)).await;
     }

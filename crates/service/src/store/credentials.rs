@@ -5,6 +5,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::tx::{begin_write, lock_live_user};
+use super::unique::Unique;
 use super::users::{commit_user_change, live, new_security_stamp, view_of};
 use crate::error::{Error, Result};
 use crate::inputs::Actor;
@@ -154,7 +155,7 @@ async fn token_user(
 ) -> Result<users::Model> {
     live(token.tenant_id)
         .filter(users::Column::Id.eq(token.user_id))
-        .one(db)
+        .unique(db)
         .await?
         .ok_or(Error::InvalidToken)
 }
@@ -164,7 +165,7 @@ pub(crate) async fn active_tenant_slug(
     db: &impl ConnectionTrait,
     tenant: TenantId,
 ) -> Result<String> {
-    match tenants::Entity::find_by_id(tenant).one(db).await? {
+    match tenants::Entity::find_by_id(tenant).unique(db).await? {
         Some(t) if t.status == TenantStatus::Active => Ok(t.slug),
         _ => Err(Error::InvalidToken),
     }

@@ -2,7 +2,7 @@
 //! range condition instead of an offset, so a deep page costs what the first one does.
 
 use super::SeaOrmUserRepository;
-use super::listing::{count, filtered, ordered, with_roles};
+use super::listing::{RoleCheck, count, filtered, ordered, with_roles};
 use crate::cursor::{self, Position, SortKey};
 use crate::error::Result;
 use crate::inputs::{KeysetQuery, UserOrder};
@@ -64,7 +64,8 @@ pub(crate) async fn list(
         .map(|c| cursor::decode(c, tenant, query.order, &query.filter))
         .transpose()?;
     let limit = query.effective_limit();
-    let mut select = ordered(filtered(tenant, &query.filter), query.order);
+    let check = RoleCheck::for_page(repo.db.get_database_backend());
+    let mut select = ordered(filtered(tenant, &query.filter, check), query.order);
     if let Some(last) = position {
         select = select.filter(after(query.order, last));
     }

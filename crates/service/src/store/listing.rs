@@ -7,10 +7,11 @@ use crate::error::{Error, Result};
 use crate::inputs::{UserFilter, UserOrder, UserQuery};
 use crate::normalize::{email_key, escape_like, username_key};
 use crate::views::{Page, PlantMember, PlantRoleView, UserView};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, SelectModel, Selector,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel,
+    Selector,
 };
 use std::collections::HashMap;
 use tenantry_entity::{
@@ -102,9 +103,38 @@ fn roles_from(min: UserRole) -> Vec<&'static str> {
     .collect()
 }
 
+/// How the `EXISTS` of a plant or role filter is to be run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RoleCheck {
+    /// As the planner likes. A count or an offset page reads every match anyway, and
+    /// PostgreSQL then hashes the matching role rows once, which is the cheapest way to do it.
+    Planned,
+    /// One index probe per user as the rows come out in order, for a page that stops after
+    /// `limit` rows. PostgreSQL estimates an `EXISTS` under an `OR` as if the whole tenant were
+    /// read (it does not see the `LIMIT`) and hashes every role row of the plant first: 100 000
+    /// rows for a 50-row page at a million users. An `OFFSET 0` in the subquery keeps
+    /// PostgreSQL from rewriting it into that hashed form (it only rewrites an `EXISTS` without
+    /// `LIMIT` or `OFFSET`); SQLite and MySQL probe per row already.
+    PerUser,
+}
+
+impl RoleCheck {
+    /// The check for a page that stops after its rows, on `backend`.
+    pub(crate) fn for_page(backend: DatabaseBackend) -> Self {
+        match backend {
+            DatabaseBackend::Postgres => RoleCheck::PerUser,
+            _ => RoleCheck::Planned,
+        }
+    }
+}
+
 /// Users with a role (at least `min_role`) at `plant`, or anywhere when `plant` is `None`; a
 /// tenant role counts at every plant.
-fn role_condition(plant: Option<PlantId>, min_role: Option<UserRole>) -> Condition {
+fn role_condition(
+    plant: Option<PlantId>,
+    min_role: Option<UserRole>,
+    check: RoleCheck,
+) -> Condition {
     let qualifying = min_role.map(roles_from);
     let mut plant_role = Query::select();
     plant_role
@@ -119,6 +149,9 @@ fn role_condition(plant: Option<PlantId>, min_role: Option<UserRole>) -> Conditi
     }
     if let Some(roles) = &qualifying {
         plant_role.and_where(user_plant_roles::Column::Role.is_in(roles.clone()));
+    }
+    if check == RoleCheck::PerUser {
+        plant_role.offset(0);
     }
     let tenant_role = match &qualifying {
         Some(roles) => users::Column::TenantRole.is_in(roles.clone()),
@@ -136,7 +169,11 @@ fn contains(column: impl Into<Expr>, text: &str) -> Expr {
 }
 
 /// The users a filter selects (live users of the tenant only).
-pub(crate) fn filtered(tenant: TenantId, filter: &UserFilter) -> Select<users::Entity> {
+pub(crate) fn filtered(
+    tenant: TenantId,
+    filter: &UserFilter,
+    check: RoleCheck,
+) -> Select<users::Entity> {
     let mut query = live(tenant);
     if let Some(status) = filter.status {
         query = query.filter(users::Column::Status.eq(status));
@@ -145,7 +182,7 @@ pub(crate) fn filtered(tenant: TenantId, filter: &UserFilter) -> Select<users::E
         query = query.filter(users::Column::Status.eq(UserStatus::Active));
     }
     if filter.plant.is_some() || filter.min_role.is_some() {
-        query = query.filter(role_condition(filter.plant, filter.min_role));
+        query = query.filter(role_condition(filter.plant, filter.min_role, check));
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
         // Keys are already NFKC + lowercase; the display name is lowercased by the database
@@ -196,18 +233,48 @@ struct UserWithTotal {
     total_count: i64,
 }
 
+/// The page's rows with the filter's total, in one statement:
+///
+/// ```sql
+/// SELECT users.*, page.total_count FROM users
+///   JOIN (SELECT id, COUNT(*) OVER () AS total_count FROM users WHERE <filter>
+///         ORDER BY <order> LIMIT ? OFFSET ?) AS page ON users.id = page.id
+/// ORDER BY <order>
+/// ```
+///
+/// The total needs every matching row, and a window over `SELECT users.*` would carry each
+/// whole row (password hash, metadata and all) through the count and the sort, only to keep
+/// fifty. The inner query carries the id and the sort key, which in username order an index
+/// holds by itself; only the page's own rows are read whole. The outer `ORDER BY` is repeated
+/// because a joined subquery's order is not kept.
+fn page_with_total(tenant: TenantId, query: &UserQuery) -> Selector<SelectModel<UserWithTotal>> {
+    let page = ordered(
+        filtered(tenant, &query.filter, RoleCheck::Planned),
+        query.order,
+    )
+    .select_only()
+    .column(users::Column::Id)
+    .expr_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
+    .offset(query.page.offset)
+    .limit(query.page.effective_limit())
+    .into_query();
+    let mut rows = ordered(users::Entity::find(), query.order)
+        .expr_as(Expr::col(("page", "total_count")), "total_count");
+    QueryTrait::query(&mut rows).join_subquery(
+        JoinType::InnerJoin,
+        page,
+        "page",
+        Expr::col((users::Entity, users::Column::Id)).equals(("page", "id")),
+    );
+    rows.into_model::<UserWithTotal>()
+}
+
 pub(crate) async fn list(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     query: &UserQuery,
 ) -> Result<Page<UserView>> {
-    let rows = ordered(filtered(tenant, &query.filter), query.order)
-        .expr_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
-        .offset(query.page.offset)
-        .limit(query.page.effective_limit())
-        .into_model::<UserWithTotal>()
-        .all(&repo.db)
-        .await?;
+    let rows = page_with_total(tenant, query).all(&repo.db).await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total_count).unwrap_or(0),
         // Past the last page the window has no row to report on: count separately.
@@ -224,7 +291,9 @@ pub(crate) async fn count(
     tenant: TenantId,
     filter: &UserFilter,
 ) -> Result<u64> {
-    Ok(filtered(tenant, filter).count(&repo.db).await?)
+    Ok(filtered(tenant, filter, RoleCheck::Planned)
+        .count(&repo.db)
+        .await?)
 }
 
 pub(crate) async fn users_for_plant(
@@ -237,7 +306,7 @@ pub(crate) async fn users_for_plant(
         .await?
         .ok_or(Error::NotFound)?;
     let users = live(tenant)
-        .filter(role_condition(Some(plant), min_role))
+        .filter(role_condition(Some(plant), min_role, RoleCheck::Planned))
         .order_by_asc(users::Column::UsernameKey)
         .order_by_asc(users::Column::Id)
         .all(&repo.db)

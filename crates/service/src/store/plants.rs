@@ -3,6 +3,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::tx::begin_write;
+use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewPlant};
 use crate::normalize::plant_code_key;
@@ -81,7 +82,7 @@ pub(crate) async fn find(
 ) -> Result<Option<plants::Model>> {
     Ok(of_tenant(tenant)
         .filter(plants::Column::Id.eq(id))
-        .one(db)
+        .unique(db)
         .await?)
 }
 
@@ -92,7 +93,7 @@ pub(crate) async fn get_by_pid(
 ) -> Result<Option<PlantView>> {
     Ok(of_tenant(tenant)
         .filter(plants::Column::Pid.eq(pid))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .map(PlantView::from))
 }
@@ -104,7 +105,7 @@ pub(crate) async fn get_by_code(
 ) -> Result<Option<PlantView>> {
     Ok(of_tenant(tenant)
         .filter(plants::Column::CodeKey.eq(plant_code_key(code)))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .map(PlantView::from))
 }

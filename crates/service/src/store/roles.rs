@@ -4,6 +4,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::tx::{begin_write, lock_live_user, lock_tenant};
+use super::unique::Unique;
 use super::users::{
     check_distinct_plants, commit_user_change, ensure_not_last_admin, insert_roles, live,
     new_security_stamp, view_of,
@@ -56,7 +57,7 @@ pub(crate) async fn assign(
     let txn = begin_write(&repo.db).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     require_plant(&txn, tenant, plant).await?;
-    let previous = match role_of(user_id, plant).one(&txn).await? {
+    let previous = match role_of(user_id, plant).unique(&txn).await? {
         Some(existing) if existing.role == role => return view_of(&txn, user).await,
         Some(existing) => {
             let previous = existing.role;
@@ -112,7 +113,7 @@ pub(crate) async fn remove(
     let txn = begin_write(&repo.db).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     require_plant(&txn, tenant, plant).await?;
-    let Some(existing) = role_of(user_id, plant).one(&txn).await? else {
+    let Some(existing) = role_of(user_id, plant).unique(&txn).await? else {
         return view_of(&txn, user).await;
     };
     user_plant_roles::Entity::delete_by_id(existing.id)
@@ -241,12 +242,15 @@ pub(crate) async fn effective(
 ) -> Result<Option<UserRole>> {
     let user = live(tenant)
         .filter(users::Column::Id.eq(user_id))
-        .one(&repo.db)
+        .unique(&repo.db)
         .await?
         .ok_or(Error::NotFound)?;
     super::plants::find(&repo.db, tenant, plant)
         .await?
         .ok_or(Error::NotFound)?;
-    let at_plant = role_of(user_id, plant).one(&repo.db).await?.map(|r| r.role);
+    let at_plant = role_of(user_id, plant)
+        .unique(&repo.db)
+        .await?
+        .map(|r| r.role);
     Ok(at_plant.max(user.tenant_role))
 }
