@@ -5,8 +5,8 @@
 //! offset and by cursor, and on PostgreSQL `count_users` against a plain `SELECT count(*)` with
 //! the same filter.
 //!
-//! `TENANTRY_SCALE_KEEP=1` seeds the big tenant, prints its database URL and leaves it in
-//! place (no timings at that size), for looking at query plans by hand.
+//! `TENANTRY_SCALE_KEEP=1` leaves the big tenant's database in place at the end and prints its
+//! URL, for looking at query plans by hand (drop it yourself).
 
 // A bench cannot run without its fixture: failing loudly is the right response.
 #![allow(clippy::expect_used)]
@@ -127,9 +127,14 @@ async fn explain(f: &Fixture, deep_key: &str) {
     let live = format!("FROM users WHERE tenant_id = {t} AND deleted_at IS NULL");
     let search = "AND (username_key LIKE '%99%' ESCAPE '\\' OR email_key LIKE '%99%' ESCAPE '\\' \
                   OR LOWER(display_name) LIKE '%99%' ESCAPE '\\' OR display_name LIKE '%99%' ESCAPE '\\')";
+    // A keyset page's role check carries `OFFSET 0` on PostgreSQL (`RoleCheck::PerUser`).
+    let fence = match f.repo.connection().get_database_backend() {
+        DatabaseBackend::Postgres => " OFFSET 0",
+        _ => "",
+    };
     let at_plant = format!(
         "AND (EXISTS (SELECT 1 FROM user_plant_roles WHERE user_plant_roles.user_id = users.id \
-         AND plant_id = {plant}) OR tenant_role IS NOT NULL)"
+         AND plant_id = {plant}{fence}) OR tenant_role IS NOT NULL)"
     );
     let by_name = "ORDER BY username_key ASC, id ASC";
     let queries = [
@@ -206,17 +211,6 @@ type Results = BTreeMap<&'static str, Vec<Duration>>;
 
 async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>) {
     let f = Fixture::seed_generated(n, HashingConfig::insecure_fast_for_tests()).await;
-    if n != SMALL && std::env::var_os("TENANTRY_SCALE_KEEP").is_some() {
-        // For query-plan work by hand: keep the big database instead of dropping it.
-        println!(
-            "keeping the {n}-user database: {} (tenant {}, plant filter uses plant {})",
-            f.db.url(),
-            f.tenant.0,
-            f.plants[3].0
-        );
-        std::mem::forget(f.db);
-        return;
-    }
     if std::env::var_os("TENANTRY_SCALE_EXPLAIN").is_some() {
         explain(&f, &username(n - 100)).await;
     }
@@ -355,6 +349,15 @@ async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>)
             .await;
             record(plain_name, d);
         }
+    }
+    if n != SMALL && std::env::var_os("TENANTRY_SCALE_KEEP").is_some() {
+        // For query-plan work by hand: keep the big database instead of dropping it.
+        println!(
+            "kept the {n}-user database: {} (tenant {})",
+            f.db.url(),
+            f.tenant.0
+        );
+        std::mem::forget(f.db);
     }
 }
 

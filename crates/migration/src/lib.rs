@@ -43,6 +43,7 @@ mod m20261122_000008_create_user_identities;
 mod m20261122_000009_add_users_lockout_and_verification;
 mod m20261122_000010_add_users_live_index;
 mod m20261122_000012_add_users_created_index;
+mod m20261122_000013_rebuild_users_created_index;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_add_users_lockout_and_verification::Migration),
             Box::new(m20261122_000010_add_users_live_index::Migration),
             Box::new(m20261122_000012_add_users_created_index::Migration),
+            Box::new(m20261122_000013_rebuild_users_created_index::Migration),
         ]
     }
 

@@ -1,13 +1,11 @@
-//! Adds `ix_users_tenant_created` on `users (tenant_id, created_at, id)`.
+//! Adds `ix_users_tenant_created` on `users (tenant_id, deleted_at, created_at, id)`.
 //!
-//! Keyset pages in creation order (`created_asc`, `created_desc`) seek to "the tenant's live
-//! users created after this one" and stop after a page. Without this index every such page
-//! reads and sorts the whole tenant; with it a page is a short range scan that already comes
-//! out in order, ties broken by id, on every backend (PostgreSQL keeps no row id in an index,
-//! hence the explicit `id`). `deleted_at` is left out on purpose: PostgreSQL does not treat
-//! `deleted_at IS NULL` as fixing that column, so with it in the middle the index would not
-//! give the order (measured: a full sort of a million rows); soft-deleted rows are few and are
-//! skipped as they come.
+//! Meant for keyset pages in creation order (`created_asc`, `created_desc`): "the tenant's live
+//! users created after this one", a short range scan that comes out in order, ties broken by
+//! id (PostgreSQL keeps no row id in an index, hence the explicit `id`). With `deleted_at`
+//! after `tenant_id` PostgreSQL cannot use it for that order (it does not treat
+//! `deleted_at IS NULL` as fixing the column), so migration 000013 replaces it with
+//! `ix_users_tenant_created_id` on `(tenant_id, created_at, id)`. Kept as it ran, since databases have applied it.
 
 use crate::columns;
 use crate::m20261122_000003_create_users::Users;

@@ -110,6 +110,34 @@ async fn up_creates_the_four_tables_and_the_tenantry_history_table() {
     assert_eq!(applied.len(), Migrator::migrations().len());
 }
 
+/// Keyset pages in creation order need `(tenant_id, created_at, id)`: with `deleted_at` after
+/// `tenant_id` PostgreSQL cannot take the order from the index (000012's mistake; 000013 replaces its index).
+#[tokio::test]
+async fn the_created_order_index_is_tenant_then_created_at_then_id() {
+    let test_db = TestDb::migrated().await;
+    let lines = schema_of(test_db.conn()).await;
+    // SQLite and PostgreSQL: one line with the index's definition; MySQL: a line per column,
+    // in the index's order.
+    let index = lines
+        .iter()
+        .filter(|l| l.contains("ix_users_tenant_created"))
+        .map(|l| l.replace("ix_users_tenant_created_id", ""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !index.is_empty(),
+        "no ix_users_tenant_created in {lines:#?}"
+    );
+    assert!(!index.contains("deleted_at"), "{index}");
+    let at = |column: &str| {
+        index
+            .find(column)
+            .unwrap_or_else(|| panic!("{column} missing from {index}"))
+    };
+    assert!(at("tenant_id") < at("created_at"), "{index}");
+    assert!(index.contains("id"), "{index}");
+}
+
 #[tokio::test]
 async fn up_down_up_leaves_the_same_schema() {
     let test_db = TestDb::migrated().await;
