@@ -44,6 +44,7 @@ mod m20261122_000009_add_users_lockout_and_verification;
 mod m20261122_000010_add_users_live_index;
 mod m20261122_000012_add_users_created_index;
 mod m20261122_000013_rebuild_users_created_index;
+mod m20261122_000014_set_users_fillfactor;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_add_users_live_index::Migration),
             Box::new(m20261122_000012_add_users_created_index::Migration),
             Box::new(m20261122_000013_rebuild_users_created_index::Migration),
+            Box::new(m20261122_000014_set_users_fillfactor::Migration),
         ]
     }
 

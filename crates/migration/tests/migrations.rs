@@ -138,6 +138,32 @@ async fn the_created_order_index_is_tenant_then_created_at_then_id() {
     assert!(index.contains("id"), "{index}");
 }
 
+/// PostgreSQL leaves room in `users` pages, so a login's update stays on its page (000014).
+#[tokio::test]
+async fn users_pages_keep_room_for_updates_on_postgres() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let options = |db: &DatabaseConnection| {
+        let sql = "SELECT COALESCE(array_to_string(reloptions, ','), '') FROM pg_class \
+                   WHERE relname = 'users' AND relkind = 'r'";
+        let db = db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
+                .await
+                .expect("reloptions")
+                .expect("the users table")
+                .try_get_by_index::<String>(0)
+                .expect("text")
+        }
+    };
+    assert_eq!(options(db).await, "fillfactor=90");
+    Migrator::down(db, Some(1)).await.expect("down");
+    assert_eq!(options(db).await, "");
+}
+
 #[tokio::test]
 async fn up_down_up_leaves_the_same_schema() {
     let test_db = TestDb::migrated().await;
