@@ -164,7 +164,10 @@ async fn explain(f: &Fixture, deep_key: &str) {
         (
             "offset page + total, status",
             format!(
-                "SELECT users.*, COUNT(*) OVER () AS total_count {live} AND status = 'active' {by_name} LIMIT 50 OFFSET 0"
+                "SELECT users.*, page.total_count FROM users JOIN (SELECT id, \
+                 COUNT(*) OVER () AS total_count {live} AND status = 'active' {by_name} \
+                 LIMIT 50 OFFSET 0) AS page ON users.id = page.id \
+                 ORDER BY users.username_key ASC, users.id ASC"
             ),
         ),
         (
