@@ -256,3 +256,45 @@ async fn a_page_of_users_with_roles_costs_two_statements_whatever_its_size() {
     let spent = statements.taken();
     assert!(spent.len() <= 2, "{spent:#?}");
 }
+
+/// A failed login runs the same statements whether or not the account exists (the known
+/// user's plant roles, read while the hash runs, aside), so its time does not tell.
+#[tokio::test]
+async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user() {
+    use tenantry_service::{Error, LoginContext, LoginSource, Password};
+    let (f, statements) = counted_fixture().await;
+    let t = f.tid();
+    f.create(new_user_with_password("bob")).await;
+    let context = || LoginContext {
+        source: LoginSource::Api,
+        ip: None,
+    };
+    let wrong = Password::new("not the password at all");
+    let shapes = |login: &'static str| {
+        let repo = f.repo.clone();
+        let wrong = wrong.clone();
+        let statements = statements.clone();
+        async move {
+            statements.reset();
+            let result = repo.authenticate(t, login, &wrong, context()).await;
+            assert!(
+                matches!(result, Err(Error::InvalidCredentials)),
+                "{result:?}"
+            );
+            let mut taken: Vec<String> = statements
+                .taken()
+                .into_iter()
+                .filter(|sql| !sql.contains("user_plant_roles"))
+                .collect();
+            taken.sort();
+            taken
+        }
+    };
+    let unknown = shapes("nobody").await;
+    let known = shapes("bob").await;
+    assert_eq!(unknown, known);
+    assert!(
+        unknown.iter().any(|sql| sql.starts_with("UPDATE")),
+        "{unknown:#?}"
+    );
+}
