@@ -148,6 +148,9 @@ pub enum LoginOutcome {
     /// The tenant is suspended.
     #[sea_orm(string_value = "tenant_suspended")]
     TenantSuspended,
+    /// No tenant has the id or slug the attempt named.
+    #[sea_orm(string_value = "unknown_tenant")]
+    UnknownTenant,
 }
 
 /// A string that names none of the enum's values.
@@ -211,6 +214,7 @@ string_enum!(LoginOutcome {
     Expired => "expired",
     NoPassword => "no_password",
     TenantSuspended => "tenant_suspended",
+    UnknownTenant => "unknown_tenant",
 });
 
 #[cfg(test)]

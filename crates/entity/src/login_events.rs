@@ -11,8 +11,9 @@ pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// The tenant logged into.
-    pub tenant_id: TenantId,
+    /// The tenant logged into; `None` when the attempt named a tenant that does not exist
+    /// (recorded so that such a failure costs what every other one costs).
+    pub tenant_id: Option<TenantId>,
     /// The user, when the login named one that exists.
     pub user_id: Option<UserId>,
     /// Where the attempt came from.

@@ -7,8 +7,8 @@ use sea_orm_migration::sea_orm::{
     DbErr, EntityTrait, PaginatorTrait, SqlErr, Statement,
 };
 use tenantry_entity::{
-    PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus, plants, tenants,
-    user_plant_roles, users,
+    LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus,
+    login_events, plants, tenants, user_plant_roles, users,
 };
 use tenantry_migration::{MIGRATION_TABLE, Migrator, MigratorTrait};
 use tenantry_testkit::TestDb;
@@ -600,4 +600,120 @@ async fn enums_and_unicode_round_trip_through_the_database() {
             .expect("user");
         assert_eq!(back.username, format!("ユーザー{i}"));
     }
+}
+
+// ---- 000015: login events without a tenant ---------------------------------------------------
+
+/// Steps down until `name` is the first migration not applied.
+async fn down_to_before(db: &DatabaseConnection, name: &str) {
+    let migrations = Migrator::migrations();
+    let position = migrations
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("migration {name}"));
+    let steps = u32::try_from(migrations.len() - position).expect("a few steps");
+    Migrator::down(db, Some(steps))
+        .await
+        .unwrap_or_else(|e| panic!("down to before {name}: {e}"));
+}
+
+async fn try_insert_login_event(
+    db: &DatabaseConnection,
+    tenant: Option<TenantId>,
+    user: Option<UserId>,
+    outcome: LoginOutcome,
+) -> Result<(), DbErr> {
+    login_events::Entity::insert(login_events::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        source: Set(LoginSource::Web),
+        outcome: Set(outcome),
+        ip: Set(Some("203.0.113.7".to_owned())),
+        at: Set(chrono::DateTime::from_timestamp_micros(now().timestamp_micros()).expect("now")),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+async fn login_events_of(db: &DatabaseConnection) -> Vec<login_events::Model> {
+    use sea_orm_migration::sea_orm::QueryOrder;
+    login_events::Entity::find()
+        .order_by_asc(login_events::Column::Id)
+        .all(db)
+        .await
+        .expect("login events")
+}
+
+/// Upgrading to 000015 keeps every login event, its keys and indexes; the upgraded table takes
+/// tenant-less events and still refuses a tenant or user that does not exist; `down` drops only
+/// the tenant-less events.
+#[tokio::test]
+async fn login_events_survive_the_tenant_becoming_optional() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let tenant = insert_tenant(db, "acme").await;
+    let user = insert_user(db, tenant, "alice", None).await;
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, "m20261201_000015_login_events_without_tenant").await;
+
+    // Rows written through the previous schema.
+    for (who, outcome) in [
+        (Some(user), LoginOutcome::Success),
+        (Some(user), LoginOutcome::WrongPassword),
+        (None, LoginOutcome::UnknownUser),
+    ] {
+        try_insert_login_event(db, Some(tenant), who, outcome)
+            .await
+            .expect("an event in the old schema");
+    }
+    assert!(
+        try_insert_login_event(db, None, None, LoginOutcome::UnknownUser)
+            .await
+            .is_err(),
+        "the old schema requires a tenant"
+    );
+    let before = login_events_of(db).await;
+    assert_eq!(before.len(), 3);
+
+    Migrator::up(db, None).await.expect("up again");
+    assert_eq!(login_events_of(db).await, before);
+    assert_eq!(schema_of(db).await, fresh_schema);
+    try_insert_login_event(db, None, None, LoginOutcome::UnknownTenant)
+        .await
+        .expect("a tenant-less event");
+    assert_foreign_key_violation(
+        try_insert_login_event(
+            db,
+            Some(TenantId(i64::MAX)),
+            None,
+            LoginOutcome::UnknownUser,
+        )
+        .await,
+        "an event of a tenant that does not exist",
+    );
+    assert_foreign_key_violation(
+        try_insert_login_event(
+            db,
+            Some(tenant),
+            Some(UserId(i64::MAX)),
+            LoginOutcome::Success,
+        )
+        .await,
+        "an event of a user that does not exist",
+    );
+
+    // Down keeps every event that has a tenant.
+    Migrator::down(db, Some(1)).await.expect("down one step");
+    assert_eq!(login_events_of(db).await, before);
+    Migrator::up(db, None).await.expect("up once more");
+    assert_eq!(login_events_of(db).await, before);
+
+    // The rebuilt table still cascades from its tenant.
+    tenants::Entity::delete_by_id(tenant)
+        .exec(db)
+        .await
+        .expect("delete the tenant");
+    assert!(login_events_of(db).await.is_empty());
 }

@@ -257,11 +257,12 @@ async fn a_page_of_users_with_roles_costs_two_statements_whatever_its_size() {
     assert!(spent.len() <= 2, "{spent:#?}");
 }
 
-/// A failed login runs the same statements whether or not the account exists (the known
-/// user's plant roles, read while the hash runs, aside), so its time does not tell.
+/// A failed login runs the same statements whether or not the tenant or the account exists,
+/// and whatever bytes the login holds (the known user's plant roles, read while the hash runs,
+/// aside), so its time does not tell.
 #[tokio::test]
 async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user() {
-    use tenantry_service::{Error, LoginContext, LoginSource, Password};
+    use tenantry_service::{Error, LoginContext, LoginSource, Password, TenantId};
     let (f, statements) = counted_fixture().await;
     let t = f.tid();
     f.create(new_user_with_password("bob")).await;
@@ -270,13 +271,13 @@ async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user
         ip: None,
     };
     let wrong = Password::new("not the password at all");
-    let shapes = |login: &'static str| {
+    let shapes = |tenant: TenantId, login: String| {
         let repo = f.repo.clone();
         let wrong = wrong.clone();
         let statements = statements.clone();
         async move {
             statements.reset();
-            let result = repo.authenticate(t, login, &wrong, context()).await;
+            let result = repo.authenticate(tenant, &login, &wrong, context()).await;
             assert!(
                 matches!(result, Err(Error::InvalidCredentials)),
                 "{result:?}"
@@ -290,9 +291,21 @@ async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user
             taken
         }
     };
-    let unknown = shapes("nobody").await;
-    let known = shapes("bob").await;
+    let known = shapes(t, "bob".into()).await;
+    let unknown = shapes(t, "nobody".into()).await;
     assert_eq!(unknown, known);
+    let unknown_tenant = shapes(TenantId(i64::MAX), "bob".into()).await;
+    assert_eq!(unknown_tenant, known, "a tenant that does not exist");
+    let hostile = [
+        "bo\0b".to_string(),
+        "\0".into(),
+        "b".repeat(10_000),
+        String::new(),
+    ];
+    for login in hostile {
+        let taken = shapes(t, login.clone()).await;
+        assert_eq!(taken, known, "login of {} chars", login.chars().count());
+    }
     assert!(
         unknown.iter().any(|sql| sql.starts_with("UPDATE")),
         "{unknown:#?}"

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Lockout: the threshold, locks that double up to a cap (with a manual clock), reset on
-//! success, admin unlock, and exact counting under concurrency.
+//! success, admin unlock, a redeemed reset, and the invariant under parallel guessing: between
+//! two successes or lock expiries at most `max_failed_attempts` password checks run against an
+//! account's hash, and once it is locked no login succeeds until the lock ends.
 
 mod auth_common;
 
@@ -89,18 +91,28 @@ async fn each_further_lock_doubles_up_to_the_cap() {
         env.login_refused("erin", WRONG).await;
     }
     assert_eq!(lock_left(&env, user.id).await, Some(15 * MINUTE));
-    // Failures during a lock are counted but do not extend it.
+    // Failures during a lock neither count nor extend it: no check runs.
     let first_until = env.row(user.id).await.locked_until;
     env.advance(MINUTE);
     env.login_refused("erin", WRONG).await;
-    assert_eq!(env.row(user.id).await.locked_until, first_until);
+    let row = env.row(user.id).await;
+    assert_eq!((row.locked_until, row.failed_login_count), (first_until, 3));
 
-    // After each lock, one further failure locks again, twice as long, up to one hour.
+    // After each lock, a fresh allowance: the full threshold of failures locks again, twice as
+    // long, up to one hour.
     let expected_minutes = [30, 60, 60, 60];
     let mut left = 14 * MINUTE;
     for minutes in expected_minutes {
         env.advance(left + 1);
         assert_eq!(lock_left(&env, user.id).await, None);
+        for _ in 0..2 {
+            env.login_refused("erin", WRONG).await;
+        }
+        assert_eq!(
+            lock_left(&env, user.id).await,
+            None,
+            "two failures after a lock"
+        );
         env.login_refused("erin", WRONG).await;
         assert_eq!(
             lock_left(&env, user.id).await,
@@ -119,6 +131,35 @@ async fn each_further_lock_doubles_up_to_the_cap() {
     assert_eq!(lock_left(&env, user.id).await, None);
     env.login_refused("erin", WRONG).await;
     assert_eq!(lock_left(&env, user.id).await, Some(15 * MINUTE));
+}
+
+/// The denial-of-service bound: a guesser holds a lock only by spending the whole threshold
+/// after each one, and the account's owner gets in at once with a reset link.
+#[tokio::test]
+async fn a_redeemed_password_reset_unlocks() {
+    let env = env_with(three_strikes()).await;
+    let user = env.user("ivan").await;
+    for _ in 0..3 {
+        env.login_refused("ivan", WRONG).await;
+    }
+    assert!(lock_left(&env, user.id).await.is_some());
+    let token = env
+        .repo
+        .issue_password_reset(env.tid(), user.id, None, None)
+        .await
+        .unwrap()
+        .token
+        .into_string();
+    env.repo
+        .redeem_password_reset(Some(env.tid()), &token, &pw(OTHER))
+        .await
+        .unwrap();
+    let row = env.row(user.id).await;
+    assert_eq!(
+        (row.locked_until, row.failed_login_count, row.lock_count),
+        (None, 0, 0)
+    );
+    env.login_ok("ivan", OTHER).await;
 }
 
 #[tokio::test]
@@ -162,34 +203,119 @@ async fn an_admin_can_unlock() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_concurrent_wrong_passwords_count_exactly_fifty() {
-    let env = env().await;
-    let user = env.user("grace").await;
+/// `n` logins at once, each with its own password, through one shared repository.
+async fn burst(env: &Env, login: &'static str, passwords: Vec<&'static str>) -> usize {
     let repo: Arc<dyn UserRepository> = env.dyn_repo();
     let tenant = env.tid();
-    let before = env.runs();
-
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
+    let tasks: Vec<_> = passwords
+        .into_iter()
+        .map(|password| {
             let repo = Arc::clone(&repo);
-            tokio::spawn(async move { repo.authenticate(tenant, "grace", &pw(WRONG), web()).await })
+            tokio::spawn(
+                async move { repo.authenticate(tenant, login, &pw(password), web()).await },
+            )
         })
         .collect();
+    let mut successes = 0;
     for task in tasks {
-        assert_invalid_credentials(task.await.unwrap(), "concurrent wrong password");
+        match task.await.unwrap() {
+            Ok(_) => successes += 1,
+            other => assert_invalid_credentials(other, "burst"),
+        }
     }
+    successes
+}
 
-    assert_eq!(env.runs() - before, 50);
+/// How many of the user's logins ran against its real hash, by outcome.
+async fn checks(env: &Env, user: tenantry_service::UserId) -> (usize, usize) {
+    let events = env.login_events(Some(user)).await;
+    let count = |outcome| events.iter().filter(|e| e.outcome == outcome).count();
+    (
+        count(LoginOutcome::WrongPassword),
+        count(LoginOutcome::Success),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_150_wrong_passwords_checks_only_the_threshold() {
+    let env = env().await;
+    let user = env.user("grace").await;
+    let before = env.runs();
+
+    let successes = burst(&env, "grace", vec![WRONG; 150]).await;
+
+    assert_eq!(successes, 0);
+    // Every attempt still ran the hasher once (against a dummy when refused)...
+    assert_eq!(env.runs() - before, 150);
+    // ...but only the default threshold (10) of them against the account's hash.
+    assert_eq!(checks(&env, user.id).await, (10, 0));
     let row = env.row(user.id).await;
-    assert_eq!(row.failed_login_count, 50);
-    // The default threshold (10) was crossed once: one lock, not one per late failure.
-    assert_eq!(row.lock_count, 1);
+    assert_eq!((row.failed_login_count, row.lock_count), (10, 1));
     assert!(row.locked_until.is_some_and(|until| until > env.now()));
     let events = env.login_events(Some(user.id)).await;
-    assert_eq!(events.len(), 50);
-    assert!(events.iter().all(|e| matches!(
-        e.outcome,
-        LoginOutcome::WrongPassword | LoginOutcome::Locked
-    )));
+    assert_eq!(events.len(), 150);
+    let refused = events
+        .iter()
+        .filter(|e| e.outcome == LoginOutcome::Locked)
+        .count();
+    assert_eq!(refused, 140);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_with_the_right_password_never_outruns_the_lockout() {
+    let env = env().await;
+    let user = env.user("heidi").await;
+    let mut passwords = vec![WRONG; 150];
+    // The right one somewhere in the first half, where it races the guesses.
+    passwords.insert(37, STRONG);
+
+    let successes = burst(&env, "heidi", passwords).await;
+
+    // The right password may win its check (then the count starts over once), never more.
+    assert!(successes <= 1);
+    let (wrong, right) = checks(&env, user.id).await;
+    assert_eq!(right, successes);
+    assert!(
+        wrong <= 10 * (1 + successes),
+        "{wrong} wrong passwords checked with {successes} success(es)"
+    );
+    // 150 guesses against at most 21 checks: the account ends locked, and stays so.
+    assert!(lock_left(&env, user.id).await.is_some());
+    env.login_refused("heidi", STRONG).await;
+    env.advance(15 * MINUTE + 1);
+    env.login_ok("heidi", STRONG).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn once_locked_not_even_a_burst_of_right_passwords_gets_in() {
+    let env = env_with(three_strikes()).await;
+    let user = env.user("judy").await;
+    for _ in 0..3 {
+        env.login_refused("judy", WRONG).await;
+    }
+    let locked = env.row(user.id).await.locked_until;
+    assert!(locked.is_some());
+
+    let successes = burst(&env, "judy", vec![STRONG; 100]).await;
+
+    assert_eq!(successes, 0);
+    assert_eq!(checks(&env, user.id).await, (3, 0));
+    let row = env.row(user.id).await;
+    assert_eq!((row.locked_until, row.failed_login_count), (locked, 3));
+}
+
+/// An account whose count already stands at the threshold with no lock (the threshold was
+/// lowered since) is locked by its next attempt, which ends in time like any lock.
+#[tokio::test]
+async fn a_lowered_threshold_locks_at_the_next_attempt() {
+    let env = env().await;
+    let user = env.user("kim").await;
+    for _ in 0..5 {
+        env.login_refused("kim", WRONG).await;
+    }
+    let env = env.with_config(three_strikes());
+    env.login_refused("kim", STRONG).await;
+    assert_eq!(lock_left(&env, user.id).await, Some(15 * MINUTE));
+    env.advance(15 * MINUTE + 1);
+    env.login_ok("kim", STRONG).await;
 }

@@ -21,8 +21,8 @@ use crate::views::{AuthenticatedUser, LoginEventView, Page, PlantRoleView, UserV
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use tenantry_entity::{
@@ -63,7 +63,7 @@ fn stored_ip(context: &LoginContext) -> Option<String> {
 
 async fn record_login(
     db: &impl ConnectionTrait,
-    tenant: TenantId,
+    tenant: Option<TenantId>,
     user: Option<UserId>,
     context: &LoginContext,
     outcome: LoginOutcome,
@@ -83,7 +83,7 @@ async fn record_login(
         .exec_without_returning(db)
         .await?;
     tracing::info!(
-        tenant = tenant.0,
+        tenant = tenant.map(|t| t.0),
         source = context.source.as_str(),
         outcome = outcome.as_str(),
         "login"
@@ -95,56 +95,96 @@ async fn record_login(
 /// statements against it, matching no row.
 const NO_USER: UserId = UserId(0);
 
-/// Records a failed login: counts it atomically when `counts` (`SET failed_login_count =
-/// failed_login_count + 1`) and locks the account when the count reaches the threshold and it
-/// is not locked already; each further lock lasts twice as long as the one before, up to the
-/// cap.
+/// The lockout threshold as configured (at least 1).
+fn threshold(repo: &SeaOrmUserRepository) -> i32 {
+    i32::try_from(Ord::max(repo.config.lockout.max_failed_attempts, 1)).unwrap_or(i32::MAX)
+}
+
+/// Takes one of the account's password checks, before its hash is tried: one atomic
+/// `UPDATE` that counts the attempt as a failure now (a success resets the count later) and
+/// only matches while the account is unlocked with checks left. `false` means the attempt may
+/// not try the real hash: the account is locked, or `max_failed_attempts` checks are already
+/// spent or running.
 ///
-/// Every failure — unknown user (`user` is `None`), refused account, wrong password — runs the
-/// same statements in one transaction: the counting update, the read-back, the event. Those that
-/// count nothing aim the first two at [`NO_USER`]. Otherwise a wrong password (five round trips)
+/// Counting before the hash is what holds the lockout under parallel guessing: a check judged
+/// on a row read before the hash (as this code once did) let 147 of 150 simultaneous guesses
+/// through. A lock that has expired gives a fresh allowance here: the count restarts at one and
+/// `locked_until` is cleared, while `lock_count` keeps the next lock's doubling.
+///
+/// Every attempt runs this statement once, against [`NO_USER`] when it names no usable
+/// account, so it costs the same whatever the outcome.
+async fn take_check(repo: &SeaOrmUserRepository, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+    let lock_passed = users::Column::LockedUntil.lte(now);
+    let result = users::Entity::update_many()
+        .col_expr(
+            users::Column::FailedLoginCount,
+            Expr::case(lock_passed.clone(), 1)
+                .finally(Expr::col(users::Column::FailedLoginCount).add(1))
+                .into(),
+        )
+        .col_expr(
+            users::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(users::Column::Id.eq(user))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(users::Column::LockedUntil.is_null())
+                        .add(users::Column::FailedLoginCount.lt(threshold(repo))),
+                )
+                .add(lock_passed),
+        )
+        .exec(&repo.db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Records a failed login and locks the account when its count has reached the threshold and
+/// it is not locked already; each further lock lasts twice as long as the one before, up to the
+/// cap. The count itself was taken before the hash ([`take_check`]).
+///
+/// Every failure — unknown tenant or user, refused account, wrong password — runs the same
+/// statements in one transaction: the read, the locking update, the event. Those that may not
+/// lock (`may_lock` false) aim the first two at [`NO_USER`]. Otherwise a wrong password (five round trips)
 /// took measurably longer than an unknown user (one) and told who has an account: on MariaDB,
-/// 1 000 samples each, the medians differed by 1 ms (2.5 %) with Welch's t = −7.3.
+/// 1 000 samples each, the medians differed by 1 ms (2.5 %) with Welch's t = −7.3. The locking
+/// update re-checks the count and the lock in its `WHERE`, so concurrent failures lock once.
 async fn record_failure(
     repo: &SeaOrmUserRepository,
-    tenant: TenantId,
+    tenant: Option<TenantId>,
     user: Option<&users::Model>,
     context: &LoginContext,
     outcome: LoginOutcome,
-    counts: bool,
+    may_lock: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let counted = user.filter(|_| counts).map_or(NO_USER, |u| u.id);
+    let target = user.filter(|_| may_lock).map_or(NO_USER, |u| u.id);
     let txn = begin_write(&repo.db).await?;
+    let current = users::Entity::find_by_id(target).unique(&txn).await?;
+    let lock_count = current.as_ref().map_or(0, |row| row.lock_count);
+    let lock_number = u32::try_from(lock_count).unwrap_or(0).saturating_add(1);
+    let duration = repo.config.lockout.lock_duration(lock_number);
+    let duration = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+    let until = now
+        .checked_add_signed(duration)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     users::Entity::update_many()
+        .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
         .col_expr(
-            users::Column::FailedLoginCount,
-            Expr::col(users::Column::FailedLoginCount).add(1),
+            users::Column::LockCount,
+            Expr::col(users::Column::LockCount).add(1),
         )
-        .filter(users::Column::Id.eq(counted))
+        .filter(users::Column::Id.eq(target))
+        .filter(users::Column::FailedLoginCount.gte(threshold(repo)))
+        .filter(
+            Condition::any()
+                .add(users::Column::LockedUntil.is_null())
+                .add(users::Column::LockedUntil.lte(now)),
+        )
         .exec(&txn)
         .await?;
-    // The update holds the row lock until commit: this read sees every earlier increment.
-    let current = users::Entity::find_by_id(counted).unique(&txn).await?;
-    if let Some(current) = current {
-        let threshold = i64::from(Ord::max(repo.config.lockout.max_failed_attempts, 1));
-        let locked = current.locked_until.is_some_and(|until| until > now);
-        if i64::from(current.failed_login_count) >= threshold && !locked {
-            let lock_number = u32::try_from(current.lock_count)
-                .unwrap_or(0)
-                .saturating_add(1);
-            let duration = repo.config.lockout.lock_duration(lock_number);
-            let duration = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
-            let until = now
-                .checked_add_signed(duration)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC);
-            let lock_count = current.lock_count.saturating_add(1);
-            let mut active = current.into_active_model();
-            active.locked_until = Set(Some(until));
-            active.lock_count = Set(lock_count);
-            active.update(&txn).await?;
-        }
-    }
     record_login(&txn, tenant, user.map(|u| u.id), context, outcome, now).await?;
     txn.commit().await?;
     Ok(())
@@ -155,6 +195,9 @@ async fn record_failure(
 /// `roles` are the user's plant roles, read beside the password check: a login does not change
 /// them, so the transaction only writes (and reads the user back, with `RETURNING` where the
 /// backend has it).
+///
+/// The update only matches an unlocked account: when a parallel failure locked it while this
+/// attempt's hash ran, the login is refused (`Locked`) and the lock stays.
 async fn record_success(
     repo: &SeaOrmUserRepository,
     user: users::Model,
@@ -176,20 +219,33 @@ async fn record_success(
             users::Column::LockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(users::Column::Id.eq(user.id));
+        .filter(users::Column::Id.eq(user.id))
+        .filter(
+            Condition::any()
+                .add(users::Column::LockedUntil.is_null())
+                .add(users::Column::LockedUntil.lte(now)),
+        );
     if let Some(hash) = rehashed {
         update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
     }
     let updated = if txn.support_returning() {
         update.exec_with_returning(&txn).await?.into_iter().next()
-    } else {
-        update.exec(&txn).await?;
+    } else if update.exec(&txn).await?.rows_affected == 1 {
         users::Entity::find_by_id(user.id).unique(&txn).await?
+    } else {
+        None
     };
-    let updated = updated.ok_or(Error::NotFound)?;
+    let Some(updated) = updated else {
+        // Locked (or deleted) meanwhile: nothing was written; record the refusal instead.
+        txn.rollback().await?;
+        let outcome = LoginOutcome::Locked;
+        let tenant = Some(user.tenant_id);
+        record_failure(repo, tenant, Some(&user), context, outcome, false, now).await?;
+        return Err(Error::InvalidCredentials);
+    };
     record_login(
         &txn,
-        user.tenant_id,
+        Some(user.tenant_id),
         Some(user.id),
         context,
         LoginOutcome::Success,
@@ -208,16 +264,20 @@ async fn record_success(
 }
 
 /// The live user a login names, by email when it holds `@` (usernames cannot), else by
-/// username; `None` for an empty or over-long login.
+/// username; `None` for an empty or over-long login, or one with control characters (a NUL
+/// would be a database error on PostgreSQL). Those still run the lookup, with a key no user
+/// has, so they cost what any unknown login costs.
 async fn find_login_user(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     login: &str,
 ) -> Result<Option<users::Model>> {
-    if login.is_empty() || login.chars().count() > MAX_LOGIN_CHARS {
-        return Ok(None);
-    }
-    let key = if login.contains('@') {
+    let nameable = !login.is_empty()
+        && login.chars().count() <= MAX_LOGIN_CHARS
+        && !login.chars().any(crate::validation::is_control);
+    let key = if !nameable {
+        UserKey::UsernameKey(String::new())
+    } else if login.contains('@') {
         UserKey::EmailKey(email_key(login))
     } else {
         UserKey::UsernameKey(username_key(login))
@@ -249,60 +309,65 @@ pub(crate) async fn authenticate(
         async { Ok::<_, Error>(tenants::Entity::find_by_id(tenant).unique(&repo.db).await?) },
         find_login_user(repo, tenant, login),
     )?;
-    // Exactly one hasher run, whatever happens next. The user's roles are read while it runs
-    // (on another thread), so a successful login's view costs no time after the hash.
-    let stored = user.as_ref().and_then(|u| u.password_hash.as_ref());
+    // Why this attempt fails before any password check, if it does.
+    let refused = match (&tenant_row, &user) {
+        (None, _) => Some(LoginOutcome::UnknownTenant),
+        (Some(_), None) => Some(LoginOutcome::UnknownUser),
+        (Some(tenant_row), Some(user)) => refusal(tenant_row, user, now).or_else(|| {
+            user.password_hash
+                .is_none()
+                .then_some(LoginOutcome::NoPassword)
+        }),
+    };
+    let candidate = user.as_ref().filter(|_| refused.is_none());
+    let checked = take_check(repo, candidate.map_or(NO_USER, |u| u.id), now).await?;
+    // Exactly one hasher run, whatever happens next: against the user's hash only when this
+    // attempt holds one of its checks, else against a dummy. The user's roles are read while
+    // it runs (on another thread), so a successful login's view costs no time after the hash.
+    let stored = candidate
+        .filter(|_| checked)
+        .and_then(|u| u.password_hash.as_ref());
     let (verification, roles) = tokio::join!(
         repo.hasher.verify(password, stored),
         roles_of(repo, user.as_ref().map(|u| u.id)),
     );
     let verification = verification?;
 
-    // An unknown tenant has nowhere to record the attempt.
-    let Some(tenant_row) = tenant_row else {
-        return Err(Error::InvalidCredentials);
+    let known_tenant = tenant_row.as_ref().map(|t| t.id);
+    let (user, outcome) = match (user, refused) {
+        (user, Some(outcome)) => (user, outcome),
+        (Some(user), None) if !checked => (Some(user), LoginOutcome::Locked),
+        (Some(user), None) => match verification {
+            Verification::Mismatch => (Some(user), LoginOutcome::WrongPassword),
+            Verification::Match { needs_rehash } => {
+                // Only now, knowing the password is right, upgrade an old or imported hash.
+                let rehashed = if needs_rehash {
+                    Some(repo.hasher.hash(password).await?)
+                } else {
+                    None
+                };
+                // A failed roles read is not fatal here: the view reads them again in the
+                // transaction.
+                let roles = roles.ok().flatten();
+                return record_success(repo, user, roles, &context, rehashed, now).await;
+            }
+        },
+        (None, None) => (None, LoginOutcome::UnknownUser),
     };
-    let Some(user) = user else {
-        let outcome = LoginOutcome::UnknownUser;
-        record_failure(repo, tenant, None, &context, outcome, false, now).await?;
-        return Err(Error::InvalidCredentials);
-    };
-    if let Some(outcome) = refusal(&tenant_row, &user, now) {
-        let counts = outcome == LoginOutcome::Locked;
-        record_failure(repo, tenant, Some(&user), &context, outcome, counts, now).await?;
-        return Err(Error::InvalidCredentials);
-    }
-    if user.password_hash.is_none() {
-        let outcome = LoginOutcome::NoPassword;
-        record_failure(repo, tenant, Some(&user), &context, outcome, false, now).await?;
-        return Err(Error::InvalidCredentials);
-    }
-    match verification {
-        Verification::Mismatch => {
-            record_failure(
-                repo,
-                tenant,
-                Some(&user),
-                &context,
-                LoginOutcome::WrongPassword,
-                true,
-                now,
-            )
-            .await?;
-            Err(Error::InvalidCredentials)
-        }
-        Verification::Match { needs_rehash } => {
-            // Only now, knowing the password is right, upgrade an old or imported hash.
-            let rehashed = if needs_rehash {
-                Some(repo.hasher.hash(password).await?)
-            } else {
-                None
-            };
-            // A failed roles read is not fatal here: the view reads them again in the
-            // transaction.
-            record_success(repo, user, roles.ok().flatten(), &context, rehashed, now).await
-        }
-    }
+    // A refused check may lock too: when the checks are spent but no lock is set yet (the
+    // threshold was lowered, or the spent checks are still running), the lock starts now.
+    let may_lock = matches!(outcome, LoginOutcome::WrongPassword | LoginOutcome::Locked);
+    record_failure(
+        repo,
+        known_tenant,
+        user.as_ref(),
+        &context,
+        outcome,
+        may_lock,
+        now,
+    )
+    .await?;
+    Err(Error::InvalidCredentials)
 }
 
 pub(crate) async fn authenticate_identity(
@@ -332,7 +397,7 @@ pub(crate) async fn authenticate_identity(
         let outcome = LoginOutcome::UnknownUser;
         record_failure(
             repo,
-            identity.tenant_id,
+            Some(identity.tenant_id),
             None,
             &context,
             outcome,
@@ -343,7 +408,7 @@ pub(crate) async fn authenticate_identity(
         return Err(Error::InvalidCredentials);
     };
     if let Some(outcome) = refusal(&tenant_row, &user, now) {
-        let tenant = identity.tenant_id;
+        let tenant = Some(identity.tenant_id);
         record_failure(repo, tenant, Some(&user), &context, outcome, false, now).await?;
         return Err(Error::InvalidCredentials);
     }

@@ -69,6 +69,17 @@ pub async fn env_with(config: Config) -> Env {
     }
 }
 
+impl Env {
+    /// The same database, tenant and clock under another configuration (as after a restart
+    /// with changed settings).
+    pub fn with_config(self, config: Config) -> Env {
+        let repo = SeaOrmUserRepository::new(self.db.conn().clone(), config)
+            .expect("building the repository")
+            .with_clock(Arc::new(self.clock.clone()));
+        Env { repo, ..self }
+    }
+}
+
 /// A login from the web at [`IP`].
 pub fn web() -> LoginContext {
     LoginContext {
