@@ -93,6 +93,23 @@ pub struct UserFilter {
     pub search: Option<String>,
 }
 
+impl UserFilter {
+    /// Checks the filter's text before it reaches SQL: the search is at most
+    /// [`SEARCH_MAX_CHARS`](crate::validation::SEARCH_MAX_CHARS) characters without control
+    /// characters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) on the field `search`.
+    pub fn check(&self) -> crate::Result<()> {
+        let mut validator = crate::validation::Validator::new();
+        if let Some(search) = &self.search {
+            validator.check("search", crate::validation::search(search));
+        }
+        Ok(validator.finish()?)
+    }
+}
+
 /// The order of a listing. Ties are broken by id, so pages never overlap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -345,6 +345,35 @@ pub fn tenant_slug(value: &str) -> Result<(), Rule> {
     Ok(())
 }
 
+/// Most characters in a user search: the longest value a user holds (an email address).
+pub const SEARCH_MAX_CHARS: usize = EMAIL_MAX_CHARS;
+
+/// Most characters of a key or token a lookup sends to the database; longer ones cannot be
+/// stored anywhere, so they are a miss without a query.
+const LOOKUP_MAX_CHARS: usize = 1024;
+
+/// Checks a user search (empty means no search): at most 254 characters, none of them a control
+/// character. A longer search cannot match anything a user holds, and SQLite refuses a `LIKE`
+/// pattern over 50 000 bytes; a NUL is an error on PostgreSQL.
+///
+/// # Errors
+///
+/// [`Rule::TooLong`] or [`Rule::ControlCharacter`].
+pub fn search(value: &str) -> Result<(), Rule> {
+    check_max(value, SEARCH_MAX_CHARS)?;
+    if value.chars().any(is_control) {
+        return Err(Rule::ControlCharacter);
+    }
+    Ok(())
+}
+
+/// Whether `value` could be a stored key, name or token at all: at most 1 024 characters, none
+/// of them a control character. A lookup of anything else answers as a miss without asking the
+/// database (a NUL is a database error on PostgreSQL, not a miss).
+pub(crate) fn could_be_stored(value: &str) -> bool {
+    check_max(value, LOOKUP_MAX_CHARS).is_ok() && !value.chars().any(is_control)
+}
+
 /// Whether `c` is a control character for every field: C0/C1 controls and the line and
 /// paragraph separators, which break a line wherever the value is shown.
 pub(crate) fn is_control(c: char) -> bool {

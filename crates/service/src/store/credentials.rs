@@ -242,6 +242,9 @@ pub(crate) async fn request_password_reset(
     email: &str,
     sender: &dyn TokenSender,
 ) -> Result<()> {
+    if !crate::validation::could_be_stored(email) {
+        return Ok(());
+    }
     let key = crate::normalize::email_key(email);
     let user = live(tenant)
         .filter(users::Column::EmailKey.eq(key))

@@ -9,7 +9,7 @@ use super::users::{
 };
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, IdentityUser, NewIdentity};
-use crate::validation::{Rule, Validator};
+use crate::validation::{Rule, Validator, could_be_stored};
 use crate::views::{IdentityView, UserView};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -103,6 +103,9 @@ pub(crate) async fn unlink(
     subject: &str,
     actor: Actor,
 ) -> Result<()> {
+    if !could_be_stored(provider) || !could_be_stored(subject) {
+        return Err(Error::NotFound);
+    }
     let now = repo.now();
     let txn = begin_write(&repo.db).await?;
     lock_live_user(&txn, tenant, user_id).await?;
@@ -158,6 +161,9 @@ pub(crate) async fn find_user(
     provider: &str,
     subject: &str,
 ) -> Result<Option<UserView>> {
+    if !could_be_stored(provider) || !could_be_stored(subject) {
+        return Ok(None);
+    }
     let Some(identity) = user_identities::Entity::find()
         .filter(user_identities::Column::Provider.eq(provider))
         .filter(user_identities::Column::Subject.eq(subject))

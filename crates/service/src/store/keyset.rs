@@ -58,6 +58,7 @@ pub(crate) async fn list(
     tenant: TenantId,
     query: &KeysetQuery,
 ) -> Result<KeysetPage<UserView>> {
+    query.filter.check()?;
     let position = query
         .after
         .as_ref()

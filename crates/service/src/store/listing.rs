@@ -274,6 +274,7 @@ pub(crate) async fn list(
     tenant: TenantId,
     query: &UserQuery,
 ) -> Result<Page<UserView>> {
+    query.filter.check()?;
     let rows = page_with_total(tenant, query).all(&repo.db).await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total_count).unwrap_or(0),

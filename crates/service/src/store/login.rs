@@ -17,6 +17,7 @@ use crate::hashing::Verification;
 use crate::inputs::{Actor, LoginContext, PageRequest};
 use crate::normalize::{email_key, username_key};
 use crate::password::Password;
+use crate::validation::could_be_stored;
 use crate::views::{AuthenticatedUser, LoginEventView, Page, PlantRoleView, UserView};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -272,9 +273,8 @@ async fn find_login_user(
     tenant: TenantId,
     login: &str,
 ) -> Result<Option<users::Model>> {
-    let nameable = !login.is_empty()
-        && login.chars().count() <= MAX_LOGIN_CHARS
-        && !login.chars().any(crate::validation::is_control);
+    let nameable =
+        !login.is_empty() && login.chars().count() <= MAX_LOGIN_CHARS && could_be_stored(login);
     let key = if !nameable {
         UserKey::UsernameKey(String::new())
     } else if login.contains('@') {
@@ -377,6 +377,9 @@ pub(crate) async fn authenticate_identity(
     context: LoginContext,
 ) -> Result<AuthenticatedUser> {
     let now = repo.now();
+    if !could_be_stored(provider) || !could_be_stored(subject) {
+        return Err(Error::InvalidCredentials);
+    }
     let Some(identity) = user_identities::Entity::find()
         .filter(user_identities::Column::Provider.eq(provider))
         .filter(user_identities::Column::Subject.eq(subject))

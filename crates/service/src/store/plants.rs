@@ -103,6 +103,9 @@ pub(crate) async fn get_by_code(
     tenant: TenantId,
     code: &str,
 ) -> Result<Option<PlantView>> {
+    if !crate::validation::could_be_stored(code) {
+        return Ok(None);
+    }
     Ok(of_tenant(tenant)
         .filter(plants::Column::CodeKey.eq(plant_code_key(code)))
         .unique(&repo.db)

@@ -81,6 +81,9 @@ pub(crate) async fn get_by_slug(
     repo: &SeaOrmUserRepository,
     slug: &str,
 ) -> Result<Option<TenantView>> {
+    if !crate::validation::could_be_stored(slug) {
+        return Ok(None);
+    }
     Ok(tenants::Entity::find()
         .filter(tenants::Column::Slug.eq(slug))
         .unique(&repo.db)

@@ -73,6 +73,9 @@ pub(crate) async fn get_by_username(
     tenant: TenantId,
     username: &str,
 ) -> Result<Option<UserView>> {
+    if !crate::validation::could_be_stored(username) {
+        return Ok(None);
+    }
     view_by(repo, tenant, UserKey::UsernameKey(username_key(username))).await
 }
 
@@ -81,6 +84,9 @@ pub(crate) async fn get_by_email(
     tenant: TenantId,
     email: &str,
 ) -> Result<Option<UserView>> {
+    if !crate::validation::could_be_stored(email) {
+        return Ok(None);
+    }
     view_by(repo, tenant, UserKey::EmailKey(email_key(email))).await
 }
 
