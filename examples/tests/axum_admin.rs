@@ -24,6 +24,7 @@ const GINA_PASSWORD: &str = "quiet harbor maps unfold slowly";
 const INVITEE_PASSWORD: &str = "marble falcon sings underwater";
 const NEW_PASSWORD: &str = "velvet thunder crosses rivers";
 const WRONG_PASSWORD: &str = "definitely not the right one";
+const GUS_PASSWORD: &str = "amber otter juggles nine moons";
 
 /// Every password any test sends: none may ever come back.
 const PASSWORDS: &[&str] = &[
@@ -33,6 +34,7 @@ const PASSWORDS: &[&str] = &[
     INVITEE_PASSWORD,
     NEW_PASSWORD,
     WRONG_PASSWORD,
+    GUS_PASSWORD,
 ];
 
 /// A running service over a seeded database: tenant `acme` with plants `NORTH` and `SOUTH`,
@@ -1157,4 +1159,628 @@ async fn a_database_failure_is_a_bare_500() {
     let (status, body) = admin.get("/api/me").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body, internal);
+}
+
+// ---- session fixation (issue 12, finding 2) ---------------------------------------------------
+
+/// The session id a response's `Set-Cookie` gives, if it sets the session cookie.
+fn session_id(response: &Response) -> Option<String> {
+    response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("tenantry_admin="))
+        .and_then(|rest| rest.split(';').next())
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+}
+
+impl Server {
+    /// A client that sends exactly this session cookie on every request and keeps no other:
+    /// an attacker replaying a cookie it saved.
+    fn with_cookie(&self, id: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::COOKIE,
+            format!("tenantry_admin={id}").parse().unwrap(),
+        );
+        Client {
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// `gus`, a user of tenant `globex` without any role.
+    async fn gus(&self) -> UserView {
+        let globex = self
+            .users
+            .get_tenant_by_slug("globex")
+            .await
+            .unwrap()
+            .unwrap();
+        user(&self.users, &globex, "gus", GUS_PASSWORD, None, vec![]).await
+    }
+}
+
+impl Client {
+    /// Logs in and returns the response with the session id it set.
+    async fn login_response(
+        &self,
+        tenant: &str,
+        login: &str,
+        password: &str,
+    ) -> (Response, String) {
+        let response = self
+            .send(
+                reqwest::Method::POST,
+                "/api/auth/login",
+                Some(&json!({ "tenant": tenant, "login": login, "password": password })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        let id = session_id(&response).expect("a login sets the session cookie");
+        (response, id)
+    }
+}
+
+/// Everything a saved cookie could still do is refused as unauthenticated.
+async fn assert_cookie_is_dead(server: &Server, id: &str) {
+    let attacker = server.with_cookie(id);
+    for path in [
+        "/api/me".to_owned(),
+        "/api/users".to_owned(),
+        user_path(&server.otto),
+    ] {
+        let (status, body) = attacker.get(&path).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
+        assert_eq!(error_code(&body), "unauthenticated");
+    }
+    let (status, _) = attacker
+        .post_empty(&format!("{}/deactivate", user_path(&server.otto)))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = attacker
+        .post(
+            "/api/users",
+            &json!({ "display_name": "Mallory", "email": "mallory@acme.example" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_planted_cookie_never_becomes_the_session_of_whoever_logs_in_next() {
+    let server = Server::start().await;
+    server.gus().await;
+    // The attacker, a role-less user of globex, signs in on the victim's browser and keeps
+    // the cookie.
+    let browser = server.client();
+    let (_, planted) = browser.login_response("globex", "gus", GUS_PASSWORD).await;
+    let (status, me) = server.with_cookie(&planted).get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["username"], "gus");
+
+    // acme's tenant admin signs in on that browser, which still sends the planted cookie.
+    let (_, fresh) = browser.login_response("acme", "ada", ADA_PASSWORD).await;
+    assert_ne!(fresh, planted, "the session id must change at login");
+    let (status, me) = browser.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["id"], server.ada.pid.to_string());
+    assert_eq!(browser.get("/api/users").await.0, StatusCode::OK);
+
+    // The planted id names no session: not the admin's, not even gus's any more.
+    assert_cookie_is_dead(&server, &planted).await;
+    let otto = server
+        .users
+        .get_user(server.acme.id, server.otto.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(otto.status, tenantry_service::UserStatus::Active);
+    assert_eq!(
+        server
+            .users
+            .count_users(server.acme.id, &Default::default())
+            .await
+            .unwrap(),
+        2
+    );
+    // The victim's session is unharmed by the attacker's attempts.
+    let (status, me) = server.with_cookie(&fresh).get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["username"], "ada");
+}
+
+#[tokio::test]
+async fn every_login_issues_a_new_session_id() {
+    let server = Server::start().await;
+    let browser = server.client();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (_, id) = browser.login_response("acme", "ada", ADA_PASSWORD).await;
+        ids.push(id);
+    }
+    for (i, id) in ids.iter().enumerate() {
+        assert!(!ids[..i].contains(id), "login {i} reused an id: {ids:?}");
+    }
+    // Only the last one holds.
+    for old in &ids[..2] {
+        assert_cookie_is_dead(&server, old).await;
+    }
+    let (status, me) = server.with_cookie(&ids[2]).get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["username"], "ada");
+
+    // A failed login over a signed-in cookie leaves that session as it was.
+    let (status, _) = browser.login("acme", "ada", WRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.get("/api/me").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_planted_cookie_hammered_during_the_victims_login_never_acts_as_the_victim() {
+    let server = Server::start().await;
+    server.gus().await;
+    let browser = server.client();
+    let (_, planted) = browser.login_response("globex", "gus", GUS_PASSWORD).await;
+    let attacker = Arc::new(server.with_cookie(&planted));
+    let ada = server.ada.pid.to_string();
+
+    // 200 tasks replay the planted cookie while the victim signs in on the browser.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let attacker = Arc::clone(&attacker);
+        let otto = user_path(&server.otto);
+        tasks.spawn(async move {
+            let mut seen = Vec::new();
+            for _ in 0..3 {
+                let (status, me) = attacker.get("/api/me").await;
+                seen.push((status, me["user"]["id"].as_str().map(str::to_owned)));
+                let path = if i % 2 == 0 {
+                    "/api/users".to_owned()
+                } else {
+                    otto.clone()
+                };
+                seen.push((attacker.get(&path).await.0, None));
+            }
+            seen
+        });
+    }
+    tokio::task::yield_now().await;
+    let (_, fresh) = browser.login_response("acme", "ada", ADA_PASSWORD).await;
+
+    let mut answers = 0;
+    while let Some(seen) = tasks.join_next().await {
+        for (status, id) in seen.unwrap() {
+            answers += 1;
+            // gus is not a tenant admin: before the login its cookie is 403 on user routes,
+            // after it 401; never 200, and `me` is never the admin.
+            assert!(
+                [
+                    StatusCode::OK,
+                    StatusCode::FORBIDDEN,
+                    StatusCode::UNAUTHORIZED
+                ]
+                .contains(&status),
+                "{status}"
+            );
+            assert_ne!(
+                id.as_deref(),
+                Some(ada.as_str()),
+                "the planted cookie acted as the admin"
+            );
+            if id.is_none() {
+                assert_ne!(
+                    status,
+                    StatusCode::OK,
+                    "a user route answered the planted cookie"
+                );
+            }
+        }
+    }
+    assert_eq!(answers, 200 * 6);
+    assert_ne!(fresh, planted);
+    assert_cookie_is_dead(&server, &planted).await;
+    assert_eq!(browser.get("/api/me").await.1["user"]["id"], ada);
+}
+
+// ---- absurd paging (issue 12, finding 3) ------------------------------------------------------
+
+#[tokio::test]
+async fn absurd_offsets_and_limits_are_400_and_the_service_keeps_answering() {
+    let server = Server::start().await;
+    let admin = server.admin().await;
+    let cases = [
+        ("offset=18446744073709551615", "offset", "out_of_range"),
+        ("offset=9223372036854775808", "offset", "out_of_range"),
+        ("offset=-1", "offset", "invalid_format"),
+        ("offset=1e99", "offset", "invalid_format"),
+        ("offset=184467440737095516150", "offset", "invalid_format"),
+        ("offset=%00", "offset", "invalid_format"),
+        ("offset=%EF%BC%91", "offset", "invalid_format"),
+        ("limit=99999999999999999999", "limit", "invalid_format"),
+        ("limit=-1", "limit", "invalid_format"),
+        ("offset=1&limit=1e99", "limit", "invalid_format"),
+    ];
+    for (query, field, rule) in cases {
+        let (status, body) = admin.get(&format!("/api/users?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(error_code(&body), "invalid_input", "{query}");
+        assert!(has_field_error(&body, field, rule), "{query}: {body}");
+        // Each of the other listing filters at once does not hide the paging error.
+        let (status, body) = admin
+            .get(&format!(
+                "/api/users?{query}&status=active&q=a&role=operator"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        // The server still answers, on this session too.
+        assert_eq!(server.client().get("/").await.0, StatusCode::OK);
+        assert_eq!(
+            admin.get("/api/users").await.0,
+            StatusCode::OK,
+            "after {query}"
+        );
+    }
+    // The edges that are served: the largest offset is an empty page, any whole limit is
+    // capped.
+    let (status, body) = admin.get("/api/users?offset=9223372036854775807").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["users"], json!([]));
+    assert_eq!(body["total"], 2);
+    let (status, body) = admin
+        .get("/api/users?offset=9223372036854775807&limit=18446744073709551615")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = admin.get("/api/users?limit=18446744073709551615").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(usernames(&body), ["ada", "otto"]);
+}
+
+#[tokio::test]
+async fn concurrent_absurd_pages_never_take_the_service_down() {
+    let server = Server::start().await;
+    let admin = Arc::new(server.admin().await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200_u64 {
+        let admin = Arc::clone(&admin);
+        tasks.spawn(async move {
+            let offset = u64::MAX - i;
+            admin.get(&format!("/api/users?offset={offset}")).await
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        let (status, body) = result.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(has_field_error(&body, "offset", "out_of_range"), "{body}");
+    }
+    assert_eq!(admin.get("/api/users").await.1["total"], 2);
+}
+
+// ---- body shape (issue 12, finding 11) --------------------------------------------------------
+
+impl Client {
+    /// Posts `body` as it is, declared as JSON.
+    async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+        let text = response.text().await.unwrap();
+        assert_no_secret(&text);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+        )
+    }
+}
+
+/// The `expected` of the field error on `field`.
+fn expected(body: &Value, field: &str) -> String {
+    body["fields"]
+        .as_array()
+        .and_then(|fields| fields.iter().find(|f| f["field"] == field))
+        .and_then(|f| f["expected"].as_str())
+        .unwrap_or_else(|| panic!("no expected on {field}: {body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_array_is_not_an_object_body() {
+    let server = Server::start().await;
+    let client = server.client();
+    // The login's fields, by position: serde's derive would read them as the object.
+    for body in [
+        json!(["acme", "ada", ADA_PASSWORD]),
+        json!([["acme", "ada", ADA_PASSWORD]]),
+        json!("acme"),
+        json!(7),
+        json!(null),
+        json!([]),
+    ] {
+        let (status, answer) = client.post("/api/auth/login", &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(error_code(&answer), "invalid_input");
+        assert_eq!(expected(&answer, "body"), "a JSON object", "{answer}");
+        assert_eq!(client.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    let admin = server.admin().await;
+    let (status, body) = admin
+        .post("/api/users", &json!(["eve", "Eve", "eve@acme.example"]))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Objects inside a body too: a role given as an array.
+    let (status, body) = admin
+        .post(
+            "/api/users",
+            &json!({ "display_name": "Eve", "email": "eve@acme.example", "roles": [["NORTH", "operator"]] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(expected(&body, "roles[0]"), "a JSON object", "{body}");
+    let (status, body) = admin
+        .put(
+            &format!("{}/roles", user_path(&server.otto)),
+            &json!({ "roles": [["SOUTH", "admin"]] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        has_field_error(&body, "roles[0]", "invalid_format"),
+        "{body}"
+    );
+    // Nothing was created or changed.
+    let (_, list) = admin.get("/api/users").await;
+    assert_eq!(list["total"], 2);
+    assert_eq!(
+        server
+            .users
+            .get_user(server.acme.id, server.otto.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .plant_roles
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_type_names_the_field_and_what_it_takes() {
+    let server = Server::start().await;
+    let admin = server.admin().await;
+    let roles = format!("{}/roles", user_path(&server.otto));
+    let one_of_the_roles = "one of `operator`, `supervisor`, `engineer`, `admin`";
+    let cases = [
+        (json!({ "tenant_role": 5 }), "tenant_role", one_of_the_roles),
+        (
+            json!({ "tenant_role": true }),
+            "tenant_role",
+            one_of_the_roles,
+        ),
+        (
+            json!({ "tenant_role": [] }),
+            "tenant_role",
+            one_of_the_roles,
+        ),
+        (
+            json!({ "tenant_role": "boss" }),
+            "tenant_role",
+            one_of_the_roles,
+        ),
+        // A value built to look like serde's own text is not echoed.
+        (
+            json!({ "tenant_role": "x`, expected EVIL" }),
+            "tenant_role",
+            one_of_the_roles,
+        ),
+        (
+            json!({ "roles": [{ "plant": "NORTH", "role": 5 }] }),
+            "roles[0].role",
+            one_of_the_roles,
+        ),
+        (json!({ "roles": "NORTH" }), "roles", "a sequence"),
+        (
+            json!({ "roles": [{ "plant": 5, "role": "admin" }] }),
+            "roles[0].plant",
+            "a string",
+        ),
+    ];
+    for (body, field, what) in cases {
+        let (status, answer) = admin.put(&roles, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(error_code(&answer), "invalid_input");
+        assert!(
+            has_field_error(&answer, field, "invalid_format"),
+            "{body}: {answer}"
+        );
+        assert_eq!(expected(&answer, field), what, "{body}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains(field) && message.contains(what),
+            "{message}"
+        );
+        assert!(!message.contains("not valid JSON"), "{message}");
+        assert!(!answer.to_string().contains("EVIL"), "{answer}");
+        assert!(!answer.to_string().contains("boss"), "{answer}");
+    }
+    let (_, answer) = admin
+        .post(
+            "/api/users",
+            &json!({ "username": 7, "display_name": "Eve", "email": "eve@acme.example" }),
+        )
+        .await;
+    assert_eq!(expected(&answer, "username"), "a string", "{answer}");
+    // An unknown field says which ones there are; a field given twice is named.
+    let (_, answer) = admin.put(&roles, &json!({ "role": "admin" })).await;
+    assert!(
+        has_field_error(&answer, "role", "unknown_field"),
+        "{answer}"
+    );
+    assert_eq!(
+        expected(&answer, "role"),
+        "`tenant_role` or `roles`",
+        "{answer}"
+    );
+    let (status, answer) = server
+        .client()
+        .post_raw(
+            "/api/auth/login",
+            r#"{"tenant":"acme","login":"ada","login":"otto","password":"x"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(has_field_error(&answer, "login", "duplicate"), "{answer}");
+    // What is not JSON still says so.
+    for raw in [
+        "{\"tenant_role\": 5",
+        "{\"tenant_role\": 5}}",
+        "[1,",
+        "{'a':1}",
+    ] {
+        let (status, answer) = admin.post_raw("/api/users", raw).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{raw}");
+        assert_eq!(answer["message"], "the body is not valid JSON", "{raw}");
+    }
+    // Nothing changed.
+    let otto = server
+        .users
+        .get_user(server.acme.id, server.otto.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(otto.tenant_role, None);
+}
+
+/// Posts `body` to the login with `Transfer-Encoding: chunked` (no length announced, so only
+/// reading tells how big it is) over a plain socket; returns what the server answered. The
+/// server may stop reading and answer before the whole body is sent: write errors then end
+/// the sending, not the test.
+fn chunked_post(address: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let mut sent = socket.write_all(head.as_bytes());
+    for chunk in body.as_bytes().chunks(64 * 1024) {
+        if sent.is_err() {
+            break;
+        }
+        sent = socket
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .and_then(|()| socket.write_all(chunk))
+            .and_then(|()| socket.write_all(b"\r\n"));
+    }
+    if sent.is_ok() {
+        let _ = socket.write_all(b"0\r\n\r\n");
+    }
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_and_the_service_keeps_answering() {
+    let server = Server::start().await;
+    let admin = server.admin().await;
+    let ten_mb = format!(
+        r#"{{"display_name":"{}","email":"big@acme.example"}}"#,
+        "a".repeat(10 * 1024 * 1024)
+    );
+    // With a Content-Length, and streamed without one.
+    let (status, body) = admin.post_raw("/api/users", ten_mb.clone()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(error_code(&body), "payload_too_large");
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let body = ten_mb.clone();
+    let answer = tokio::task::spawn_blocking(move || chunked_post(&address, &body))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+    assert!(
+        answer.contains(r#""error":"payload_too_large""#),
+        "{answer}"
+    );
+    // Anyone, signed in or not, on the login too.
+    let (status, body) = server.client().post_raw("/api/auth/login", ten_mb).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // Just under the limit it is read, and judged by the rules.
+    let under = format!(
+        r#"{{"display_name":"{}","email":"big@acme.example"}}"#,
+        "a".repeat(admin::BODY_LIMIT - 100)
+    );
+    let (status, body) = admin.post_raw("/api/users", under).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(has_field_error(&body, "display_name", "too_long"), "{body}");
+    assert_eq!(admin.get("/api/users").await.1["total"], 2);
+}
+
+#[tokio::test]
+async fn a_nul_in_a_string_field_is_400() {
+    let server = Server::start().await;
+    let admin = server.admin().await;
+    let cases = [
+        (
+            json!({ "display_name": "Eve\u{0}", "email": "eve@acme.example" }),
+            "display_name",
+        ),
+        (
+            json!({ "username": "ev\u{0}e", "display_name": "Eve", "email": "eve@acme.example" }),
+            "username",
+        ),
+        (
+            json!({ "display_name": "Eve", "email": "eve\u{0}@acme.example" }),
+            "email",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = admin.post("/api/users", &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(error_code(&answer), "invalid_input");
+        assert!(
+            answer["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["field"] == field),
+            "{answer}"
+        );
+    }
+    // A NUL in a field's name is an unknown field; a raw NUL byte in a string is not JSON.
+    let (status, answer) = admin
+        .post(
+            "/api/users",
+            &json!({ "display_name": "Eve", "email": "eve@acme.example", "x\u{0}": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        has_field_error(&answer, "x\u{0}", "unknown_field"),
+        "{answer}"
+    );
+    let (status, answer) = admin
+        .post_raw(
+            "/api/users",
+            b"{\"display_name\":\"Eve\0\",\"email\":\"eve@acme.example\"}".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["message"], "the body is not valid JSON");
+    assert_eq!(admin.get("/api/users").await.1["total"], 2);
 }

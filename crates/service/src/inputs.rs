@@ -5,6 +5,7 @@
 
 use crate::cursor::Cursor;
 use crate::password::Password;
+use crate::validation::{Rule, ValidationErrors};
 use serde::Deserialize;
 use tenantry_entity::{PlantId, UserId, UserRole, UserStatus};
 
@@ -128,9 +129,13 @@ pub enum UserOrder {
 }
 
 /// A page of a listing.
+///
+/// Bounds, for every listing that takes one: `limit` is clamped to 1..=[`MAX_LIMIT`](Self::MAX_LIMIT)
+/// (any value is safe); `offset` must be at most [`MAX_OFFSET`](Self::MAX_OFFSET), else the
+/// listing is `InvalidInput` on field `offset` with rule `out_of_range`, before any query runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub struct PageRequest {
-    /// Rows to skip.
+    /// Rows to skip, at most [`PageRequest::MAX_OFFSET`].
     pub offset: u64,
     /// Rows to return, 1 to [`PageRequest::MAX_LIMIT`]; larger values are clamped.
     pub limit: u64,
@@ -140,6 +145,12 @@ impl PageRequest {
     /// The largest page served.
     pub const MAX_LIMIT: u64 = 500;
 
+    /// The largest offset taken: `i64::MAX`. PostgreSQL and SQLite bind `OFFSET` as a signed
+    /// 64-bit number, so anything above it cannot be sent (and used to panic in the SQL
+    /// binder). Below it any value is merely an empty page past the end, which costs the same
+    /// as counting the matching rows; no smaller cap is imposed.
+    pub const MAX_OFFSET: u64 = i64::MAX.unsigned_abs();
+
     /// The first `limit` rows.
     pub fn first(limit: u64) -> Self {
         Self { offset: 0, limit }
@@ -148,6 +159,18 @@ impl PageRequest {
     /// The limit actually used: between 1 and [`PageRequest::MAX_LIMIT`].
     pub fn effective_limit(&self) -> u64 {
         self.limit.clamp(1, Self::MAX_LIMIT)
+    }
+
+    /// The offset, when it is at most [`PageRequest::MAX_OFFSET`].
+    ///
+    /// # Errors
+    /// `offset` / [`Rule::OutOfRange`] above it.
+    pub fn checked_offset(&self) -> Result<u64, ValidationErrors> {
+        if self.offset <= Self::MAX_OFFSET {
+            Ok(self.offset)
+        } else {
+            Err(ValidationErrors::single("offset", Rule::OutOfRange))
+        }
     }
 }
 

@@ -84,7 +84,7 @@ pub trait UserRepository: Send + Sync {
     /// Tenants ordered by slug, one page.
     ///
     /// # Errors
-    /// `Database`.
+    /// `InvalidInput` (field `offset`) above [`PageRequest::MAX_OFFSET`]; `Database`.
     async fn list_tenants(&self, page: PageRequest) -> Result<Page<TenantView>>;
 
     /// Suspends a tenant: none of its users can log in. Idempotent.
@@ -200,7 +200,7 @@ pub trait UserRepository: Send + Sync {
     /// size) and the total number that match.
     ///
     /// # Errors
-    /// `Database`.
+    /// `InvalidInput` (field `offset`) above [`PageRequest::MAX_OFFSET`]; `Database`.
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>>;
 
     /// A filtered, ordered page of users with their roles, continuing after a cursor (keyset
@@ -394,7 +394,7 @@ pub trait UserRepository: Send + Sync {
     /// The tenant's audit events, newest first, one page.
     ///
     /// # Errors
-    /// `Database`.
+    /// `InvalidInput` (field `offset`) above [`PageRequest::MAX_OFFSET`]; `Database`.
     async fn list_audit_events(
         &self,
         tenant: TenantId,
@@ -456,7 +456,7 @@ pub trait UserRepository: Send + Sync {
     /// The tenant's login events (of one user, when given), newest first.
     ///
     /// # Errors
-    /// `Database`.
+    /// `InvalidInput` (field `offset`) above [`PageRequest::MAX_OFFSET`]; `Database`.
     async fn list_login_events(
         &self,
         tenant: TenantId,

@@ -122,7 +122,8 @@ pub enum Rule {
     Duplicate,
     /// The value contradicts another field (a password for an invited user).
     NotAllowed,
-    /// A time the database cannot store (on MySQL/MariaDB: after 2038-01-19 03:14:07 UTC).
+    /// A value the database cannot store: a time after 2038-01-19 03:14:07 UTC on
+    /// MySQL/MariaDB, a paging offset above `i64::MAX`.
     OutOfRange,
 }
 

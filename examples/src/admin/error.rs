@@ -42,6 +42,14 @@ impl FieldProblem {
         }
     }
 
+    /// Adds what the field takes (`"expected"`, e.g. "a string"), shown in the message too.
+    /// Only text from the field's type belongs here, never a submitted value.
+    pub(crate) fn expecting(mut self, expected: String) -> Self {
+        self.text = Cow::Owned(format!("{} (expected {expected})", self.text));
+        self.rule.insert("expected".into(), Value::from(expected));
+        self
+    }
+
     /// A broken rule of the library's vocabulary (`required`, `duplicate`, `too_long`, …).
     pub(crate) fn rule(field: impl Into<String>, rule: Rule) -> Self {
         let map = match serde_json::to_value(rule) {
@@ -133,6 +141,11 @@ impl ApiError {
             StatusCode::UNAUTHORIZED => Self::unauthenticated(),
             StatusCode::FORBIDDEN => Self::forbidden(),
             StatusCode::NOT_FOUND => Self::not_found(),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the body is larger than this service takes",
+            ),
             s if s.is_server_error() => Self::internal(),
             s => Self {
                 status: s,

@@ -3,20 +3,22 @@
 
 use super::AppState;
 use super::error::{ApiError, FieldProblem};
+use super::json::{Object, expected_of};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum_login::AuthSession;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use std::net::SocketAddr;
 use tenantry_service::axum_login::TenantryBackend;
 use tenantry_service::{TenantView, UserRole, UserView};
 use uuid::Uuid;
 
-/// A JSON body. A body that is not `application/json`, not JSON, or not of the route's shape
-/// is a 400 `invalid_input`; a value of the wrong type or an unknown field is reported with
-/// its path (`roles[0].role`), never with the value.
+/// A JSON body. A body that is not `application/json`, not JSON, or not a JSON object is a
+/// 400 `invalid_input`; a value of the wrong type, an unknown field or a field given twice is
+/// reported with its path (`roles[0].role`) and what the field takes (`expected`), never with
+/// the value. A body over [`super::BODY_LIMIT`] is a 413.
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -38,8 +40,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .await
             .map_err(|rejection| ApiError::from_status(rejection.status()))?;
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        let value =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| body_error(&e))?;
+        let Object(value) = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| body_error(&e, &bytes))?;
         deserializer
             .end()
             .map_err(|_| ApiError::bad_body("the body is not valid JSON"))?;
@@ -47,19 +49,63 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn body_error(error: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    if error.inner().classify() != serde_json::error::Category::Data {
+fn body_error(error: &serde_path_to_error::Error<serde_json::Error>, body: &[u8]) -> ApiError {
+    // Whether the body is JSON at all decides, not the error's category: serde_json calls an
+    // enum given a number a syntax error ("expected value"), and an array where an object
+    // belongs fails before the rest of the body is read.
+    if serde_json::from_slice::<IgnoredAny>(body).is_err() {
         return ApiError::bad_body("the body is not valid JSON");
     }
     let path = error.path().to_string();
+    let message = error.inner().to_string();
+    // serde names a repeated field by its declared name (never the request's text) and
+    // reports it at the enclosing object's path.
+    let duplicate = message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    if let Some(name) = duplicate {
+        let field = if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        let problem = FieldProblem::new(field, "duplicate", "given more than once");
+        return ApiError::invalid(vec![problem]);
+    }
     let field = if path == "." { "body".to_owned() } else { path };
-    // serde's own message may quote the value; only its kind is kept.
-    let problem = if error.inner().to_string().starts_with("unknown field") {
+    let expected = expected_in(&message).or_else(|| expected_of(&field).map(str::to_owned));
+    let mut problem = if message.starts_with("unknown field") {
         FieldProblem::new(field, "unknown_field", "not a field of this request")
     } else {
         FieldProblem::new(field, "invalid_format", "not in a valid format")
     };
+    if let Some(expected) = expected {
+        problem = problem.expecting(expected);
+    }
     ApiError::invalid(vec![problem])
+}
+
+/// What serde said the field takes: the `expected …` of its "invalid type", "invalid value",
+/// "invalid length", "unknown variant" and "unknown field" messages. That part comes from the
+/// type, never from the request (the value is quoted before it, so the last `, expected `
+/// is serde's own); the position serde_json appends is cut off.
+fn expected_in(message: &str) -> Option<String> {
+    const KINDS: [&str; 5] = [
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+        "unknown variant ",
+        "unknown field ",
+    ];
+    if !KINDS.iter().any(|kind| message.starts_with(kind)) {
+        return None;
+    }
+    let (_, expected) = message.rsplit_once(", expected ")?;
+    let expected = expected
+        .rsplit_once(" at line ")
+        .map_or(expected, |(text, _)| text);
+    Some(expected.to_owned())
 }
 
 /// A query string of string parameters; see the handlers for how each is parsed.

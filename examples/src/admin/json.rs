@@ -2,7 +2,11 @@
 //! else can leak) and what it takes.
 
 use chrono::{DateTime, Utc};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::marker::PhantomData;
 use tenantry_service::{IssuedToken, Password, TenantView, UserRole, UserStatus, UserView};
 use uuid::Uuid;
 
@@ -124,6 +128,52 @@ pub(crate) struct InvitedJson {
 //
 // Missing strings default to empty, so the library reports them as `required` fields together
 // with every other broken rule; unknown fields are refused, so a typo never goes unnoticed.
+// Every body, and every object inside one, must be a JSON object: see [`Object`].
+
+/// A `T` read from a JSON object only. serde's derive also reads a struct from an array, by
+/// position (`["acme","ada","…"]` would be a login); here an array, like any other non-object,
+/// is a wrong type, reported as expecting `a JSON object`.
+pub(crate) struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Self)
+    }
+}
+
+/// A list of JSON objects (`#[serde(deserialize_with = "objects")]`): see [`Object`].
+fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Vec::<Object<T>>::deserialize(deserializer)?;
+    Ok(list.into_iter().map(|Object(item)| item).collect())
+}
+
+/// What a field takes, for a wrong value that serde describes no better than "expected value"
+/// (an enum given a number): `None` when the field is not one of these.
+pub(crate) fn expected_of(field: &str) -> Option<&'static str> {
+    let name = field.rsplit('.').next().unwrap_or(field);
+    matches!(name, "role" | "tenant_role")
+        .then_some("one of `operator`, `supervisor`, `engineer`, `admin`")
+}
 
 /// `POST /api/auth/login`. Missing fields are wrong credentials like any other.
 #[derive(Default, Deserialize)]
@@ -150,6 +200,7 @@ pub(crate) struct NewUserBody {
     pub display_name: String,
     pub email: String,
     pub tenant_role: Option<UserRole>,
+    #[serde(deserialize_with = "objects")]
     pub roles: Vec<RoleBody>,
 }
 
@@ -158,6 +209,7 @@ pub(crate) struct NewUserBody {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RolesBody {
     pub tenant_role: Option<UserRole>,
+    #[serde(deserialize_with = "objects")]
     pub roles: Vec<RoleBody>,
 }
 

@@ -33,11 +33,14 @@
 //!
 //! | status | `error` |
 //! |---|---|
-//! | 400 | `invalid_input`, with `"fields":[{"field","rule",…}]` (the library's rules, e.g. `{"field":"username","rule":"too_short","min":3}`, plus `not_found` for an unknown plant code and `unknown_field`); `invalid_token` |
+//! | 400 | `invalid_input`, with `"fields":[{"field","rule",…}]` (the library's rules, e.g. `{"field":"username","rule":"too_short","min":3}` or `{"field":"offset","rule":"out_of_range"}`, plus `not_found` for an unknown plant code; for a body of the wrong shape `unknown_field`, `duplicate` or `invalid_format`, each with `"expected"`, e.g. `{"field":"username","rule":"invalid_format","expected":"a string"}`); `invalid_token` |
 //! | 401 | `unauthenticated` (no valid session), `invalid_credentials` (login) |
 //! | 403 | `forbidden` (signed in, but not a tenant admin) |
 //! | 404 | `not_found` (no such user *in the session's tenant*, or no such route) |
+//! | 405 | `method_not_allowed` (a known route, another method) |
 //! | 409 | `username_taken`, `email_taken`, `conflict`, `last_admin` |
+//! | 413 | `payload_too_large` (a body over 64 KiB, [`BODY_LIMIT`]) |
+//! | other 4xx | `error`, with the status's reason as the message (answered by a layer, not by this API) |
 //! | 500 | `internal`, always with the message `internal error`; the cause goes to the log |
 //!
 //! # Decisions
@@ -55,7 +58,10 @@
 //! - **Sessions** are `axum-login` over `tower-sessions`' `MemoryStore`: sessions live in this
 //!   process, vanish on restart and are not shared between instances. A real deployment uses a
 //!   persistent store (e.g. `tower-sessions-sqlx-store`), which is a one-line change in
-//!   [`router`]. The cookie (`tenantry_admin`) is `HttpOnly`, `SameSite=Strict`, `Secure` when
+//!   [`router`]. Every successful login empties the session and gives it a new id, deleting
+//!   the old one, even when the cookie was already signed in (axum-login itself only does so
+//!   for a session without a user): a cookie planted beforehand by someone else — another
+//!   user, of any tenant — never becomes the session of whoever signs in next. The cookie (`tenantry_admin`) is `HttpOnly`, `SameSite=Strict`, `Secure` when
 //!   the public URL is `https://`, and expires after 8 hours without a request. The session's
 //!   auth hash is the user's security stamp, so a password, status or role change ends every
 //!   session of that user on its next request (including an admin's own, when it changes its
@@ -81,7 +87,12 @@
 //!   (`UserRepository::set_roles`): concurrent `PUT`s end with one caller's exact roles.
 //! - **Listing**: empty query values count as absent (`?status=&q=` lists everyone); `role`
 //!   is a minimum role (at `plant` when given, else anywhere); `q` searches username, email
-//!   and display name; `limit` defaults to 50 and is capped at 500; the order is by username.
+//!   and display name; `limit` defaults to 50 and is capped at 500; `offset` above
+//!   9223372036854775807 (`PageRequest::MAX_OFFSET`) is `out_of_range`, and an `offset` or
+//!   `limit` that is not a whole number from 0 to 18446744073709551615 (`-1`, `1e99`) is
+//!   `invalid_format`; the order is by username.
+//! - **Bodies** are JSON objects of at most [`BODY_LIMIT`] bytes; an array, even one holding
+//!   the right values in the right order, is not an object.
 //! - **Deactivating** suspends the user and ends its sessions; refusing to remove the last
 //!   active tenant admin is the library's (`last_admin`). Reactivating an invited user is a
 //!   `conflict`: it has to accept its invitation. Deleting users is not part of this API.
@@ -93,6 +104,7 @@ mod handlers;
 mod json;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -108,6 +120,10 @@ use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
 
 use error::ApiError;
+
+/// The largest request body taken (64 KiB; the largest real body, a user with its roles, is
+/// a few KiB): a larger one is a 413 `payload_too_large` before any of it is parsed.
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// How the admin service presents itself to the outside.
 #[derive(Clone, Debug)]
@@ -195,6 +211,7 @@ pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
             )
         })
         .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(auth)
         .layer(axum::middleware::map_response(finish_response))
 }

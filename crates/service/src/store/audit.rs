@@ -195,11 +195,12 @@ pub(crate) async fn list(
     tenant: TenantId,
     page: PageRequest,
 ) -> Result<Page<AuditEventView>> {
+    let offset = page.checked_offset()?;
     let query = audit_events::Entity::find().filter(audit_events::Column::TenantId.eq(tenant));
     let total = query.clone().count(db).await?;
     let items = query
         .order_by_desc(audit_events::Column::Id)
-        .offset(page.offset)
+        .offset(offset)
         .limit(page.effective_limit())
         .all(db)
         .await?

@@ -247,7 +247,11 @@ struct UserWithTotal {
 /// fifty. The inner query carries the id and the sort key, which in username order an index
 /// holds by itself; only the page's own rows are read whole. The outer `ORDER BY` is repeated
 /// because a joined subquery's order is not kept.
-fn page_with_total(tenant: TenantId, query: &UserQuery) -> Selector<SelectModel<UserWithTotal>> {
+fn page_with_total(
+    tenant: TenantId,
+    query: &UserQuery,
+    offset: u64,
+) -> Selector<SelectModel<UserWithTotal>> {
     let page = ordered(
         filtered(tenant, &query.filter, RoleCheck::Planned),
         query.order,
@@ -255,7 +259,7 @@ fn page_with_total(tenant: TenantId, query: &UserQuery) -> Selector<SelectModel<
     .select_only()
     .column(users::Column::Id)
     .expr_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
-    .offset(query.page.offset)
+    .offset(offset)
     .limit(query.page.effective_limit())
     .into_query();
     let mut rows = ordered(users::Entity::find(), query.order)
@@ -275,11 +279,12 @@ pub(crate) async fn list(
     query: &UserQuery,
 ) -> Result<Page<UserView>> {
     query.filter.check()?;
-    let rows = page_with_total(tenant, query).all(&repo.db).await?;
+    let offset = query.page.checked_offset()?;
+    let rows = page_with_total(tenant, query, offset).all(&repo.db).await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total_count).unwrap_or(0),
         // Past the last page the window has no row to report on: count separately.
-        None if query.page.offset > 0 => count(repo, tenant, &query.filter).await?,
+        None if offset > 0 => count(repo, tenant, &query.filter).await?,
         None => 0,
     };
     let users = rows.into_iter().map(|row| row.user).collect();

@@ -467,6 +467,7 @@ pub(crate) async fn list_login_events(
     user: Option<UserId>,
     page: PageRequest,
 ) -> Result<Page<LoginEventView>> {
+    let offset = page.checked_offset()?;
     let mut query = login_events::Entity::find().filter(login_events::Column::TenantId.eq(tenant));
     if let Some(user) = user {
         query = query.filter(login_events::Column::UserId.eq(user));
@@ -474,7 +475,7 @@ pub(crate) async fn list_login_events(
     let total = query.clone().count(&repo.db).await?;
     let items = query
         .order_by_desc(login_events::Column::Id)
-        .offset(page.offset)
+        .offset(offset)
         .limit(page.effective_limit())
         .all(&repo.db)
         .await?

@@ -95,10 +95,11 @@ pub(crate) async fn list(
     repo: &SeaOrmUserRepository,
     page: PageRequest,
 ) -> Result<Page<TenantView>> {
+    let offset = page.checked_offset()?;
     let total = tenants::Entity::find().count(&repo.db).await?;
     let items = tenants::Entity::find()
         .order_by_asc(tenants::Column::Slug)
-        .offset(page.offset)
+        .offset(offset)
         .limit(page.effective_limit())
         .all(&repo.db)
         .await?
