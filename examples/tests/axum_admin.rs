@@ -1784,3 +1784,41 @@ async fn a_nul_in_a_string_field_is_400() {
     assert_eq!(answer["message"], "the body is not valid JSON");
     assert_eq!(admin.get("/api/users").await.1["total"], 2);
 }
+
+/// A NUL or a megabyte in a login, tenant, search or plant filter is the client's mistake:
+/// the uniform 401 for a login, 400 for a listing — never a 500 (a NUL was a PostgreSQL error).
+#[tokio::test]
+async fn hostile_text_in_logins_and_filters_is_never_a_500() {
+    let server = Server::start().await;
+    let admin = server.admin().await;
+    let long = "x".repeat(60_000);
+    for (tenant, login) in [
+        ("ac\u{0}me", "admin"),
+        ("acme", "ad\u{0}min"),
+        ("\u{0}", "\u{0}"),
+        (long.as_str(), "admin"),
+        ("acme", long.as_str()),
+    ] {
+        let (status, answer) = server
+            .client()
+            .login(tenant, login, "not the password at all")
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        assert_eq!(error_code(&answer), "invalid_credentials");
+    }
+    for query in [
+        "q=%00".to_string(),
+        "q=a%00b".into(),
+        format!("q={long}"),
+        "plant=P%001".into(),
+    ] {
+        let (status, answer) = admin.get(&format!("/api/users?{query}")).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST,
+            "{} chars: {status} {answer}",
+            query.len()
+        );
+        assert_eq!(error_code(&answer), "invalid_input", "{answer}");
+    }
+    assert_eq!(admin.get("/api/users?q=adm").await.0, StatusCode::OK);
+}
