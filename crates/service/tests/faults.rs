@@ -147,8 +147,16 @@ async fn session_id(txn: &impl ConnectionTrait) -> i64 {
 }
 
 /// Ends the repository's session that waits on a lock, as soon as it waits; never the lock
-/// holder's session `holder`.
-async fn kill_waiting_session(conn: &DatabaseConnection, done: &AtomicBool, holder: i64) {
+/// holder's session `holder`. On MySQL, where the process list does not say what a session
+/// waits for, only a session running an insert into `table` (the statement that waits): a
+/// pooled connection being set up also shows as `Query`, and killing it instead left the real
+/// call waiting out `innodb_lock_wait_timeout` (50 s).
+async fn kill_waiting_session(
+    conn: &DatabaseConnection,
+    done: &AtomicBool,
+    holder: i64,
+    table: &str,
+) {
     let backend = conn.get_database_backend();
     let find = match backend {
         DatabaseBackend::Postgres => format!(
@@ -158,7 +166,8 @@ async fn kill_waiting_session(conn: &DatabaseConnection, done: &AtomicBool, hold
         _ => format!(
             "SELECT CAST(id AS SIGNED) AS id, command, state, info \
              FROM information_schema.processlist WHERE db = DATABASE() \
-             AND command IN ('Query', 'Execute') AND id <> CONNECTION_ID() AND id <> {holder}"
+             AND command IN ('Query', 'Execute') AND id <> CONNECTION_ID() AND id <> {holder} \
+             AND info LIKE 'INSERT INTO `{table}`%'"
         ),
     };
     for _ in 0..400 {
@@ -259,7 +268,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
             done.store(true, Ordering::SeqCst);
             r
         },
-        kill_waiting_session(conn, &done, holder_id)
+        kill_waiting_session(conn, &done, holder_id, "user_plant_roles")
     );
     holder.rollback().await.unwrap();
     assert!(matches!(result, Err(Error::Database(_))), "{result:?}");
@@ -293,7 +302,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
             done.store(true, Ordering::SeqCst);
             r
         },
-        kill_waiting_session(conn, &done, holder_id)
+        kill_waiting_session(conn, &done, holder_id, "audit_events")
     );
     holder.rollback().await.unwrap();
     assert!(matches!(result, Err(Error::Database(_))), "{result:?}");
