@@ -6,8 +6,8 @@
 //! Why: a sqlx future dropped in the middle of a MySQL packet leaves that connection's stream
 //! out of step, and sqlx 0.9 tests a released connection with a ping that has no time limit
 //! (`PoolConnection::return_to_pool`): the ping waits forever and the pool slot is lost for
-//! good. Nothing in the store drops a sqlx future itself, so never dropping the call's future
-//! from outside is enough.
+//! good. A caller can no longer drop one; inside the store only an error can (`login.rs`
+//! reads the tenant and the user with `try_join!`, which drops the other read when one fails).
 
 use super::SeaOrmUserRepository;
 use super::credentials::{TokenDelivery, TokenSender};
