@@ -61,6 +61,11 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A bug: the call's task panicked (the panic hook reported where) or was stopped by a
+    /// runtime shutting down. Nothing of the panic is kept here, so nothing of it reaches a
+    /// client.
+    #[error("internal error")]
+    Internal,
 }
 
 /// The service's result type.

@@ -62,11 +62,14 @@ pub use views::{
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).
 ///
+/// Like every repository call, it runs in a task of its own: dropping this future (a startup
+/// timeout) leaves the migrations running to their end rather than stopping one half-way.
+///
 /// # Errors
 ///
 /// [`Error::Database`] when a migration fails.
 pub async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<()> {
     use tenantry_migration::MigratorTrait;
-    tenantry_migration::Migrator::up(db, None).await?;
-    Ok(())
+    let db = db.clone();
+    store::detached(async move { Ok(tenantry_migration::Migrator::up(&db, None).await?) }).await
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod bulk;
 mod credentials;
+mod detach;
 mod identities;
 mod invitations;
 mod keyset;
@@ -22,6 +23,7 @@ mod users;
 pub use audit::AuditAction;
 pub use bulk::IMPORT_BATCH;
 pub use credentials::{TokenDelivery, TokenSender};
+pub(crate) use detach::detached;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -110,31 +112,43 @@ impl SeaOrmUserRepository {
 #[async_trait]
 impl UserRepository for SeaOrmUserRepository {
     async fn create_tenant(&self, input: NewTenant, actor: Actor) -> Result<TenantView> {
-        tenants::create(self, input, actor).await
+        self.detached(move |repo| async move { tenants::create(&repo, input, actor).await })
+            .await
     }
 
     async fn get_tenant(&self, id: TenantId) -> Result<Option<TenantView>> {
-        tenants::get(self, id).await
+        self.detached(move |repo| async move { tenants::get(&repo, id).await })
+            .await
     }
 
     async fn get_tenant_by_pid(&self, pid: Uuid) -> Result<Option<TenantView>> {
-        tenants::get_by_pid(self, pid).await
+        self.detached(move |repo| async move { tenants::get_by_pid(&repo, pid).await })
+            .await
     }
 
     async fn get_tenant_by_slug(&self, slug: &str) -> Result<Option<TenantView>> {
-        tenants::get_by_slug(self, slug).await
+        let slug = slug.to_owned();
+        self.detached(move |repo| async move { tenants::get_by_slug(&repo, &slug).await })
+            .await
     }
 
     async fn list_tenants(&self, page: PageRequest) -> Result<Page<TenantView>> {
-        tenants::list(self, page).await
+        self.detached(move |repo| async move { tenants::list(&repo, page).await })
+            .await
     }
 
     async fn suspend_tenant(&self, id: TenantId, actor: Actor) -> Result<TenantView> {
-        tenants::set_status(self, id, TenantStatus::Suspended, actor).await
+        self.detached(move |repo| async move {
+            tenants::set_status(&repo, id, TenantStatus::Suspended, actor).await
+        })
+        .await
     }
 
     async fn reactivate_tenant(&self, id: TenantId, actor: Actor) -> Result<TenantView> {
-        tenants::set_status(self, id, TenantStatus::Active, actor).await
+        self.detached(move |repo| async move {
+            tenants::set_status(&repo, id, TenantStatus::Active, actor).await
+        })
+        .await
     }
 
     async fn create_plant(
@@ -143,23 +157,29 @@ impl UserRepository for SeaOrmUserRepository {
         input: NewPlant,
         actor: Actor,
     ) -> Result<PlantView> {
-        plants::create(self, tenant, input, actor).await
+        self.detached(move |repo| async move { plants::create(&repo, tenant, input, actor).await })
+            .await
     }
 
     async fn get_plant(&self, tenant: TenantId, id: PlantId) -> Result<Option<PlantView>> {
-        plants::get(self, tenant, id).await
+        self.detached(move |repo| async move { plants::get(&repo, tenant, id).await })
+            .await
     }
 
     async fn get_plant_by_pid(&self, tenant: TenantId, pid: Uuid) -> Result<Option<PlantView>> {
-        plants::get_by_pid(self, tenant, pid).await
+        self.detached(move |repo| async move { plants::get_by_pid(&repo, tenant, pid).await })
+            .await
     }
 
     async fn get_plant_by_code(&self, tenant: TenantId, code: &str) -> Result<Option<PlantView>> {
-        plants::get_by_code(self, tenant, code).await
+        let code = code.to_owned();
+        self.detached(move |repo| async move { plants::get_by_code(&repo, tenant, &code).await })
+            .await
     }
 
     async fn list_plants(&self, tenant: TenantId) -> Result<Vec<PlantView>> {
-        plants::list(self, tenant).await
+        self.detached(move |repo| async move { plants::list(&repo, tenant).await })
+            .await
     }
 
     async fn deactivate_plant(
@@ -168,7 +188,10 @@ impl UserRepository for SeaOrmUserRepository {
         id: PlantId,
         actor: Actor,
     ) -> Result<PlantView> {
-        plants::set_active(self, tenant, id, false, actor).await
+        self.detached(move |repo| async move {
+            plants::set_active(&repo, tenant, id, false, actor).await
+        })
+        .await
     }
 
     async fn reactivate_plant(
@@ -177,7 +200,10 @@ impl UserRepository for SeaOrmUserRepository {
         id: PlantId,
         actor: Actor,
     ) -> Result<PlantView> {
-        plants::set_active(self, tenant, id, true, actor).await
+        self.detached(move |repo| async move {
+            plants::set_active(&repo, tenant, id, true, actor).await
+        })
+        .await
     }
 
     async fn create_user(
@@ -186,15 +212,18 @@ impl UserRepository for SeaOrmUserRepository {
         input: NewUser,
         actor: Actor,
     ) -> Result<UserView> {
-        users::create(self, tenant, input, actor).await
+        self.detached(move |repo| async move { users::create(&repo, tenant, input, actor).await })
+            .await
     }
 
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<UserView>> {
-        users::get(self, tenant, id).await
+        self.detached(move |repo| async move { users::get(&repo, tenant, id).await })
+            .await
     }
 
     async fn get_user_by_pid(&self, tenant: TenantId, pid: Uuid) -> Result<Option<UserView>> {
-        users::get_by_pid(self, tenant, pid).await
+        self.detached(move |repo| async move { users::get_by_pid(&repo, tenant, pid).await })
+            .await
     }
 
     async fn get_user_by_username(
@@ -202,15 +231,23 @@ impl UserRepository for SeaOrmUserRepository {
         tenant: TenantId,
         username: &str,
     ) -> Result<Option<UserView>> {
-        users::get_by_username(self, tenant, username).await
+        let username = username.to_owned();
+        self.detached(
+            move |repo| async move { users::get_by_username(&repo, tenant, &username).await },
+        )
+        .await
     }
 
     async fn get_user_by_email(&self, tenant: TenantId, email: &str) -> Result<Option<UserView>> {
-        users::get_by_email(self, tenant, email).await
+        let email = email.to_owned();
+        self.detached(move |repo| async move { users::get_by_email(&repo, tenant, &email).await })
+            .await
     }
 
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>> {
-        listing::list(self, tenant, query).await
+        let query = query.clone();
+        self.detached(move |repo| async move { listing::list(&repo, tenant, &query).await })
+            .await
     }
 
     async fn list_users_keyset(
@@ -218,11 +255,15 @@ impl UserRepository for SeaOrmUserRepository {
         tenant: TenantId,
         query: &KeysetQuery,
     ) -> Result<KeysetPage<UserView>> {
-        keyset::list(self, tenant, query).await
+        let query = query.clone();
+        self.detached(move |repo| async move { keyset::list(&repo, tenant, &query).await })
+            .await
     }
 
     async fn count_users(&self, tenant: TenantId, filter: &UserFilter) -> Result<u64> {
-        listing::count(self, tenant, filter).await
+        let filter = filter.clone();
+        self.detached(move |repo| async move { listing::count(&repo, tenant, &filter).await })
+            .await
     }
 
     async fn update_user(
@@ -232,7 +273,10 @@ impl UserRepository for SeaOrmUserRepository {
         update: UserUpdate,
         actor: Actor,
     ) -> Result<UserView> {
-        users::update(self, tenant, id, update, actor).await
+        self.detached(
+            move |repo| async move { users::update(&repo, tenant, id, update, actor).await },
+        )
+        .await
     }
 
     async fn deactivate_user(
@@ -241,7 +285,8 @@ impl UserRepository for SeaOrmUserRepository {
         id: UserId,
         actor: Actor,
     ) -> Result<UserView> {
-        users::deactivate(self, tenant, id, actor).await
+        self.detached(move |repo| async move { users::deactivate(&repo, tenant, id, actor).await })
+            .await
     }
 
     async fn reactivate_user(
@@ -250,19 +295,23 @@ impl UserRepository for SeaOrmUserRepository {
         id: UserId,
         actor: Actor,
     ) -> Result<UserView> {
-        users::reactivate(self, tenant, id, actor).await
+        self.detached(move |repo| async move { users::reactivate(&repo, tenant, id, actor).await })
+            .await
     }
 
     async fn delete_user(&self, tenant: TenantId, id: UserId, actor: Actor) -> Result<()> {
-        users::delete(self, tenant, id, actor).await
+        self.detached(move |repo| async move { users::delete(&repo, tenant, id, actor).await })
+            .await
     }
 
     async fn restore_user(&self, tenant: TenantId, id: UserId, actor: Actor) -> Result<UserView> {
-        users::restore(self, tenant, id, actor).await
+        self.detached(move |repo| async move { users::restore(&repo, tenant, id, actor).await })
+            .await
     }
 
     async fn purge_user(&self, tenant: TenantId, id: UserId, actor: Actor) -> Result<()> {
-        users::purge(self, tenant, id, actor).await
+        self.detached(move |repo| async move { users::purge(&repo, tenant, id, actor).await })
+            .await
     }
 
     async fn assign_plant_role(
@@ -273,7 +322,10 @@ impl UserRepository for SeaOrmUserRepository {
         role: UserRole,
         actor: Actor,
     ) -> Result<UserView> {
-        roles::assign(self, tenant, user, plant, role, actor).await
+        self.detached(move |repo| async move {
+            roles::assign(&repo, tenant, user, plant, role, actor).await
+        })
+        .await
     }
 
     async fn remove_plant_role(
@@ -283,7 +335,10 @@ impl UserRepository for SeaOrmUserRepository {
         plant: PlantId,
         actor: Actor,
     ) -> Result<UserView> {
-        roles::remove(self, tenant, user, plant, actor).await
+        self.detached(
+            move |repo| async move { roles::remove(&repo, tenant, user, plant, actor).await },
+        )
+        .await
     }
 
     async fn set_plant_roles(
@@ -293,7 +348,11 @@ impl UserRepository for SeaOrmUserRepository {
         roles: &[PlantRole],
         actor: Actor,
     ) -> Result<UserView> {
-        roles::replace(self, tenant, user, None, roles, actor).await
+        let roles = roles.to_vec();
+        self.detached(move |repo| async move {
+            roles::replace(&repo, tenant, user, None, &roles, actor).await
+        })
+        .await
     }
 
     async fn set_roles(
@@ -304,7 +363,11 @@ impl UserRepository for SeaOrmUserRepository {
         plant_roles: &[PlantRole],
         actor: Actor,
     ) -> Result<UserView> {
-        roles::replace(self, tenant, user, Some(tenant_role), plant_roles, actor).await
+        let plant_roles = plant_roles.to_vec();
+        self.detached(move |repo| async move {
+            roles::replace(&repo, tenant, user, Some(tenant_role), &plant_roles, actor).await
+        })
+        .await
     }
 
     async fn set_tenant_role(
@@ -314,7 +377,10 @@ impl UserRepository for SeaOrmUserRepository {
         role: Option<UserRole>,
         actor: Actor,
     ) -> Result<UserView> {
-        roles::set_tenant_role(self, tenant, user, role, actor).await
+        self.detached(move |repo| async move {
+            roles::set_tenant_role(&repo, tenant, user, role, actor).await
+        })
+        .await
     }
 
     async fn effective_role(
@@ -323,7 +389,8 @@ impl UserRepository for SeaOrmUserRepository {
         user: UserId,
         plant: PlantId,
     ) -> Result<Option<UserRole>> {
-        roles::effective(self, tenant, user, plant).await
+        self.detached(move |repo| async move { roles::effective(&repo, tenant, user, plant).await })
+            .await
     }
 
     async fn has_at_least(
@@ -333,9 +400,12 @@ impl UserRepository for SeaOrmUserRepository {
         plant: PlantId,
         role: UserRole,
     ) -> Result<bool> {
-        Ok(roles::effective(self, tenant, user, plant)
-            .await?
-            .is_some_and(|effective| effective >= role))
+        self.detached(move |repo| async move {
+            Ok(roles::effective(&repo, tenant, user, plant)
+                .await?
+                .is_some_and(|effective| effective >= role))
+        })
+        .await
     }
 
     async fn users_for_plant(
@@ -344,7 +414,10 @@ impl UserRepository for SeaOrmUserRepository {
         plant: PlantId,
         min_role: Option<UserRole>,
     ) -> Result<Vec<PlantMember>> {
-        listing::users_for_plant(self, tenant, plant, min_role).await
+        self.detached(move |repo| async move {
+            listing::users_for_plant(&repo, tenant, plant, min_role).await
+        })
+        .await
     }
 
     async fn list_audit_events(
@@ -352,7 +425,8 @@ impl UserRepository for SeaOrmUserRepository {
         tenant: TenantId,
         page: PageRequest,
     ) -> Result<Page<AuditEventView>> {
-        audit::list(&self.db, tenant, page).await
+        self.detached(move |repo| async move { audit::list(&repo.db, tenant, page).await })
+            .await
     }
 
     async fn authenticate(
@@ -362,7 +436,12 @@ impl UserRepository for SeaOrmUserRepository {
         password: &Password,
         context: LoginContext,
     ) -> Result<AuthenticatedUser> {
-        login::authenticate(self, tenant, login, password, context).await
+        let login = login.to_owned();
+        let password = password.clone();
+        self.detached(move |repo| async move {
+            login::authenticate(&repo, tenant, &login, &password, context).await
+        })
+        .await
     }
 
     async fn authenticate_identity(
@@ -371,19 +450,27 @@ impl UserRepository for SeaOrmUserRepository {
         subject: &str,
         context: LoginContext,
     ) -> Result<AuthenticatedUser> {
-        login::authenticate_identity(self, provider, subject, context).await
+        let provider = provider.to_owned();
+        let subject = subject.to_owned();
+        self.detached(move |repo| async move {
+            login::authenticate_identity(&repo, &provider, &subject, context).await
+        })
+        .await
     }
 
     async fn security_stamp(&self, tenant: TenantId, user: UserId) -> Result<Option<String>> {
-        login::security_stamp(self, tenant, user).await
+        self.detached(move |repo| async move { login::security_stamp(&repo, tenant, user).await })
+            .await
     }
 
     async fn record_activity(&self, tenant: TenantId, user: UserId) -> Result<bool> {
-        login::record_activity(self, tenant, user).await
+        self.detached(move |repo| async move { login::record_activity(&repo, tenant, user).await })
+            .await
     }
 
     async fn unlock_user(&self, tenant: TenantId, user: UserId, actor: Actor) -> Result<UserView> {
-        login::unlock(self, tenant, user, actor).await
+        self.detached(move |repo| async move { login::unlock(&repo, tenant, user, actor).await })
+            .await
     }
 
     async fn list_login_events(
@@ -392,11 +479,15 @@ impl UserRepository for SeaOrmUserRepository {
         user: Option<UserId>,
         page: PageRequest,
     ) -> Result<Page<LoginEventView>> {
-        login::list_login_events(self, tenant, user, page).await
+        self.detached(move |repo| async move {
+            login::list_login_events(&repo, tenant, user, page).await
+        })
+        .await
     }
 
     async fn prune_login_events(&self, older_than: DateTime<Utc>) -> Result<u64> {
-        login::prune_login_events(self, older_than).await
+        self.detached(move |repo| async move { login::prune_login_events(&repo, older_than).await })
+            .await
     }
 
     async fn change_password(
@@ -406,7 +497,12 @@ impl UserRepository for SeaOrmUserRepository {
         current: &Password,
         new_password: &Password,
     ) -> Result<()> {
-        passwords::change_password(self, tenant, user, current, new_password).await
+        let current = current.clone();
+        let new_password = new_password.clone();
+        self.detached(move |repo| async move {
+            passwords::change_password(&repo, tenant, user, &current, &new_password).await
+        })
+        .await
     }
 
     async fn set_password(
@@ -416,7 +512,11 @@ impl UserRepository for SeaOrmUserRepository {
         new_password: &Password,
         actor: Actor,
     ) -> Result<()> {
-        passwords::set_password(self, tenant, user, new_password, actor).await
+        let new_password = new_password.clone();
+        self.detached(move |repo| async move {
+            passwords::set_password(&repo, tenant, user, &new_password, actor).await
+        })
+        .await
     }
 
     async fn issue_password_reset(
@@ -426,7 +526,10 @@ impl UserRepository for SeaOrmUserRepository {
         ttl: Option<Duration>,
         actor: Actor,
     ) -> Result<IssuedToken> {
-        credentials::issue_password_reset(self, tenant, user, ttl, actor).await
+        self.detached(move |repo| async move {
+            credentials::issue_password_reset(&repo, tenant, user, ttl, actor).await
+        })
+        .await
     }
 
     async fn request_password_reset(
@@ -435,7 +538,19 @@ impl UserRepository for SeaOrmUserRepository {
         email: &str,
         sender: &dyn TokenSender,
     ) -> Result<()> {
-        credentials::request_password_reset(self, tenant, email, sender).await
+        // The sender is borrowed, so it cannot go into the call's task: the task holds the token
+        // (issued and committed) and the sender gets it here. A caller dropped in between
+        // leaves an unsent token, voided by the next request.
+        let email = email.to_owned();
+        let held = Arc::new(detach::HeldDelivery::default());
+        let holder = Arc::clone(&held);
+        let result = self
+            .detached(move |repo| async move {
+                credentials::request_password_reset(&repo, tenant, &email, &*holder).await
+            })
+            .await;
+        held.deliver(sender).await;
+        result
     }
 
     async fn redeem_password_reset(
@@ -444,7 +559,12 @@ impl UserRepository for SeaOrmUserRepository {
         token: &str,
         new_password: &Password,
     ) -> Result<UserView> {
-        credentials::redeem_password_reset(self, tenant, token, new_password).await
+        let token = token.to_owned();
+        let new_password = new_password.clone();
+        self.detached(move |repo| async move {
+            credentials::redeem_password_reset(&repo, tenant, &token, &new_password).await
+        })
+        .await
     }
 
     async fn issue_email_verification(
@@ -453,11 +573,18 @@ impl UserRepository for SeaOrmUserRepository {
         user: UserId,
         actor: Actor,
     ) -> Result<IssuedToken> {
-        credentials::issue_email_verification(self, tenant, user, actor).await
+        self.detached(move |repo| async move {
+            credentials::issue_email_verification(&repo, tenant, user, actor).await
+        })
+        .await
     }
 
     async fn verify_email(&self, tenant: Option<TenantId>, token: &str) -> Result<UserView> {
-        credentials::verify_email(self, tenant, token).await
+        let token = token.to_owned();
+        self.detached(
+            move |repo| async move { credentials::verify_email(&repo, tenant, &token).await },
+        )
+        .await
     }
 
     async fn invite_user(
@@ -466,7 +593,10 @@ impl UserRepository for SeaOrmUserRepository {
         invitation: Invitation,
         actor: Actor,
     ) -> Result<InvitedUser> {
-        invitations::invite(self, tenant, invitation, actor).await
+        self.detached(move |repo| async move {
+            invitations::invite(&repo, tenant, invitation, actor).await
+        })
+        .await
     }
 
     async fn accept_invitation(
@@ -476,7 +606,12 @@ impl UserRepository for SeaOrmUserRepository {
         username: Option<String>,
         password: &Password,
     ) -> Result<UserView> {
-        invitations::accept(self, tenant, token, username, password).await
+        let token = token.to_owned();
+        let password = password.clone();
+        self.detached(move |repo| async move {
+            invitations::accept(&repo, tenant, &token, username, &password).await
+        })
+        .await
     }
 
     async fn link_identity(
@@ -486,7 +621,10 @@ impl UserRepository for SeaOrmUserRepository {
         identity: NewIdentity,
         actor: Actor,
     ) -> Result<IdentityView> {
-        identities::link(self, tenant, user, identity, actor).await
+        self.detached(move |repo| async move {
+            identities::link(&repo, tenant, user, identity, actor).await
+        })
+        .await
     }
 
     async fn unlink_identity(
@@ -497,15 +635,26 @@ impl UserRepository for SeaOrmUserRepository {
         subject: &str,
         actor: Actor,
     ) -> Result<()> {
-        identities::unlink(self, tenant, user, provider, subject, actor).await
+        let provider = provider.to_owned();
+        let subject = subject.to_owned();
+        self.detached(move |repo| async move {
+            identities::unlink(&repo, tenant, user, &provider, &subject, actor).await
+        })
+        .await
     }
 
     async fn list_identities(&self, tenant: TenantId, user: UserId) -> Result<Vec<IdentityView>> {
-        identities::list(self, tenant, user).await
+        self.detached(move |repo| async move { identities::list(&repo, tenant, user).await })
+            .await
     }
 
     async fn find_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserView>> {
-        identities::find_user(self, provider, subject).await
+        let provider = provider.to_owned();
+        let subject = subject.to_owned();
+        self.detached(
+            move |repo| async move { identities::find_user(&repo, &provider, &subject).await },
+        )
+        .await
     }
 
     async fn provision_from_identity(
@@ -514,11 +663,17 @@ impl UserRepository for SeaOrmUserRepository {
         input: IdentityUser,
         actor: Actor,
     ) -> Result<UserView> {
-        identities::provision(self, tenant, input, actor).await
+        self.detached(move |repo| async move {
+            identities::provision(&repo, tenant, input, actor).await
+        })
+        .await
     }
 
     async fn list_dormant(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<Vec<UserView>> {
-        lifecycle::list_dormant(self, tenant, since).await
+        self.detached(
+            move |repo| async move { lifecycle::list_dormant(&repo, tenant, since).await },
+        )
+        .await
     }
 
     async fn deactivate_dormant(
@@ -527,7 +682,10 @@ impl UserRepository for SeaOrmUserRepository {
         since: DateTime<Utc>,
         actor: Actor,
     ) -> Result<u64> {
-        lifecycle::deactivate_dormant(self, tenant, since, actor).await
+        self.detached(move |repo| async move {
+            lifecycle::deactivate_dormant(&repo, tenant, since, actor).await
+        })
+        .await
     }
 
     async fn import_user(
@@ -536,7 +694,10 @@ impl UserRepository for SeaOrmUserRepository {
         user: ImportedUser,
         actor: Actor,
     ) -> Result<UserView> {
-        lifecycle::import(self, tenant, user, actor).await
+        self.detached(
+            move |repo| async move { lifecycle::import(&repo, tenant, user, actor).await },
+        )
+        .await
     }
 
     async fn import_users(
@@ -545,6 +706,9 @@ impl UserRepository for SeaOrmUserRepository {
         users: Vec<ImportedUser>,
         actor: Actor,
     ) -> Result<Vec<UserId>> {
-        bulk::import_users(self, tenant, users, actor).await
+        self.detached(
+            move |repo| async move { bulk::import_users(&repo, tenant, users, actor).await },
+        )
+        .await
     }
 }
