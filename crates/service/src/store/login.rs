@@ -304,11 +304,14 @@ pub(crate) async fn authenticate(
     context: LoginContext,
 ) -> Result<AuthenticatedUser> {
     let now = repo.now();
-    // The tenant and the user are read side by side, on two pooled connections.
-    let (tenant_row, user) = tokio::try_join!(
-        async { Ok::<_, Error>(tenants::Entity::find_by_id(tenant).unique(&repo.db).await?) },
+    // The tenant and the user are read side by side, on two pooled connections. `join!`, not
+    // `try_join!`: when one read fails the other still runs to its end, since a query dropped
+    // mid-packet can cost MySQL its connection (store/detach.rs).
+    let (tenant_row, user) = tokio::join!(
+        tenants::Entity::find_by_id(tenant).unique(&repo.db),
         find_login_user(repo, tenant, login),
-    )?;
+    );
+    let (tenant_row, user) = (tenant_row?, user?);
     // Why this attempt fails before any password check, if it does.
     let refused = match (&tenant_row, &user) {
         (None, _) => Some(LoginOutcome::UnknownTenant),
