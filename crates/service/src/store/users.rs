@@ -9,7 +9,7 @@ use super::tx::{begin_write, lock_live_user, lock_tenant};
 use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewUser, PlantRole, UserUpdate};
-use crate::normalize::{email_key, username_key};
+use crate::normalize::{email_key, username_key, username_skeleton};
 use crate::password::PolicyContext;
 use crate::validation::{self, Rule, Validator};
 use crate::views::UserView;
@@ -216,6 +216,7 @@ pub(crate) async fn insert_user(
         pid: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
         username_key: Set(username_key(&draft.username)),
+        username_skeleton: Set(Some(username_skeleton(&draft.username))),
         username: Set(draft.username),
         email_key: Set(draft.email.as_deref().map(email_key)),
         email: Set(draft.email),
@@ -400,6 +401,7 @@ pub(crate) async fn update(
     let mut active = user.into_active_model();
     if let Some(username) = update.username {
         active.username_key = Set(username_key(&username));
+        active.username_skeleton = Set(Some(username_skeleton(&username)));
         active.username = Set(username);
         changed.push("username");
     }
