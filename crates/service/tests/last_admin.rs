@@ -44,7 +44,10 @@ async fn assert_every_path_refused(env: &Env, root: &UserView) {
             .await,
         "demote to operator",
     );
-    assert_last_admin(env.repo.set_roles(t, id, None, &[], None).await, "set roles");
+    assert_last_admin(
+        env.repo.set_roles(t, id, None, &[], None).await,
+        "set roles",
+    );
     assert_last_admin(env.repo.deactivate_user(t, id, None).await, "deactivate");
     assert_last_admin(env.repo.delete_user(t, id, None).await, "delete");
     assert_last_admin(env.repo.purge_user(t, id, None).await, "purge");

@@ -38,7 +38,10 @@ async fn reset_and_verification_tokens_do_not_redeem_after_delete_and_restore() 
         .into_string();
     assert_eq!(outstanding(&env, user.id).await, 2);
 
-    env.repo.delete_user(env.tid(), user.id, None).await.unwrap();
+    env.repo
+        .delete_user(env.tid(), user.id, None)
+        .await
+        .unwrap();
     assert_eq!(outstanding(&env, user.id).await, 0, "delete voids tokens");
     env.repo
         .restore_user(env.tid(), user.id, None)
@@ -136,7 +139,10 @@ async fn deleting_one_user_leaves_other_users_tokens_alone() {
         .unwrap()
         .token
         .into_string();
-    env.repo.delete_user(env.tid(), gone.id, None).await.unwrap();
+    env.repo
+        .delete_user(env.tid(), gone.id, None)
+        .await
+        .unwrap();
     assert_eq!(outstanding(&env, gone.id).await, 0);
     assert_eq!(outstanding(&env, kept.id).await, 1);
     env.repo
