@@ -20,6 +20,13 @@ fn username_sql(backend: DatabaseBackend) -> &'static str {
     }
 }
 
+/// The confusable skeleton of a username `{name}` in SQL, the same as
+/// [`tenantry_service::normalize::username_skeleton`] for `user` and seven digits: of those
+/// characters only `0` and `1` have other prototypes (`o` and `l`; see the test below).
+fn skeleton_sql(name: &str) -> String {
+    format!("replace(replace({name}, '0', 'o'), '1', 'l')")
+}
+
 /// The numbers `$4..=$5` as rows of one column `i`.
 fn series(backend: DatabaseBackend) -> &'static str {
     match backend {
@@ -54,12 +61,13 @@ pub(crate) async fn insert_users(
     };
     let name = username_sql(backend);
     let users_sql = format!(
-        "INSERT INTO users (pid, tenant_id, username, username_key, email, email_key, \
-         display_name, password_hash, status, tenant_role, security_stamp, failed_login_count, \
-         lock_count, login_count, created_at, updated_at) \
-         {cte}SELECT {pid}, $1, {name}, {name}, {name} || '@example.com', \
+        "INSERT INTO users (pid, tenant_id, username, username_key, username_skeleton, email, \
+         email_key, display_name, password_hash, status, tenant_role, security_stamp, \
+         failed_login_count, lock_count, login_count, created_at, updated_at) \
+         {cte}SELECT {pid}, $1, {name}, {name}, {}, {name} || '@example.com', \
          {name} || '@example.com', 'User ' || i, $2, 'active', \
          CASE WHEN i % 10 = 0 THEN 'operator' END, {stamp}, 0, 0, 0, $3, $3 FROM {}",
+        skeleton_sql(name),
         series(backend)
     );
     // The seeded index `n` of a user, read back from its username.
@@ -137,4 +145,24 @@ pub(crate) async fn insert_users(
     };
     db.execute_unprepared(analyze).await.expect("analyze");
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// [`super::skeleton_sql`]'s two replacements, in Rust.
+    fn skeleton_like_sql(name: &str) -> String {
+        name.replace('0', "o").replace('1', "l")
+    }
+
+    #[test]
+    fn the_sql_skeleton_is_the_service_skeleton_for_seeded_names() {
+        for i in (0..200).chain([1_234_567, 9_876_543, 1_111_111, 1_000_000, 9_999_999]) {
+            let name = crate::username(i);
+            assert_eq!(
+                skeleton_like_sql(&name),
+                tenantry_service::normalize::username_skeleton(&name),
+                "{name}"
+            );
+        }
+    }
 }

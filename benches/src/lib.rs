@@ -17,7 +17,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect, Transactio
 use std::time::Instant;
 use tenantry_service::entity::{SecretHash, user_plant_roles, users};
 use tenantry_service::hashing::HashingConfig;
-use tenantry_service::normalize::{email_key, username_key};
+use tenantry_service::normalize::{email_key, username_key, username_skeleton};
 use tenantry_service::{
     Config, NewPlant, NewTenant, Password, PlantId, SeaOrmUserRepository, TenantId, UserId,
     UserRepository, UserRole, UserStatus,
@@ -31,7 +31,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub const PLANTS: usize = 20;
 
 /// Rows per multi-row insert while seeding: below every backend's bind-parameter limit
-/// (SQLite 32 766, PostgreSQL and MySQL 65 535) with the users table's 24 columns.
+/// (SQLite 32 766, PostgreSQL and MySQL 65 535) with the users table's 25 columns.
 const SEED_BATCH: usize = 500;
 
 /// A migrated database holding one tenant with [`PLANTS`] plants and a number of users, each
@@ -171,6 +171,7 @@ async fn insert_users(
                 pid: Set(uuid::Uuid::now_v7()),
                 tenant_id: Set(tenant),
                 username_key: Set(username_key(&name)),
+                username_skeleton: Set(Some(username_skeleton(&name))),
                 username: Set(name.clone()),
                 email_key: Set(Some(email_key(&email))),
                 email: Set(Some(email)),

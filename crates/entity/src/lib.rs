@@ -23,6 +23,7 @@ pub mod credential_tokens;
 pub mod login_events;
 pub mod plants;
 pub mod prelude;
+pub mod skeleton;
 pub mod tenants;
 pub mod user_identities;
 pub mod user_plant_roles;

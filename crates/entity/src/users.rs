@@ -23,6 +23,10 @@ pub struct Model {
     pub username: String,
     /// The normalized username (NFKC, lowercase); unique per tenant.
     pub username_key: String,
+    /// The confusable skeleton of `username_key` ([`crate::skeleton`]); unique per tenant, so
+    /// two usernames that look alike cannot coexist. `None` only for a user the migration
+    /// that added the column found looking like an older user of its tenant.
+    pub username_skeleton: Option<String>,
     /// The email as entered.
     pub email: Option<String>,
     /// The normalized email (trimmed, NFKC, lowercase); unique per tenant.

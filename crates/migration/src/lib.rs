@@ -46,6 +46,7 @@ mod m20261122_000012_add_users_created_index;
 mod m20261122_000013_rebuild_users_created_index;
 mod m20261122_000014_set_users_fillfactor;
 mod m20261201_000015_login_events_without_tenant;
+mod m20261201_000016_add_users_username_skeleton;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_rebuild_users_created_index::Migration),
             Box::new(m20261122_000014_set_users_fillfactor::Migration),
             Box::new(m20261201_000015_login_events_without_tenant::Migration),
+            Box::new(m20261201_000016_add_users_username_skeleton::Migration),
         ]
     }
 

@@ -36,6 +36,8 @@ pub enum Users {
     LockCount,
     /// Added by a later migration.
     EmailVerifiedAt,
+    /// Added by a later migration.
+    UsernameSkeleton,
     UpdatedAt,
 }
 

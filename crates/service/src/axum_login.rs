@@ -1,8 +1,10 @@
 //! [`axum-login`](https://docs.rs/axum-login) for tenantry (feature `axum-login`): an
 //! [`AuthnBackend`] over any [`UserRepository`], so every axum host reuses one login.
 //!
-//! The session's auth hash is the user's security stamp: when it rotates (password, status or
-//! role change), axum-login drops the sessions made with the old one.
+//! The session's auth hash is the user's security stamp: when it rotates (password, status,
+//! role or expiry change, delete, tenant suspension or reactivation), axum-login drops the
+//! sessions made with the old one. While the user cannot sign in (expired, suspended, its
+//! tenant suspended) no stamp is given out at all, so the session ends at its next request.
 //!
 //! ```no_run
 //! # async fn build(users: std::sync::Arc<dyn tenantry_service::UserRepository>) {

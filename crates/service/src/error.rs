@@ -15,7 +15,8 @@ pub enum Error {
     /// No such object in this tenant (including objects of other tenants and soft-deleted users).
     #[error("not found")]
     NotFound,
-    /// Another user of the tenant has this username (compared through its normalized key).
+    /// Another user of the tenant has this username, or one that looks like it: compared
+    /// through its normalized key and its confusable skeleton (`admin1` and `аdmin1`).
     #[error("username is already taken")]
     UsernameTaken,
     /// Another user of the tenant has this email (compared through its normalized key).
@@ -95,8 +96,9 @@ pub(crate) fn unique_violation(error: DbErr) -> Error {
     let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() else {
         return Error::Database(error);
     };
-    // The index names (and SQLite's column lists) carry these column names.
-    if message.contains("username_key") {
+    // The index names (and SQLite's column lists) carry these column names. A username that
+    // only looks like another's (same skeleton) is reported as taken, like an equal one.
+    if message.contains("username_key") || message.contains("username_skeleton") {
         Error::UsernameTaken
     } else if message.contains("email_key") {
         Error::EmailTaken

@@ -27,6 +27,22 @@ pub fn username_key(username: &str) -> String {
     fold(username)
 }
 
+/// The confusable skeleton of a username: the UTS #39 skeleton of its [`username_key`],
+/// lowercased (`tenantry_entity::skeleton`). Two usernames with one skeleton look alike
+/// (`admin1` and `аdmin1` with a Cyrillic `а`, `paypal` and `рaypal`), and a tenant holds at
+/// most one of them: `users.username_skeleton` is unique per tenant.
+///
+/// ```
+/// use tenantry_service::normalize::username_skeleton;
+///
+/// assert_eq!(username_skeleton("admin1"), username_skeleton("\u{430}dmin1"));
+/// assert_eq!(username_skeleton("PayPal"), username_skeleton("ｐａｙｐａｌ"));
+/// assert_ne!(username_skeleton("admin1"), username_skeleton("admin2"));
+/// ```
+pub fn username_skeleton(username: &str) -> String {
+    tenantry_entity::skeleton::username_skeleton_of_key(&username_key(username))
+}
+
 /// The key of an email address: NFKC, lowercase, then trimmed of surrounding whitespace.
 ///
 /// Trimming happens last because NFKC turns some characters (U+3000 ideographic space, no-break

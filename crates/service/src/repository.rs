@@ -241,10 +241,14 @@ pub trait UserRepository: Send + Sync {
     /// `Database`.
     async fn count_users(&self, tenant: TenantId, filter: &UserFilter) -> Result<u64>;
 
-    /// Changes a user's profile; changed names are re-validated and re-keyed.
+    /// Changes a user's profile; changed names are re-validated and re-keyed. An `expires_at`
+    /// at or before now ends the account like a deactivation (refused for the tenant's last
+    /// admin who can sign in); setting it, or lifting one that has passed, rotates the
+    /// security stamp.
     ///
     /// # Errors
-    /// `NotFound`, `InvalidInput`, `UsernameTaken`, `EmailTaken`, `Database`.
+    /// `NotFound`, `InvalidInput`, `UsernameTaken` (also for a look-alike of another user's
+    /// username), `EmailTaken`, `LastAdmin`, `Database`.
     async fn update_user(
         &self,
         tenant: TenantId,
@@ -433,8 +437,9 @@ pub trait UserRepository: Send + Sync {
         context: LoginContext,
     ) -> Result<AuthenticatedUser>;
 
-    /// The user's current security stamp (`None` when absent or deleted): a session made
-    /// with another stamp no longer holds.
+    /// The user's current security stamp: a session made with another stamp no longer holds.
+    /// `None` (end the session) unless the user could sign in now: present, not deleted,
+    /// active, not past its `expires_at`, of an active tenant.
     ///
     /// # Errors
     /// `Database`.

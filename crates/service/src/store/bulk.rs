@@ -2,9 +2,10 @@
 //!
 //! How a bad row is handled (the decision, also in the trait's docs):
 //! - **Everything is validated first.** Every row's profile, its hash (with
-//!   [`parse_imported_hash`]), its plant list, and the uniqueness of usernames and emails
-//!   *within the call* are checked before anything is written. One invalid row refuses the
-//!   whole call: nothing is written, and [`Error::ImportRow`] names the row.
+//!   [`parse_imported_hash`]), its plant list, and the uniqueness of usernames (by confusable
+//!   skeleton) and emails *within the call* are checked before anything is written. One
+//!   invalid row refuses the whole call: nothing is written, and [`Error::ImportRow`] names
+//!   the row.
 //! - **Then batches of [`IMPORT_BATCH`] users**, each in its own transaction: one multi-row
 //!   insert of users, one of their plant roles, one of their audit events. A row the database
 //!   refuses (a username or email another user already has, a plant not of this tenant) rolls
@@ -31,7 +32,7 @@ use super::users::{
 use crate::error::{Error, Result, unique_violation};
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser, PlantRole};
-use crate::normalize::{email_key, username_key};
+use crate::normalize::{email_key, username_key, username_skeleton};
 use crate::validation::{ValidationErrors, Validator};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -41,7 +42,7 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 use tenantry_entity::{SecretHash, TenantId, UserId, UserStatus, user_plant_roles, users};
 
-/// Users per batch (and per transaction). With the users table's 24 columns this stays under
+/// Users per batch (and per transaction). With the users table's 25 columns this stays under
 /// every backend's bind-parameter limit (SQLite 32 766; PostgreSQL and MySQL 65 535).
 pub const IMPORT_BATCH: usize = 500;
 
@@ -53,6 +54,7 @@ struct Row {
     pid: uuid::Uuid,
     username: String,
     username_key: String,
+    username_skeleton: String,
     email: Option<String>,
     email_key: Option<String>,
     display_name: String,
@@ -92,7 +94,10 @@ fn validate(users: Vec<ImportedUser>) -> Result<Vec<Row>> {
             .finish()
             .map_err(|e| refused(index, 0, Error::InvalidInput(e)))?;
         let key = username_key(&input.username);
-        if !usernames.insert(key.clone()) {
+        // Equal skeletons cover equal keys: two rows that merely look alike are refused here
+        // too, before anything is written.
+        let skeleton = username_skeleton(&input.username);
+        if !usernames.insert(skeleton.clone()) {
             return Err(refused(index, 0, Error::UsernameTaken));
         }
         let mail_key = email.as_deref().map(email_key);
@@ -112,6 +117,7 @@ fn validate(users: Vec<ImportedUser>) -> Result<Vec<Row>> {
             pid: uuid::Uuid::now_v7(),
             username: input.username,
             username_key: key,
+            username_skeleton: skeleton,
             email,
             email_key: mail_key,
             display_name: input.display_name,
@@ -188,6 +194,7 @@ async fn insert_batch(
         tenant_id: Set(tenant),
         username: Set(row.username.clone()),
         username_key: Set(row.username_key.clone()),
+        username_skeleton: Set(Some(row.username_skeleton.clone())),
         email: Set(row.email.clone()),
         email_key: Set(row.email_key.clone()),
         display_name: Set(row.display_name.clone()),

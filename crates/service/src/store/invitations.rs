@@ -10,7 +10,7 @@ use super::users::{
 };
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, Invitation};
-use crate::normalize::username_key;
+use crate::normalize::{username_key, username_skeleton};
 use crate::password::Password;
 use crate::validation::{self, Validator};
 use crate::views::{InvitedUser, UserView};
@@ -124,6 +124,7 @@ pub(crate) async fn accept(
     let mut active = user.into_active_model();
     if let Some(username) = username {
         active.username_key = Set(username_key(&username));
+        active.username_skeleton = Set(Some(username_skeleton(&username)));
         active.username = Set(username);
     }
     active.status = Set(UserStatus::Active);

@@ -5,8 +5,8 @@ use super::audit::{self, AuditAction, AuditEvent};
 use super::credentials;
 use super::tx::{begin_write, lock_tenant};
 use super::users::{
-    UserDraft, check_distinct_plants, created_details, insert_user, is_active_tenant_admin, live,
-    new_security_stamp, trimmed, validate_profile, view_of,
+    UserDraft, check_distinct_plants, created_details, insert_user, is_signing_in_admin, live,
+    new_security_stamp, signing_in_admins, trimmed, validate_profile, view_of,
 };
 use crate::error::Result;
 use crate::hashing::parse_imported_hash;
@@ -15,11 +15,11 @@ use crate::validation::Validator;
 use crate::views::UserView;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, IntoActiveModel,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Select,
 };
 use serde_json::json;
-use tenantry_entity::{TenantId, UserRole, UserStatus, users};
+use tenantry_entity::{TenantId, UserStatus, users};
 
 /// Active users of the tenant who have not logged in since `since` (never-logged-in users
 /// count from their creation).
@@ -52,16 +52,6 @@ pub(crate) async fn list_dormant(
     Ok(views)
 }
 
-/// Counts the tenant's active admins on `db`.
-async fn active_admins(db: &impl ConnectionTrait, tenant: TenantId) -> Result<usize> {
-    Ok(live(tenant)
-        .filter(users::Column::Status.eq(UserStatus::Active))
-        .filter(users::Column::TenantRole.eq(UserRole::Admin))
-        .all(db)
-        .await?
-        .len())
-}
-
 pub(crate) async fn deactivate_dormant(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
@@ -71,10 +61,11 @@ pub(crate) async fn deactivate_dormant(
     let now = repo.now();
     let txn = begin_write(&repo.db).await?;
     lock_tenant(&txn, tenant).await?;
-    let mut admins_left = active_admins(&txn, tenant).await?;
+    // Only admins who could sign in count (see `signing_in_admins`).
+    let mut admins_left = signing_in_admins(tenant, now).count(&txn).await?;
     let mut deactivated = 0;
     for user in dormant(tenant, since).all(&txn).await? {
-        if is_active_tenant_admin(&user) {
+        if is_signing_in_admin(&user, now) {
             // The last active admin is kept, dormant or not.
             if admins_left <= 1 {
                 continue;

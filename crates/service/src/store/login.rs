@@ -517,14 +517,34 @@ pub(crate) async fn unlock(
     .await
 }
 
-/// The user's current security stamp, for checking a session.
+/// The user's current security stamp, for checking a session: only while the user could
+/// sign in. `None` for a user who is absent, deleted, not active, past its `expires_at`, or of
+/// a tenant that is not active, so a session ends the first time it is checked after any of
+/// these, including an expiry that passed by itself with nothing written. (Lifting one of
+/// them also rotates the stamp, so a session that was not checked in between does not come
+/// back either.)
 pub(crate) async fn security_stamp(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     user: UserId,
 ) -> Result<Option<String>> {
+    let now = repo.now();
+    let tenant_active = sea_orm::QueryTrait::into_query(
+        tenants::Entity::find()
+            .select_only()
+            .column(tenants::Column::Id)
+            .filter(tenants::Column::Id.eq(tenant))
+            .filter(tenants::Column::Status.eq(TenantStatus::Active)),
+    );
     Ok(live(tenant)
         .filter(users::Column::Id.eq(user))
+        .filter(users::Column::Status.eq(UserStatus::Active))
+        .filter(
+            Condition::any()
+                .add(users::Column::ExpiresAt.is_null())
+                .add(users::Column::ExpiresAt.gt(now)),
+        )
+        .filter(users::Column::TenantId.in_subquery(tenant_active))
         .select_only()
         .column(users::Column::SecurityStamp)
         .into_tuple::<String>()

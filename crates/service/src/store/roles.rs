@@ -163,7 +163,7 @@ pub(crate) async fn replace(
     if let Some(role) = tenant_role
         && role != Some(UserRole::Admin)
     {
-        ensure_not_last_admin(&txn, &user).await?;
+        ensure_not_last_admin(&txn, &user, now).await?;
     }
     user_plant_roles::Entity::delete_many()
         .filter(user_plant_roles::Column::UserId.eq(user_id))
@@ -212,7 +212,7 @@ pub(crate) async fn set_tenant_role(
         return view_of(&txn, user).await;
     }
     if role != Some(UserRole::Admin) {
-        ensure_not_last_admin(&txn, &user).await?;
+        ensure_not_last_admin(&txn, &user, now).await?;
     }
     let previous = user.tenant_role;
     let mut active = user.into_active_model();

@@ -8,12 +8,14 @@ use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
 use crate::views::{Page, TenantView};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
-use tenantry_entity::{TenantId, TenantStatus, tenants};
+use tenantry_entity::{TenantId, TenantStatus, tenants, users};
 use uuid::Uuid;
 
 pub(crate) async fn create(
@@ -126,6 +128,7 @@ pub(crate) async fn set_status(
     active.status = Set(status);
     active.updated_at = Set(now);
     let tenant = active.update(&txn).await?;
+    rotate_stamps(&txn, id).await?;
     let action = match status {
         TenantStatus::Suspended => AuditAction::TenantSuspended,
         TenantStatus::Active => AuditAction::TenantReactivated,
@@ -144,6 +147,29 @@ pub(crate) async fn set_status(
     .await?;
     txn.commit().await?;
     Ok(tenant.into())
+}
+
+/// Gives every user of the tenant a new security stamp, in one statement: a suspension ends
+/// every session, and no session made before a suspension or a reactivation ever holds again
+/// (a stamp only shows while the tenant is active, see `login::security_stamp`, but a paused
+/// session must not come back with the tenant).
+///
+/// Each user's stamp is a fresh random prefix shared by this statement and the user's id, so
+/// stamps stay distinct per user and never repeat an earlier one.
+async fn rotate_stamps(txn: &DatabaseTransaction, tenant: TenantId) -> Result<()> {
+    let prefix = format!("{}.", super::users::new_security_stamp());
+    let stamp = match txn.get_database_backend() {
+        DatabaseBackend::MySql => Expr::cust_with_values("CONCAT(?, id)", [prefix]),
+        // sea-query wants PostgreSQL's own placeholder syntax in custom SQL.
+        DatabaseBackend::Postgres => Expr::cust_with_values("$1 || CAST(id AS TEXT)", [prefix]),
+        _ => Expr::cust_with_values("? || CAST(id AS TEXT)", [prefix]),
+    };
+    users::Entity::update_many()
+        .col_expr(users::Column::SecurityStamp, stamp)
+        .filter(users::Column::TenantId.eq(tenant))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The tenant `id`, or `NotFound`, on any connection or transaction.

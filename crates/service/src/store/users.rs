@@ -9,13 +9,14 @@ use super::tx::{begin_write, lock_live_user, lock_tenant};
 use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewUser, PlantRole, UserUpdate};
-use crate::normalize::{email_key, username_key};
+use crate::normalize::{email_key, username_key, username_skeleton};
 use crate::password::PolicyContext;
 use crate::validation::{self, Rule, Validator};
 use crate::views::UserView;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select,
+    SqlErr,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -221,6 +222,7 @@ pub(crate) async fn insert_user(
         pid: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
         username_key: Set(username_key(&draft.username)),
+        username_skeleton: Set(Some(username_skeleton(&draft.username))),
         username: Set(draft.username),
         email_key: Set(draft.email.as_deref().map(email_key)),
         email: Set(draft.email),
@@ -385,12 +387,27 @@ pub(crate) async fn update(
     validator.finish()?;
 
     let now = repo.now();
+    // An expiry at or before now ends the account at once: like a deactivation it may not
+    // take the tenant's last admin who can sign in, so it takes the tenant lock first.
+    let expiring_now = matches!(update.expires_at, Some(Some(at)) if at <= now);
     let txn = begin_write(&repo.db).await?;
+    if expiring_now {
+        lock_tenant(&txn, tenant).await?;
+    }
     let user = lock_live_user(&txn, tenant, id).await?;
+    if expiring_now {
+        ensure_not_last_admin(&txn, &user, now).await?;
+    }
+    // Entering or leaving the expired state rotates the stamp: a session made before an
+    // expiry must not come back when the expiry is lifted, even one that passed by itself.
+    let rotate_stamp = update
+        .expires_at
+        .is_some_and(|at| is_expired(at, now) || is_expired(user.expires_at, now));
     let mut changed = Vec::new();
     let mut active = user.into_active_model();
     if let Some(username) = update.username {
         active.username_key = Set(username_key(&username));
+        active.username_skeleton = Set(Some(username_skeleton(&username)));
         active.username = Set(username);
         changed.push("username");
     }
@@ -413,6 +430,9 @@ pub(crate) async fn update(
     if let Some(expires_at) = update.expires_at {
         active.expires_at = Set(expires_at);
         changed.push("expires_at");
+    }
+    if rotate_stamp {
+        active.security_stamp = Set(new_security_stamp());
     }
     if changed.is_empty() {
         let user = users::Entity::find_by_id(id)
@@ -457,25 +477,53 @@ pub(crate) async fn commit_user_change(
     Ok(view)
 }
 
-/// Whether the user is one of the tenant's active admins (the ones `LastAdmin` protects).
-pub(crate) fn is_active_tenant_admin(user: &users::Model) -> bool {
+/// Whether `at` is past an expiry: an account expires at its `expires_at`, not after it (the
+/// same comparison login makes).
+pub(crate) fn is_expired(
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    expires_at.is_some_and(|at| at <= now)
+}
+
+/// The tenant's admins who could sign in at `now`: active, not deleted, not expired. A locked
+/// admin still counts: a lock ends by itself (or by an unlock or a password reset), whereas
+/// an expired or suspended account needs another admin to come back.
+pub(crate) fn signing_in_admins(
+    tenant: TenantId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Select<users::Entity> {
+    live(tenant)
+        .filter(users::Column::Status.eq(UserStatus::Active))
+        .filter(users::Column::TenantRole.eq(UserRole::Admin))
+        .filter(
+            Condition::any()
+                .add(users::Column::ExpiresAt.is_null())
+                .add(users::Column::ExpiresAt.gt(now)),
+        )
+}
+
+/// Whether the user is one of the tenant's admins who could sign in at `now` (the ones
+/// `LastAdmin` protects; see [`signing_in_admins`]).
+pub(crate) fn is_signing_in_admin(user: &users::Model, now: chrono::DateTime<chrono::Utc>) -> bool {
     user.status == UserStatus::Active
         && user.deleted_at.is_none()
         && user.tenant_role == Some(UserRole::Admin)
+        && !is_expired(user.expires_at, now)
 }
 
-/// `LastAdmin` when `user` is the tenant's only active admin. The caller holds the tenant lock.
+/// `LastAdmin` when `user` is the tenant's only admin who could sign in at `now`. The caller
+/// holds the tenant lock, so two such changes take turns and the second sees the first.
 pub(crate) async fn ensure_not_last_admin(
     txn: &DatabaseTransaction,
     user: &users::Model,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    if !is_active_tenant_admin(user) {
+    if !is_signing_in_admin(user, now) {
         return Ok(());
     }
-    let others = live(user.tenant_id)
+    let others = signing_in_admins(user.tenant_id, now)
         .filter(users::Column::Id.ne(user.id))
-        .filter(users::Column::Status.eq(UserStatus::Active))
-        .filter(users::Column::TenantRole.eq(UserRole::Admin))
         .count(txn)
         .await?;
     if others == 0 {
@@ -497,7 +545,7 @@ pub(crate) async fn deactivate(
     if user.status == UserStatus::Suspended {
         return view_of(&txn, user).await;
     }
-    ensure_not_last_admin(&txn, &user).await?;
+    ensure_not_last_admin(&txn, &user, now).await?;
     let previous = user.status;
     // A deactivated user's outstanding tokens must not work if it comes back.
     super::credentials::void(&txn, id, None).await?;
@@ -563,7 +611,10 @@ pub(crate) async fn delete(
     let txn = begin_write(&repo.db).await?;
     lock_tenant(&txn, tenant).await?;
     let user = lock_live_user(&txn, tenant, id).await?;
-    ensure_not_last_admin(&txn, &user).await?;
+    ensure_not_last_admin(&txn, &user, now).await?;
+    // A reset, verification or invitation token issued before the delete must not redeem
+    // after a restore.
+    super::credentials::void(&txn, id, None).await?;
     let mut active = user.into_active_model();
     active.deleted_at = Set(Some(now));
     active.security_stamp = Set(new_security_stamp());
@@ -634,7 +685,7 @@ pub(crate) async fn purge(
     let txn = begin_write(&repo.db).await?;
     lock_tenant(&txn, tenant).await?;
     let user = any_user(&txn, tenant, id).await?;
-    ensure_not_last_admin(&txn, &user).await?;
+    ensure_not_last_admin(&txn, &user, now).await?;
     // Recorded first: deleting the user then sets the event's target to NULL, and the details
     // keep whom it was about.
     audit::record(
