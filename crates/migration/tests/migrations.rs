@@ -705,7 +705,7 @@ async fn login_events_survive_the_tenant_becoming_optional() {
     );
 
     // Down keeps every event that has a tenant.
-    Migrator::down(db, Some(1)).await.expect("down one step");
+    down_to_before(db, "m20261201_000015_login_events_without_tenant").await;
     assert_eq!(login_events_of(db).await, before);
     Migrator::up(db, None).await.expect("up once more");
     assert_eq!(login_events_of(db).await, before);
