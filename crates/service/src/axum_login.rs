@@ -172,3 +172,27 @@ impl AuthnBackend for TenantryBackend {
         }))
     }
 }
+
+/// Signs `user` in on a session that starts afresh: everything the request's session held is
+/// dropped, and it gets a new id (the old one is deleted from the store) before the user is
+/// stored in it. Call this instead of [`AuthSession::login`](axum_login::AuthSession::login).
+///
+/// axum-login 0.18 cycles the id only of a session that has no user yet. Over a cookie that is
+/// already signed in it would keep the id, so whoever planted that cookie in the browser —
+/// another user, of any tenant — would share the session of the user who signs in now
+/// (session fixation; the admin example's tests replay a planted cookie against it).
+///
+/// # Errors
+///
+/// The session store's error, or the login's.
+pub async fn login_fresh(
+    auth: &mut axum_login::AuthSession<TenantryBackend>,
+    user: &SessionUser,
+) -> Result<(), axum_login::Error<TenantryBackend>> {
+    auth.session.clear().await;
+    auth.session
+        .cycle_id()
+        .await
+        .map_err(axum_login::Error::Session)?;
+    auth.login(user).await
+}

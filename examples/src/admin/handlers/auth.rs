@@ -7,8 +7,7 @@ use crate::admin::json::{AccountJson, LoginBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum_login::AuthSession;
-use tenantry_service::axum_login::{LoginCredentials, TenantryBackend};
+use tenantry_service::axum_login::{LoginCredentials, login_fresh};
 use tenantry_service::{LoginSource, Password};
 
 /// `POST /api/auth/login`: 200 with the account and a fresh session, or the one 401 that
@@ -36,25 +35,9 @@ pub(crate) async fn login(
     let Some(tenant) = state.users.get_tenant(user.user.tenant_id).await? else {
         return Err(ApiError::invalid_credentials());
     };
-    fresh_session(&auth).await?;
-    auth.login(&user).await?;
+    // A new session id at every login: no planted cookie becomes this user's session.
+    login_fresh(&mut auth, &user).await?;
     Ok(Json(AccountJson::new(user.user, tenant)))
-}
-
-/// Empties the request's session and gives it a new id, deleting the old one from the store.
-///
-/// axum-login 0.18 only cycles the id of a session that is not signed in yet; over a cookie
-/// that is already signed in it would keep the id, so whoever planted that cookie in this
-/// browser (another user, of any tenant) would share the session of the user who signs in
-/// now. With a new id every time, the planted id names no session any more.
-async fn fresh_session(auth: &AuthSession<TenantryBackend>) -> Result<(), ApiError> {
-    // Nothing of the previous session (its user, anything a host stored) carries over.
-    auth.session.clear().await;
-    auth.session
-        .cycle_id()
-        .await
-        .map_err(axum_login::Error::<TenantryBackend>::Session)?;
-    Ok(())
 }
 
 /// `POST /api/auth/logout`: 204; the session is gone (with or without one before).
