@@ -75,15 +75,13 @@ enum EventRow {
 async fn record_login(
     db: &impl ConnectionTrait,
     event: EventRow,
-    tenant: Option<TenantId>,
-    user: Option<UserId>,
-    context: &LoginContext,
+    attempt: &Attempt<'_>,
     outcome: LoginOutcome,
     at: DateTime<Utc>,
 ) -> Result<()> {
     match event {
         EventRow::New => {
-            let row = new_event(tenant, user, context, outcome, at);
+            let row = new_event(attempt, outcome, at);
             // Nothing reads the event back: no `RETURNING`, no second statement.
             login_events::Entity::insert(row)
                 .exec_without_returning(db)
@@ -99,8 +97,8 @@ async fn record_login(
         }
     }
     tracing::info!(
-        tenant = tenant.map(|t| t.0),
-        source = context.source.as_str(),
+        tenant = attempt.tenant.map(|t| t.0),
+        source = attempt.context.source.as_str(),
         outcome = outcome.as_str(),
         "login"
     );
@@ -108,18 +106,16 @@ async fn record_login(
 }
 
 fn new_event(
-    tenant: Option<TenantId>,
-    user: Option<UserId>,
-    context: &LoginContext,
+    attempt: &Attempt<'_>,
     outcome: LoginOutcome,
     at: DateTime<Utc>,
 ) -> login_events::ActiveModel {
     login_events::ActiveModel {
-        tenant_id: Set(tenant),
-        user_id: Set(user),
-        source: Set(context.source),
+        tenant_id: Set(attempt.tenant),
+        user_id: Set(attempt.user),
+        source: Set(attempt.context.source),
         outcome: Set(outcome),
-        ip: Set(stored_ip(context)),
+        ip: Set(stored_ip(attempt.context)),
         at: Set(at),
         ..Default::default()
     }
@@ -155,9 +151,10 @@ fn threshold(repo: &SeaOrmUserRepository) -> i32 {
 async fn start_attempt(
     repo: &SeaOrmUserRepository,
     attempt: &Attempt<'_>,
-    candidate: Option<UserId>,
+    refused: Option<LoginOutcome>,
     now: DateTime<Utc>,
 ) -> Result<(bool, EventRow)> {
+    let candidate = attempt.user.filter(|_| refused.is_none());
     let txn = begin_write(&repo.db).await?;
     let lock_passed = users::Column::LockedUntil.lte(now);
     let result = users::Entity::update_many()
@@ -184,18 +181,12 @@ async fn start_attempt(
         .exec(&txn)
         .await?;
     let checked = candidate.is_some() && result.rows_affected == 1;
-    let provisional = match attempt.refused {
+    let provisional = match refused {
         Some(outcome) => outcome,
         None if checked => LoginOutcome::WrongPassword,
         None => LoginOutcome::Locked,
     };
-    let row = new_event(
-        attempt.tenant,
-        attempt.user,
-        attempt.context,
-        provisional,
-        now,
-    );
+    let row = new_event(attempt, provisional, now);
     let id = login_events::Entity::insert(row)
         .exec(&txn)
         .await?
@@ -204,12 +195,23 @@ async fn start_attempt(
     Ok((checked, EventRow::Started(id)))
 }
 
-/// What an attempt knew before its hash: where its event goes and why it fails, if it does.
+/// Who a login attempt is recorded against — the tenant and user it named, those that exist —
+/// and where it came from.
 struct Attempt<'a> {
     tenant: Option<TenantId>,
     user: Option<UserId>,
     context: &'a LoginContext,
-    refused: Option<LoginOutcome>,
+}
+
+impl<'a> Attempt<'a> {
+    /// An attempt that named `user`.
+    fn of(user: &users::Model, context: &'a LoginContext) -> Self {
+        Self {
+            tenant: Some(user.tenant_id),
+            user: Some(user.id),
+            context,
+        }
+    }
 }
 
 /// Records a failed login and locks the account when its count has reached the threshold and
@@ -226,14 +228,12 @@ struct Attempt<'a> {
 async fn record_failure(
     repo: &SeaOrmUserRepository,
     event: EventRow,
-    tenant: Option<TenantId>,
-    user: Option<&users::Model>,
-    context: &LoginContext,
+    attempt: &Attempt<'_>,
     outcome: LoginOutcome,
     may_lock: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let target = user.filter(|_| may_lock).map_or(NO_USER, |u| u.id);
+    let target = attempt.user.filter(|_| may_lock).unwrap_or(NO_USER);
     let txn = begin_write(&repo.db).await?;
     let current = users::Entity::find_by_id(target).unique(&txn).await?;
     let lock_count = current.as_ref().map_or(0, |row| row.lock_count);
@@ -258,8 +258,8 @@ async fn record_failure(
         )
         .exec(&txn)
         .await?;
-    let (user, at) = (user.map(|u| u.id), repo.now());
-    record_login(&txn, event, tenant, user, context, outcome, at).await?;
+    let at = repo.now();
+    record_login(&txn, event, attempt, outcome, at).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -313,23 +313,12 @@ async fn record_success(
     let Some(updated) = updated else {
         // Locked (or deleted) meanwhile: nothing was written; record the refusal instead.
         txn.rollback().await?;
-        let outcome = LoginOutcome::Locked;
-        let tenant = Some(user.tenant_id);
-        record_failure(
-            repo,
-            event,
-            tenant,
-            Some(&user),
-            context,
-            outcome,
-            false,
-            now,
-        )
-        .await?;
+        let attempt = Attempt::of(&user, context);
+        record_failure(repo, event, &attempt, LoginOutcome::Locked, false, now).await?;
         return Err(Error::InvalidCredentials);
     };
-    let (tenant, success, at) = (Some(user.tenant_id), LoginOutcome::Success, repo.now());
-    record_login(&txn, event, tenant, Some(user.id), context, success, at).await?;
+    let attempt = Attempt::of(&user, context);
+    record_login(&txn, event, &attempt, LoginOutcome::Success, repo.now()).await?;
     let view = match roles {
         Some(roles) => UserView::new(updated.clone(), roles),
         None => view_of(&txn, updated.clone()).await?,
@@ -400,14 +389,12 @@ pub(crate) async fn authenticate(
         }),
     };
     let candidate = user.as_ref().filter(|_| refused.is_none());
-    let known_tenant = tenant_row.as_ref().map(|t| t.id);
     let attempt = Attempt {
-        tenant: known_tenant,
+        tenant: tenant_row.as_ref().map(|t| t.id),
         user: user.as_ref().map(|u| u.id),
         context: &context,
-        refused,
     };
-    let (checked, event) = start_attempt(repo, &attempt, candidate.map(|u| u.id), now).await?;
+    let (checked, event) = start_attempt(repo, &attempt, refused, now).await?;
     // Exactly one hasher run, whatever happens next: against the user's hash only when this
     // attempt holds one of its checks, else against a dummy. The user's roles are read while
     // it runs (on another thread), so a successful login's view costs no time after the hash.
@@ -420,11 +407,11 @@ pub(crate) async fn authenticate(
     );
     let verification = verification?;
 
-    let (user, outcome) = match (user, refused) {
-        (user, Some(outcome)) => (user, outcome),
-        (Some(user), None) if !checked => (Some(user), LoginOutcome::Locked),
+    let outcome = match (user, refused) {
+        (_, Some(outcome)) => outcome,
+        (Some(_), None) if !checked => LoginOutcome::Locked,
         (Some(user), None) => match verification {
-            Verification::Mismatch => (Some(user), LoginOutcome::WrongPassword),
+            Verification::Mismatch => LoginOutcome::WrongPassword,
             Verification::Match { needs_rehash } => {
                 // Only now, knowing the password is right, upgrade an old or imported hash.
                 let rehashed = if needs_rehash {
@@ -438,22 +425,12 @@ pub(crate) async fn authenticate(
                 return record_success(repo, event, user, roles, &context, rehashed, now).await;
             }
         },
-        (None, None) => (None, LoginOutcome::UnknownUser),
+        (None, None) => LoginOutcome::UnknownUser,
     };
     // A refused check may lock too: when the checks are spent but no lock is set yet (the
     // threshold was lowered, or the spent checks are still running), the lock starts now.
     let may_lock = matches!(outcome, LoginOutcome::WrongPassword | LoginOutcome::Locked);
-    record_failure(
-        repo,
-        event,
-        known_tenant,
-        user.as_ref(),
-        &context,
-        outcome,
-        may_lock,
-        now,
-    )
-    .await?;
+    record_failure(repo, event, &attempt, outcome, may_lock, now).await?;
     Err(Error::InvalidCredentials)
 }
 
@@ -485,33 +462,17 @@ pub(crate) async fn authenticate_identity(
         .await?
     else {
         let outcome = LoginOutcome::UnknownUser;
-        record_failure(
-            repo,
-            EventRow::New,
-            Some(identity.tenant_id),
-            None,
-            &context,
-            outcome,
-            false,
-            now,
-        )
-        .await?;
+        let attempt = Attempt {
+            tenant: Some(identity.tenant_id),
+            user: None,
+            context: &context,
+        };
+        record_failure(repo, EventRow::New, &attempt, outcome, false, now).await?;
         return Err(Error::InvalidCredentials);
     };
     if let Some(outcome) = refusal(&tenant_row, &user, now) {
-        let tenant = Some(identity.tenant_id);
-        let event = EventRow::New;
-        record_failure(
-            repo,
-            event,
-            tenant,
-            Some(&user),
-            &context,
-            outcome,
-            false,
-            now,
-        )
-        .await?;
+        let attempt = Attempt::of(&user, &context);
+        record_failure(repo, EventRow::New, &attempt, outcome, false, now).await?;
         return Err(Error::InvalidCredentials);
     }
     user_identities::Entity::update_many()
