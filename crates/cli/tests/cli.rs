@@ -242,6 +242,37 @@ fn usernames(users: &[Value]) -> Vec<&str> {
         .collect()
 }
 
+/// The arguments of a command line written in a test table: split on spaces, except that
+/// `'…'` is one argument, possibly empty or with spaces inside.
+fn words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        let (word, after) = match rest.strip_prefix('\'') {
+            Some(quoted) => {
+                let end = quoted
+                    .find('\'')
+                    .unwrap_or_else(|| panic!("unterminated quote in {line:?}"));
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => rest.split_at(rest.find(' ').unwrap_or(rest.len())),
+        };
+        words.push(word.to_owned());
+        rest = after.trim_start();
+    }
+    words
+}
+
+#[test]
+fn words_splits_a_table_command_line() {
+    assert_eq!(
+        words("tenant create 'Bad Slug!' --name ''"),
+        ["tenant", "create", "Bad Slug!", "--name", ""]
+    );
+    assert_eq!(words("  user   list "), ["user", "list"]);
+    assert!(words("").is_empty());
+}
+
 /// The cells of a table's lines: columns are two or more spaces apart.
 fn cells(table: &str) -> Vec<Vec<String>> {
     table
@@ -667,295 +698,188 @@ async fn every_bad_input_is_one_line_exit_1_and_writes_nothing() {
     assert_ne!(t.snapshot().await, before);
     t.ok(&["role", "tenant", "--tenant", "acme", "bob", "none"]);
 
-    let cases: &[(&[&str], Option<&str>, &str)] = &[
+    // Each case: the command line (split on spaces; `'…'` quotes one argument), its stdin,
+    // and what its one error line must contain.
+    let cases: &[(&str, Option<&str>, &str)] = &[
         // Unknown names.
         (
-            &["user", "list", "--tenant", "nope"],
+            "user list --tenant nope",
             None,
             r#"error: tenant "nope" not found"#,
         ),
+        ("plant create --tenant nope P9 --name N", None, "not found"),
         (
-            &["plant", "create", "--tenant", "nope", "P9", "--name", "N"],
-            None,
-            "not found",
-        ),
-        (
-            &["user", "create", "--tenant", "nope", "zed"],
+            "user create --tenant nope zed",
             None,
             r#"tenant "nope" not found"#,
         ),
         (
-            &["user", "show", "--tenant", "acme", "nobody"],
+            "user show --tenant acme nobody",
             None,
             r#"user "nobody" not found"#,
         ),
+        ("user deactivate --tenant acme nobody", None, "not found"),
+        ("user reactivate --tenant acme nobody", None, "not found"),
+        ("user delete --tenant acme nobody", None, "not found"),
         (
-            &["user", "deactivate", "--tenant", "acme", "nobody"],
-            None,
-            "not found",
-        ),
-        (
-            &["user", "reactivate", "--tenant", "acme", "nobody"],
-            None,
-            "not found",
-        ),
-        (
-            &["user", "delete", "--tenant", "acme", "nobody"],
-            None,
-            "not found",
-        ),
-        (
-            &["user", "list", "--tenant", "acme", "--plant", "P9"],
+            "user list --tenant acme --plant P9",
             None,
             r#"plant "P9" not found"#,
         ),
         (
-            &[
-                "role", "assign", "--tenant", "acme", "bob", "--plant", "P9", "admin",
-            ],
+            "role assign --tenant acme bob --plant P9 admin",
             None,
             "plant",
         ),
+        ("role remove --tenant acme bob --plant P9", None, "plant"),
         (
-            &["role", "remove", "--tenant", "acme", "bob", "--plant", "P9"],
-            None,
-            "plant",
-        ),
-        (
-            &[
-                "role", "assign", "--tenant", "acme", "nobody", "--plant", "P1", "admin",
-            ],
+            "role assign --tenant acme nobody --plant P1 admin",
             None,
             "user",
         ),
-        (
-            &["role", "tenant", "--tenant", "acme", "nobody", "admin"],
-            None,
-            "user",
-        ),
+        ("role tenant --tenant acme nobody admin", None, "user"),
         // Another tenant's user and plant are unknown here.
         (
-            &["user", "show", "--tenant", "acme", "olga"],
+            "user show --tenant acme olga",
             None,
             r#"user "olga" not found"#,
         ),
+        ("user delete --tenant acme olga", None, "not found"),
         (
-            &["user", "delete", "--tenant", "acme", "olga"],
-            None,
-            "not found",
-        ),
-        (
-            &[
-                "role", "assign", "--tenant", "acme", "bob", "--plant", "X1", "admin",
-            ],
+            "role assign --tenant acme bob --plant X1 admin",
             None,
             "plant",
         ),
         // Invalid role and status strings.
         (
-            &[
-                "role", "assign", "--tenant", "acme", "bob", "--plant", "P1", "root",
-            ],
+            "role assign --tenant acme bob --plant P1 root",
             None,
             "invalid value 'root'",
         ),
         (
-            &[
-                "role", "assign", "--tenant", "acme", "bob", "--plant", "P1", "Admin",
-            ],
+            "role assign --tenant acme bob --plant P1 Admin",
             None,
             "expected one of",
         ),
+        ("role tenant --tenant acme bob superuser", None, "none"),
         (
-            &["role", "tenant", "--tenant", "acme", "bob", "superuser"],
-            None,
-            "none",
-        ),
-        (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--tenant-role",
-                "boss",
-            ],
+            "user create --tenant acme zed --tenant-role boss",
             None,
             "invalid value 'boss'",
         ),
         (
-            &["user", "list", "--tenant", "acme", "--status", "deleted"],
+            "user list --tenant acme --status deleted",
             None,
             "invalid value 'deleted'",
         ),
         // Validation errors.
         (
-            &["tenant", "create", "Bad Slug!", "--name", "N"],
+            "tenant create 'Bad Slug!' --name N",
             None,
             "error: invalid input: slug",
         ),
         (
-            &["tenant", "create", "fine", "--name", ""],
+            "tenant create fine --name ''",
             None,
             "error: invalid input: name",
         ),
         (
-            &["plant", "create", "--tenant", "acme", "P3", "--name", ""],
+            "plant create --tenant acme P3 --name ''",
             None,
             "invalid input",
         ),
         (
-            &["user", "create", "--tenant", "acme", "x"],
+            "user create --tenant acme x",
             None,
             "error: invalid input: username",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--email",
-                "not-an-email",
-            ],
+            "user create --tenant acme zed --email not-an-email",
             None,
             "email",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--password-stdin",
-            ],
+            "user create --tenant acme zed --password-stdin",
             Some("password1\n"),
             "error: invalid input: password: too easy to guess",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--password-stdin",
-            ],
+            "user create --tenant acme zed --password-stdin",
             Some("zed-zed-zed-zed-1\n"),
             "password",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--password-stdin",
-            ],
+            "user create --tenant acme zed --password-stdin",
             Some(""),
             "error: no password on stdin",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--password-stdin",
-            ],
+            "user create --tenant acme zed --password-stdin",
             Some("\n"),
             "error: no password on stdin",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "zed",
-                "--password-stdin",
-            ],
+            "user create --tenant acme zed --password-stdin",
             Some("two\nlines of password text\n"),
             "control character",
         ),
         // Duplicates, compared case-insensitively.
         (
-            &["tenant", "create", "acme", "--name", "Again"],
+            "tenant create acme --name Again",
             None,
             "error: tenant slug is already taken",
         ),
         (
-            &[
-                "plant", "create", "--tenant", "acme", "p1", "--name", "Again",
-            ],
+            "plant create --tenant acme p1 --name Again",
             None,
             "error: plant code is already taken",
         ),
         (
-            &["user", "create", "--tenant", "acme", "ALICE"],
+            "user create --tenant acme ALICE",
             None,
             "error: username is already taken",
         ),
         (
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "bobby",
-                "--email",
-                "BOB@example.com",
-            ],
+            "user create --tenant acme bobby --email BOB@example.com",
             None,
             "error: email is already taken",
         ),
         // The last active tenant admin stays.
         (
-            &["role", "tenant", "--tenant", "acme", "alice", "none"],
+            "role tenant --tenant acme alice none",
             None,
             "error: the last active tenant admin",
         ),
         (
-            &["role", "tenant", "--tenant", "acme", "alice", "engineer"],
+            "role tenant --tenant acme alice engineer",
             None,
             "last active tenant admin",
         ),
         (
-            &["user", "deactivate", "--tenant", "acme", "alice"],
+            "user deactivate --tenant acme alice",
             None,
             "last active tenant admin",
         ),
         (
-            &["user", "delete", "--tenant", "acme", "alice"],
+            "user delete --tenant acme alice",
             None,
             "last active tenant admin",
         ),
         // Usage errors are one line too.
-        (&["user"], None, "'tenantry user' requires a subcommand"),
+        ("user", None, "'tenantry user' requires a subcommand"),
         (
-            &["user", "lst", "--tenant", "acme"],
+            "user lst --tenant acme",
             None,
             "unrecognized subcommand 'lst'",
         ),
-        (&["user", "create", "zed"], None, "--tenant <SLUG>"),
-        (
-            &["tenant", "list", "--bogus"],
-            None,
-            "unexpected argument '--bogus'",
-        ),
-        (
-            &["role", "assign", "--tenant", "acme", "bob", "admin"],
-            None,
-            "--plant",
-        ),
+        ("user create zed", None, "--tenant <SLUG>"),
+        ("tenant list --bogus", None, "unexpected argument '--bogus'"),
+        ("role assign --tenant acme bob admin", None, "--plant"),
     ];
-    for (args, stdin, expected) in cases {
-        let line = t.fails(args, *stdin).await;
+    for (command_line, stdin, expected) in cases {
+        let words = words(command_line);
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        let line = t.fails(&args, *stdin).await;
         assert!(
             line.contains(expected),
             "{args:?}: {line:?} lacks {expected:?}"

@@ -1,10 +1,13 @@
 //! `import_users`: batched bulk import with pre-hashed passwords and plant roles.
 
+mod common;
+
+use common::{create_other_tenant, new_plant, new_tenant};
 use tenantry_service::migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tenantry_service::{
-    Config, Error, IMPORT_BATCH, ImportedHash, ImportedUser, LoginContext, LoginSource, NewPlant,
-    NewTenant, PageRequest, Password, PlantId, PlantRole, SeaOrmUserRepository, TenantId,
-    UserFilter, UserRepository, UserRole,
+    Config, Error, IMPORT_BATCH, ImportedHash, ImportedUser, LoginContext, LoginSource,
+    PageRequest, Password, PlantId, PlantRole, SeaOrmUserRepository, TenantId, UserFilter,
+    UserRepository, UserRole,
 };
 use tenantry_testkit::TestDb;
 
@@ -22,18 +25,15 @@ async fn setup() -> Setup {
     let db = TestDb::migrated().await;
     let repo = SeaOrmUserRepository::new(db.conn().clone(), Config::insecure_fast_for_tests())
         .unwrap_or_else(|e| panic!("{e}"));
-    let tenant = tenant(&repo, "acme").await;
+    let tenant = repo
+        .create_tenant(new_tenant("acme", "acme"), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .id;
     let mut plants = Vec::new();
     for code in ["P1", "P2"] {
         let plant = repo
-            .create_plant(
-                tenant,
-                NewPlant {
-                    code: code.into(),
-                    name: code.into(),
-                },
-                None,
-            )
+            .create_plant(tenant, new_plant(code, code), None)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         plants.push(plant.id);
@@ -54,17 +54,11 @@ async fn setup() -> Setup {
     }
 }
 
-async fn tenant(repo: &SeaOrmUserRepository, slug: &str) -> TenantId {
-    repo.create_tenant(
-        NewTenant {
-            slug: slug.into(),
-            name: slug.into(),
-        },
-        None,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"))
-    .id
+impl Setup {
+    /// A second tenant `slug`, from the shared harness.
+    async fn other_tenant(&self, slug: &str) -> TenantId {
+        create_other_tenant(&self.repo, slug).await.id
+    }
 }
 
 fn user(s: &Setup, i: usize) -> ImportedUser {
@@ -216,17 +210,10 @@ async fn a_row_the_database_refuses_rolls_back_its_batch_only() {
 #[tokio::test]
 async fn a_plant_of_another_tenant_is_not_found_and_nothing_is_written() {
     let s = setup().await;
-    let other = tenant(&s.repo, "other").await;
+    let other = s.other_tenant("other").await;
     let foreign = s
         .repo
-        .create_plant(
-            other,
-            NewPlant {
-                code: "X".into(),
-                name: "X".into(),
-            },
-            None,
-        )
+        .create_plant(other, new_plant("X", "X"), None)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .id;

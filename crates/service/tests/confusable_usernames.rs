@@ -5,14 +5,13 @@
 //! (the database's unique index on `(tenant_id, username_skeleton)` decides). Other tenants
 //! may hold look-alikes; display names are not unique at all.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
+use common::*;
 use tenantry_service::normalize::{username_key, username_skeleton};
 use tenantry_service::password::ImportedHash;
 use tenantry_service::{
-    Error, IdentityUser, ImportedUser, Invitation, NewIdentity, NewTenant, NewUser, UserRepository,
-    UserUpdate,
+    Error, IdentityUser, ImportedUser, Invitation, NewIdentity, NewUser, UserRepository, UserUpdate,
 };
 
 const CYRILLIC_ADMIN1: &str = "\u{430}dmin1"; // Cyrillic а
@@ -90,17 +89,7 @@ async fn look_alikes_of_an_existing_username_are_refused_on_create() {
 async fn other_tenants_may_hold_look_alikes() {
     let env = env().await;
     env.create(named("admin1", 0)).await;
-    let other = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "globex".into(),
-                name: "Globex".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let other = env.other_tenant("globex").await;
     env.repo
         .create_user(other.id, named(CYRILLIC_ADMIN1, 1), None)
         .await

@@ -2,13 +2,13 @@
 //! After every credential flow, a dump of every column of every table holds no plaintext
 //! password and no raw token: not as given, not in hex, not in base64.
 
-mod auth_common;
+mod common;
 
 use argon2::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Params, Version};
-use auth_common::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use common::*;
 use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{

@@ -2,6 +2,9 @@
 //! Error hygiene: every error variant, forced for real on the backend `DATABASE_URL` names
 //! (else SQLite), has a `Display` free of database text, SQL and the caller's values.
 
+mod common;
+
+use common::create_other_tenant;
 use tenantry_service::{
     Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantId,
     PlantRole, SeaOrmUserRepository, UserId, UserRepository, UserRole, UserUpdate,
@@ -86,17 +89,7 @@ async fn no_error_display_leaks_database_text_or_values() {
         .await
         .unwrap()
         .id;
-    let other = repo
-        .create_tenant(
-            NewTenant {
-                slug: "zq9mark-other".into(),
-                name: "Other".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .id;
+    let other = create_other_tenant(&repo, "zq9mark-other").await.id;
     let email = format!("{MARK}@example.com");
     let ada = repo
         .create_user(tenant, user(&format!("{MARK}-ada"), Some(&email)), None)

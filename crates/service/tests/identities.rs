@@ -2,13 +2,13 @@
 //! External identities end to end: linking, the global lookup, provisioning password-less
 //! users on first sign-in, and signing in through an identity with the usual status checks.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
+use common::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Error, IdentityUser, LoginContext, LoginOutcome, LoginSource, NewIdentity, NewTenant,
-    UserRepository, UserRole, UserStatus,
+    Error, IdentityUser, LoginContext, LoginOutcome, LoginSource, NewIdentity, UserRepository,
+    UserRole, UserStatus,
 };
 
 fn identity(provider: &str, subject: &str) -> NewIdentity {
@@ -91,17 +91,7 @@ async fn link_find_and_unlink() {
             .await,
         Err(Error::Conflict(_))
     ));
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     let beta_user = env
         .repo
         .create_user(beta.id, user_input("carl", Some(STRONG)), None)

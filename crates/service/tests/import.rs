@@ -3,11 +3,11 @@
 //! other systems write are accepted, log in with the right password and are upgraded on the
 //! first login; anything else is refused with `password_hash: unsupported_hash`.
 
-mod auth_common;
+mod common;
 
 use argon2::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Params, Version};
-use auth_common::*;
+use common::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
     Error, ImportedHash, ImportedUser, PlantRole, UserRepository, UserRole, UserStatus,

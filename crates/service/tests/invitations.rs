@@ -2,13 +2,13 @@
 //! Invitations end to end: an invited user cannot log in until it accepts with a password
 //! (and a username, when it was invited without one); the token works once.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
+use common::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Error, Invitation, LoginOutcome, NewPlant, NewTenant, PlantRole, TokenPurpose, UserRepository,
-    UserRole, UserStatus,
+    Error, Invitation, LoginOutcome, NewPlant, PlantRole, TokenPurpose, UserRepository, UserRole,
+    UserStatus,
 };
 
 fn invitation(email: &str, username: Option<&str>) -> Invitation {
@@ -200,17 +200,7 @@ async fn a_taken_username_on_acceptance_keeps_the_token_redeemable() {
 #[tokio::test]
 async fn invitations_expire_are_bound_to_their_tenant_and_refuse_duplicates() {
     let env = env().await;
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     let token = env
         .repo
         .invite_user(env.tid(), invitation("bea@example.com", Some("bea")), None)

@@ -4,9 +4,9 @@
 //! can take away the last such admin refuses: demote, set roles, deactivate, delete, purge,
 //! an expiry set in the past, and the dormant sweep.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
+use common::*;
 use tenantry_service::{
     Error, NewUser, UserId, UserRepository, UserRole, UserStatus, UserUpdate, UserView,
 };

@@ -2,12 +2,12 @@
 //! Account lifecycle end to end: dormant accounts (listed, deactivated, the last tenant admin
 //! kept, audited) and accounts that expire.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
+use common::*;
 use tenantry_service::{
-    Invitation, LoginOutcome, NewTenant, NewUser, PageRequest, UserRepository, UserRole,
-    UserStatus, UserUpdate,
+    Invitation, LoginOutcome, NewUser, PageRequest, UserRepository, UserRole, UserStatus,
+    UserUpdate,
 };
 
 const DAY: i64 = 24 * 3600;
@@ -72,17 +72,7 @@ async fn dormant_users_are_listed_and_deactivated_keeping_the_last_admin() {
     let dormant = env.repo.list_dormant(env.tid(), since).await.unwrap();
     assert_eq!(names(&dormant), ["bert", "boss", "cleo"]);
     // Only this tenant's users.
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     assert!(
         env.repo
             .list_dormant(beta.id, since)

@@ -4,12 +4,12 @@
 //! two successes or lock expiries at most `max_failed_attempts` password checks run against an
 //! account's hash, and once it is locked no login succeeds until the lock ends.
 
-mod auth_common;
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_common::*;
+use common::*;
 use tenantry_service::{Config, Error, LoginOutcome, UserRepository};
 
 const MINUTE: i64 = 60;
@@ -186,17 +186,7 @@ async fn an_admin_can_unlock() {
     env.login_ok("frank", STRONG).await;
 
     // Only in its own tenant.
-    let beta = env
-        .repo
-        .create_tenant(
-            tenantry_service::NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     assert!(matches!(
         env.repo.unlock_user(beta.id, user.id, None).await,
         Err(Error::NotFound)

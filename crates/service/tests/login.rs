@@ -2,16 +2,15 @@
 //! `authenticate`: success by username or email, login tracking and history, one uniform
 //! failure that always costs one hasher run, rehashing on success only, activity and pruning.
 
-mod auth_common;
+mod common;
 
 use argon2::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Params, Version};
-use auth_common::*;
+use common::*;
 use tenantry_service::hashing::{HashingConfig, PasswordHasher};
 use tenantry_service::{
-    Config, ImportedHash, ImportedUser, LoginContext, LoginOutcome, LoginSource, NewPlant,
-    NewTenant, NewUser, PlantRole, TenantId, UserQuery, UserRepository, UserRole, UserStatus,
-    UserUpdate,
+    Config, ImportedHash, ImportedUser, LoginContext, LoginOutcome, LoginSource, NewPlant, NewUser,
+    PlantRole, TenantId, UserQuery, UserRepository, UserRole, UserStatus, UserUpdate,
 };
 
 /// The roles are read beside the hash, not in the login's transaction: the view must still be
@@ -242,17 +241,7 @@ async fn every_failure_is_the_same_invalid_credentials_after_one_hasher_run() {
         .unwrap();
     let sso_only = env.passwordless("ssoonly").await;
 
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     let beta_user = env
         .repo
         .create_user(beta.id, user_input("betauser", Some(STRONG)), None)
@@ -571,17 +560,7 @@ async fn record_activity_writes_at_most_once_per_interval() {
 
     // Not for another tenant's id, nor for a deleted user.
     env.advance(120);
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     assert!(!env.repo.record_activity(beta.id, user.id).await.unwrap());
     env.repo
         .delete_user(env.tid(), user.id, None)

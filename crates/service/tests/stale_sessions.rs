@@ -4,10 +4,10 @@
 //! lifting of either, that stamp never matches again, and while the account cannot sign in no
 //! stamp is given out at all.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
-use tenantry_service::{NewTenant, UserId, UserRepository, UserUpdate};
+use common::*;
+use tenantry_service::{UserId, UserRepository, UserUpdate};
 
 const HOUR: i64 = 3600;
 
@@ -125,17 +125,7 @@ async fn moving_a_future_expiry_keeps_the_session() {
 #[tokio::test]
 async fn a_tenant_suspension_ends_every_session_of_the_tenant_and_only_that_tenant() {
     let env = env().await;
-    let other = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "globex".into(),
-                name: "Globex".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let other = env.other_tenant("globex").await;
     let ada = env.user("ada").await;
     let bob = env.user("bob").await;
     let outsider = env

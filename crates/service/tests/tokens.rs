@@ -3,18 +3,16 @@
 //! second, single redemption under concurrency, every voiding rule, binding to purpose and
 //! tenant, malformed input, and the user-facing reset request.
 
-mod auth_common;
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_common::*;
+use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tenantry_service::entity::credential_tokens;
 use tenantry_service::validation::Rule;
-use tenantry_service::{
-    Error, Invitation, NewTenant, TokenPurpose, UserId, UserRepository, UserUpdate,
-};
+use tenantry_service::{Error, Invitation, TokenPurpose, UserId, UserRepository, UserUpdate};
 
 const HOUR: i64 = 3600;
 
@@ -32,6 +30,44 @@ async fn redeem(env: &Env, token: &str, password: &str) -> tenantry_service::Res
         .redeem_password_reset(Some(env.tid()), token, &pw(password))
         .await
         .map(|_| ())
+}
+
+async fn issue_verification(env: &Env, user: UserId) -> String {
+    env.repo
+        .issue_email_verification(env.tid(), user, None)
+        .await
+        .unwrap()
+        .token
+        .into_string()
+}
+
+/// The three ways a one-time token is redeemed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Redemption {
+    PasswordReset,
+    EmailVerification,
+    Invitation,
+}
+
+impl Redemption {
+    const ALL: [Redemption; 3] = [
+        Redemption::PasswordReset,
+        Redemption::EmailVerification,
+        Redemption::Invitation,
+    ];
+}
+
+/// Redeems `token` the `how` way (a reset or an invitation sets the password [`OTHER`]).
+async fn redeem_as(env: &Env, how: Redemption, token: &str) -> tenantry_service::Result<()> {
+    match how {
+        Redemption::PasswordReset => redeem(env, token, OTHER).await,
+        Redemption::EmailVerification => env.repo.verify_email(None, token).await.map(drop),
+        Redemption::Invitation => env
+            .repo
+            .accept_invitation(None, token, None, &pw(OTHER))
+            .await
+            .map(drop),
+    }
 }
 
 async fn outstanding_tokens(env: &Env, user: UserId) -> u64 {
@@ -89,12 +125,12 @@ async fn a_reset_token_is_checked_against_the_policy_and_stays_redeemable() {
         ("password123", Rule::Weak),
         ("ivan ivan ivan", Rule::ContainsPersonalInfo),
     ] {
-        match redeem(&env, &token, weak).await {
-            Err(Error::InvalidInput(errors)) => {
-                assert!(errors.has("password", rule), "{weak}: {errors:?}");
-            }
-            other => panic!("{weak}: expected InvalidInput, got {other:?}"),
-        }
+        check_case(
+            "password",
+            weak,
+            Err(rule),
+            redeem(&env, &token, weak).await,
+        );
     }
     redeem(&env, &token, OTHER).await.unwrap();
 }
@@ -181,13 +217,7 @@ async fn deactivation_voids_outstanding_tokens() {
     let env = env().await;
     let user = env.user("mia").await;
     let reset = issue_reset(&env, user.id).await;
-    let verification = env
-        .repo
-        .issue_email_verification(env.tid(), user.id, None)
-        .await
-        .unwrap()
-        .token
-        .into_string();
+    let verification = issue_verification(&env, user.id).await;
     env.repo
         .deactivate_user(env.tid(), user.id, None)
         .await
@@ -230,19 +260,14 @@ async fn change_password_checks_the_current_one_rotates_the_stamp_and_voids_rese
         "wrong current password",
     );
     assert_eq!(env.runs() - before, 1);
-    match env
-        .repo
-        .change_password(env.tid(), user.id, &pw(STRONG), &pw("short"))
-        .await
-    {
-        Err(Error::InvalidInput(errors)) => {
-            assert!(
-                errors.has("password", Rule::TooShort { min: 8 }),
-                "{errors:?}"
-            );
-        }
-        other => panic!("expected InvalidInput, got {other:?}"),
-    }
+    check_case(
+        "password",
+        "short",
+        Err(Rule::TooShort { min: 8 }),
+        env.repo
+            .change_password(env.tid(), user.id, &pw(STRONG), &pw("short"))
+            .await,
+    );
     // Neither refusal changed anything.
     assert_eq!(env.row(user.id).await.security_stamp, stamp);
     assert_eq!(outstanding_tokens(&env, user.id).await, 1);
@@ -262,17 +287,7 @@ async fn change_password_checks_the_current_one_rotates_the_stamp_and_voids_rese
     );
 
     // Not another tenant's user.
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     assert!(matches!(
         env.repo
             .change_password(beta.id, user.id, &pw(OTHER), &pw(THIRD))
@@ -289,19 +304,14 @@ async fn set_password_checks_the_policy_rotates_the_stamp_and_voids_resets() {
     let token = issue_reset(&env, user.id).await;
     let stamp = env.row(user.id).await.security_stamp;
 
-    match env
-        .repo
-        .set_password(env.tid(), user.id, &pw("oscar oscar"), Some(admin.id))
-        .await
-    {
-        Err(Error::InvalidInput(errors)) => {
-            assert!(
-                errors.has("password", Rule::ContainsPersonalInfo),
-                "{errors:?}"
-            );
-        }
-        other => panic!("expected InvalidInput, got {other:?}"),
-    }
+    check_case(
+        "password",
+        "oscar oscar",
+        Err(Rule::ContainsPersonalInfo),
+        env.repo
+            .set_password(env.tid(), user.id, &pw("oscar oscar"), Some(admin.id))
+            .await,
+    );
     assert_eq!(env.row(user.id).await.security_stamp, stamp);
 
     env.repo
@@ -330,13 +340,7 @@ async fn a_token_is_refused_for_another_purpose_and_stays_redeemable() {
     let env = env().await;
     let user = env.user("pat").await;
     let reset = issue_reset(&env, user.id).await;
-    let verification = env
-        .repo
-        .issue_email_verification(env.tid(), user.id, None)
-        .await
-        .unwrap()
-        .token
-        .into_string();
+    let verification = issue_verification(&env, user.id).await;
     let invitation = env
         .repo
         .invite_user(
@@ -355,34 +359,21 @@ async fn a_token_is_refused_for_another_purpose_and_stays_redeemable() {
         .token
         .into_string();
 
-    assert_invalid_token(
-        env.repo.verify_email(None, &reset).await,
-        "reset token for verify_email",
-    );
-    assert_invalid_token(
-        env.repo
-            .accept_invitation(None, &reset, None, &pw(OTHER))
-            .await,
-        "reset token for accept_invitation",
-    );
-    assert_invalid_token(
-        redeem(&env, &verification, OTHER).await,
-        "verification token for a reset",
-    );
-    assert_invalid_token(
-        env.repo
-            .accept_invitation(None, &verification, None, &pw(OTHER))
-            .await,
-        "verification token for accept_invitation",
-    );
-    assert_invalid_token(
-        redeem(&env, &invitation, OTHER).await,
-        "invitation token for a reset",
-    );
-    assert_invalid_token(
-        env.repo.verify_email(None, &invitation).await,
-        "invitation token for verify_email",
-    );
+    // Every token redeemed every other way: six refusals.
+    for (issued_for, token) in [
+        (Redemption::PasswordReset, &reset),
+        (Redemption::EmailVerification, &verification),
+        (Redemption::Invitation, &invitation),
+    ] {
+        for how in Redemption::ALL {
+            if how != issued_for {
+                assert_invalid_token(
+                    redeem_as(&env, how, token).await,
+                    &format!("a {issued_for:?} token redeemed as {how:?}"),
+                );
+            }
+        }
+    }
 
     // Each still works for its own purpose.
     redeem(&env, &reset, OTHER).await.unwrap();
@@ -400,25 +391,9 @@ async fn a_token_is_refused_for_another_purpose_and_stays_redeemable() {
 async fn a_token_is_refused_for_another_tenant_and_stays_redeemable() {
     let env = env().await;
     let user = env.user("rita").await;
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     let reset = issue_reset(&env, user.id).await;
-    let verification = env
-        .repo
-        .issue_email_verification(env.tid(), user.id, None)
-        .await
-        .unwrap()
-        .token
-        .into_string();
+    let verification = issue_verification(&env, user.id).await;
 
     assert_invalid_token(
         env.repo
@@ -478,15 +453,10 @@ async fn malformed_and_unknown_tokens_are_invalid_without_hashing() {
     ];
     let before = env.runs();
     for token in &cases {
-        let case = format!("token of {} chars", token.len());
-        assert_invalid_token(redeem(&env, token, OTHER).await, &case);
-        assert_invalid_token(env.repo.verify_email(None, token).await, &case);
-        assert_invalid_token(
-            env.repo
-                .accept_invitation(None, token, None, &pw(OTHER))
-                .await,
-            &case,
-        );
+        for how in Redemption::ALL {
+            let case = format!("token of {} chars as {how:?}", token.len());
+            assert_invalid_token(redeem_as(&env, how, token).await, &case);
+        }
     }
     assert_eq!(
         env.runs(),
@@ -544,17 +514,7 @@ async fn request_password_reset_delivers_only_to_an_active_user() {
     env.login_ok("vera", THIRD).await;
 
     // Another tenant's address is unknown here.
-    let beta = env
-        .repo
-        .create_tenant(
-            NewTenant {
-                slug: "beta".into(),
-                name: "Beta".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let beta = env.other_tenant("beta").await;
     env.repo
         .request_password_reset(beta.id, "tess@example.com", &outbox)
         .await
@@ -584,13 +544,7 @@ async fn email_verification_and_a_changed_email() {
     assert_invalid_token(env.repo.verify_email(None, &token).await, "used twice");
 
     // A new address is unverified, and a token for the old one is void.
-    let old = env
-        .repo
-        .issue_email_verification(env.tid(), user.id, None)
-        .await
-        .unwrap()
-        .token
-        .into_string();
+    let old = issue_verification(&env, user.id).await;
     let updated = env
         .repo
         .update_user(
@@ -617,13 +571,7 @@ async fn email_verification_and_a_changed_email() {
     );
 
     // Verification tokens expire after 48 hours.
-    let fresh = env
-        .repo
-        .issue_email_verification(env.tid(), user.id, None)
-        .await
-        .unwrap()
-        .token
-        .into_string();
+    let fresh = issue_verification(&env, user.id).await;
     env.advance(48 * HOUR + 1);
     assert_invalid_token(env.repo.verify_email(None, &fresh).await, "expired");
 

@@ -2,9 +2,9 @@
 //! Issue 12, finding 8: a soft delete voids the user's outstanding one-time tokens, so a reset,
 //! verification or invitation token issued before the delete never redeems after a restore.
 
-mod auth_common;
+mod common;
 
-use auth_common::*;
+use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tenantry_service::entity::credential_tokens;
 use tenantry_service::{Invitation, UserId, UserRepository};

@@ -6,9 +6,7 @@ mod common;
 
 use common::*;
 use tenantry_service::validation::Rule;
-use tenantry_service::{
-    Error, NewPlant, NewTenant, NewUser, Password, UserFilter, UserQuery, UserUpdate,
-};
+use tenantry_service::{Error, NewUser, Password, UserFilter, UserQuery, UserUpdate};
 use tenantry_testkit::TestDb;
 
 /// Inputs that every field refuses the same way, whatever its character set.
@@ -290,16 +288,7 @@ async fn tenant_slug_and_name_tables() {
         check_case("name", input, *expected, result);
     }
     // Both fields wrong: both reported at once.
-    let errors = invalid(
-        repo.create_tenant(
-            NewTenant {
-                slug: "A".into(),
-                name: String::new(),
-            },
-            None,
-        )
-        .await,
-    );
+    let errors = invalid(repo.create_tenant(new_tenant("A", ""), None).await);
     assert!(errors.errors().len() >= 2, "{errors:?}");
     assert!(errors.has("slug", Rule::TooShort { min: 3 }), "{errors:?}");
     assert!(errors.has("name", Rule::Required), "{errors:?}");
@@ -353,14 +342,7 @@ async fn plant_code_and_name_tables() {
     }
     let errors = invalid(
         f.repo
-            .create_plant(
-                f.tid(),
-                NewPlant {
-                    code: "x y".into(),
-                    name: "n".repeat(101),
-                },
-                None,
-            )
+            .create_plant(f.tid(), new_plant("x y", &"n".repeat(101)), None)
             .await,
     );
     assert!(errors.errors().len() >= 2, "{errors:?}");
@@ -590,16 +572,21 @@ async fn search(f: &Fixture, text: &str) -> Vec<String> {
 async fn like_wildcards_in_search_match_literally() {
     let f = fixture().await;
     search_fixture(&f).await;
-    assert_eq!(search(&f, "_").await, ["a_b"]);
-    assert_eq!(search(&f, "a_b").await, ["a_b"]);
-    assert_eq!(search(&f, "%").await, ["pct"]);
-    assert_eq!(search(&f, "100%").await, ["pct"]);
-    assert_eq!(search(&f, "0%").await, ["pct"]);
-    assert_eq!(search(&f, "%%").await, Vec::<String>::new());
-    assert_eq!(search(&f, "\\").await, ["slash"]);
-    assert_eq!(search(&f, "k\\s").await, ["slash"]);
-    assert_eq!(search(&f, "[a-z]").await, Vec::<String>::new());
-    assert_eq!(search(&f, "*").await, Vec::<String>::new());
+    let none: &[&str] = &[];
+    for (text, expected) in [
+        ("_", &["a_b"][..]),
+        ("a_b", &["a_b"]),
+        ("%", &["pct"]),
+        ("100%", &["pct"]),
+        ("0%", &["pct"]),
+        ("%%", none),
+        ("\\", &["slash"]),
+        ("k\\s", &["slash"]),
+        ("[a-z]", none),
+        ("*", none),
+    ] {
+        assert_eq!(search(&f, text).await, expected, "search {text:?}");
+    }
 }
 
 #[tokio::test]
@@ -613,17 +600,19 @@ async fn sql_metacharacters_are_stored_verbatim_and_found_only_literally() {
         .unwrap()
         .unwrap();
     assert_eq!(bobby.display_name, DROP);
-    assert_eq!(search(&f, DROP).await, ["bobby"]);
-    assert_eq!(search(&f, "'); DROP").await, ["bobby"]);
-    assert_eq!(
-        search(&f, "robert'); drop table").await,
-        ["bobby"],
-        "case-insensitive"
-    );
-    assert_eq!(search(&f, "--").await, ["bobby"]);
-    assert_eq!(search(&f, "'").await, ["bobby"]);
-    assert_eq!(search(&f, "' OR '1'='1").await, Vec::<String>::new());
-    assert_eq!(search(&f, "x' OR 1=1 --").await, Vec::<String>::new());
+    let none: &[&str] = &[];
+    for (text, expected) in [
+        (DROP, &["bobby"][..]),
+        ("'); DROP", &["bobby"]),
+        // Case-insensitive.
+        ("robert'); drop table", &["bobby"]),
+        ("--", &["bobby"]),
+        ("'", &["bobby"]),
+        ("' OR '1'='1", none),
+        ("x' OR 1=1 --", none),
+    ] {
+        assert_eq!(search(&f, text).await, expected, "search {text:?}");
+    }
     assert_eq!(
         f.repo
             .get_user_by_username(f.tid(), "' OR '1'='1")
@@ -661,26 +650,18 @@ async fn search_covers_username_email_and_display_name_case_insensitively() {
         .await;
     f.create(make("José", None, "Pepe")).await;
     f.create(make("linus", None, "Linus T")).await;
-    assert_eq!(search(&f, "ada").await, ["Ada"], "username");
-    assert_eq!(search(&f, "ANALYTICAL").await, ["Ada"], "email");
-    assert_eq!(
-        search(&f, "hopper").await,
-        ["grace"],
-        "email and display name"
-    );
-    assert_eq!(search(&f, "augusta KING").await, ["Ada"], "display name");
-    assert_eq!(
-        search(&f, "JOSÉ").await,
-        ["José"],
-        "non-ASCII username through its key"
-    );
-    assert_eq!(
-        search(&f, "ｌｉｎｕｓ").await,
-        ["linus"],
-        "full-width search text"
-    );
-    assert_eq!(search(&f, "example").await, ["Ada", "grace"]);
-    assert_eq!(search(&f, "nobody").await, Vec::<String>::new());
+    for (text, expected, what) in [
+        ("ada", &["Ada"][..], "username"),
+        ("ANALYTICAL", &["Ada"], "email"),
+        ("hopper", &["grace"], "email and display name"),
+        ("augusta KING", &["Ada"], "display name"),
+        ("JOSÉ", &["José"], "non-ASCII username through its key"),
+        ("ｌｉｎｕｓ", &["linus"], "full-width search text"),
+        ("example", &["Ada", "grace"], "two users' emails"),
+        ("nobody", &[], "nothing"),
+    ] {
+        assert_eq!(search(&f, text).await, expected, "search {text:?}: {what}");
+    }
 }
 
 #[tokio::test]

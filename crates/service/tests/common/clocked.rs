@@ -1,9 +1,6 @@
-//! Fixtures for the credential tests (login, lockout, tokens, invitations, identities,
+//! [`Env`], the fixture of the credential tests (login, lockout, tokens, invitations, identities,
 //! lifecycle, import, dump): a repository on a fresh database with a [`ManualClock`], and the
 //! concrete [`SeaOrmUserRepository`] handle so tests can read the hasher's run counter.
-
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 
@@ -19,14 +16,7 @@ use tenantry_service::{
 };
 use tenantry_testkit::TestDb;
 
-/// A password the real policy accepts.
-pub const STRONG: &str = "vivid ocelot tangles quietly";
-/// Another one.
-pub const OTHER: &str = "amber walrus juggles slowly";
-/// A third one.
-pub const THIRD: &str = "crimson beetle hums sideways";
-/// A wrong password (never anyone's).
-pub const WRONG: &str = "not the password at all";
+use super::{STRONG, assert_invalid_credentials, create_other_tenant, new_tenant, pw, user_input};
 
 /// The address every test login comes from.
 pub const IP: &str = "203.0.113.7";
@@ -52,13 +42,7 @@ pub async fn env_with(config: Config) -> Env {
         .expect("building the repository")
         .with_clock(Arc::new(clock.clone()));
     let tenant = repo
-        .create_tenant(
-            NewTenant {
-                slug: "acme".into(),
-                name: "Acme".into(),
-            },
-            None,
-        )
+        .create_tenant(new_tenant("acme", "Acme"), None)
         .await
         .expect("creating tenant acme");
     Env {
@@ -88,10 +72,6 @@ pub fn web() -> LoginContext {
     }
 }
 
-pub fn pw(s: &str) -> Password {
-    Password::new(s)
-}
-
 impl Env {
     pub fn tid(&self) -> TenantId {
         self.tenant.id
@@ -99,6 +79,11 @@ impl Env {
 
     pub fn conn(&self) -> &DatabaseConnection {
         self.db.conn()
+    }
+
+    /// Creates a second tenant `slug` (see [`create_other_tenant`]).
+    pub async fn other_tenant(&self, slug: &str) -> TenantView {
+        create_other_tenant(&self.repo, slug).await
     }
 
     /// The repository as a host holds it.
@@ -217,39 +202,6 @@ impl Env {
             .collect();
         actions.reverse();
         actions
-    }
-}
-
-/// An active user `username` with email `<username>@example.com` and an optional password.
-pub fn user_input(username: &str, password: Option<&str>) -> NewUser {
-    NewUser {
-        username: username.to_owned(),
-        email: Some(format!("{username}@example.com")),
-        display_name: username.to_owned(),
-        password: password.map(Password::new),
-        ..NewUser::default()
-    }
-}
-
-/// Asserts the result is exactly `InvalidCredentials`, with its one `Display`.
-#[track_caller]
-pub fn assert_invalid_credentials<T: std::fmt::Debug>(result: Result<T>, case: &str) {
-    match result {
-        Err(e @ Error::InvalidCredentials) => {
-            assert_eq!(e.to_string(), "invalid credentials", "{case}");
-        }
-        other => panic!("{case}: expected Err(InvalidCredentials), got {other:?}"),
-    }
-}
-
-/// Asserts the result is exactly `InvalidToken`.
-#[track_caller]
-pub fn assert_invalid_token<T: std::fmt::Debug>(result: Result<T>, case: &str) {
-    match result {
-        Err(e @ Error::InvalidToken) => {
-            assert_eq!(e.to_string(), "invalid or expired token", "{case}");
-        }
-        other => panic!("{case}: expected Err(InvalidToken), got {other:?}"),
     }
 }
 
