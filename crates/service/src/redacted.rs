@@ -24,3 +24,43 @@ macro_rules! redacted_secret {
 }
 
 pub(crate) use redacted_secret;
+
+#[cfg(test)]
+mod tests {
+    use crate::hashing::Pepper;
+    use crate::password_policy::{ImportedHash, Password};
+    use crate::token_codec::generate;
+
+    /// Every secret declared with the macro prints nothing of itself, alone or nested.
+    #[test]
+    fn every_secret_type_prints_redacted() {
+        let secret = "hunter2-correct-horse";
+        let (raw, digest) = generate();
+        let shown = [
+            format!("{:?}", Password::new(secret)),
+            format!("{:?}", ImportedHash::new(secret)),
+            format!("{:?}", Pepper::new(secret)),
+            format!("{raw:?}"),
+            format!("{digest:?}"),
+        ];
+        for text in &shown {
+            assert_eq!(text, "[redacted]");
+        }
+        assert_eq!(
+            format!("{:?}", Some(ImportedHash::new(secret))),
+            "Some([redacted])"
+        );
+    }
+
+    /// Taking the value out of a zeroizing wrapper keeps it intact (the wrapper zeroes only
+    /// what it still holds when dropped).
+    #[test]
+    fn values_taken_out_survive_the_drop() {
+        let (raw, digest) = generate();
+        let token = raw.expose().to_owned();
+        assert_eq!(raw.into_string(), token);
+        let hex = digest.as_str().to_owned();
+        assert_eq!(digest.into_string(), hex);
+        assert_eq!(ImportedHash::new("phc").expose(), "phc");
+    }
+}
