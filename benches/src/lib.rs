@@ -167,33 +167,24 @@ async fn insert_users(
         let rows = (start..end).map(|i| {
             let name = username(i);
             let email = format!("{name}@example.com");
-            users::ActiveModel {
-                pid: Set(uuid::Uuid::now_v7()),
-                tenant_id: Set(tenant),
-                username_key: Set(username_key(&name)),
-                username_skeleton: Set(Some(username_skeleton(&name))),
-                username: Set(name.clone()),
-                email_key: Set(Some(email_key(&email))),
-                email: Set(Some(email)),
-                display_name: Set(format!("User {i}")),
-                password_hash: Set(Some(hash.clone())),
-                status: Set(UserStatus::Active),
-                tenant_role: Set(i.is_multiple_of(10).then_some(UserRole::Operator)),
-                security_stamp: Set(uuid::Uuid::new_v4().simple().to_string()),
-                failed_login_count: Set(0),
-                lock_count: Set(0),
-                email_verified_at: Set(None),
-                locked_until: Set(None),
-                last_login_at: Set(None),
-                login_count: Set(0),
-                last_active_at: Set(None),
-                expires_at: Set(None),
-                metadata: Set(None),
-                deleted_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+            users::NewUserRow {
+                pid: uuid::Uuid::now_v7(),
+                tenant_id: tenant,
+                username_key: username_key(&name),
+                username_skeleton: username_skeleton(&name),
+                username: name.clone(),
+                email_key: Some(email_key(&email)),
+                email: Some(email),
+                display_name: format!("User {i}"),
+                password_hash: Some(hash.clone()),
+                status: UserStatus::Active,
+                tenant_role: i.is_multiple_of(10).then_some(UserRole::Operator),
+                security_stamp: uuid::Uuid::new_v4().simple().to_string(),
+                expires_at: None,
+                metadata: None,
+                now,
             }
+            .into_active_model()
         });
         users::Entity::insert_many(rows)
             .exec_without_returning(&txn)

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tenantry_service::Password;
-use tenantry_service::password::{MAX_PASSWORD_BYTES, PasswordPolicy, PolicyContext, normalized};
+use tenantry_service::password_policy::{MAX_PASSWORD_BYTES, PasswordPolicy, PolicyContext, normalized};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {

@@ -3,13 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tenantry_service::tokens;
+use tenantry_service::token_codec;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(digest) = tokens::digest_of(s) {
+    if let Ok(digest) = token_codec::digest_of(s) {
         assert_eq!(s.len(), 43);
         assert!(
             s.bytes()
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         );
         assert_eq!(digest.as_str().len(), 64);
         assert_eq!(
-            tokens::digest_of(s).map(|d| d.into_string()).ok(),
+            token_codec::digest_of(s).map(|d| d.into_string()).ok(),
             Some(digest.into_string())
         );
     }

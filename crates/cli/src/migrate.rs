@@ -6,6 +6,7 @@ use crate::output::Report;
 use clap::Subcommand;
 use sea_orm_migration::MigrationStatus;
 use serde::Serialize;
+use tenantry_service::migration::command::{self as migrations, Command};
 use tenantry_service::migration::sea_orm::DatabaseConnection;
 use tenantry_service::migration::{DbErr, Migrator, MigratorTrait};
 
@@ -58,52 +59,33 @@ pub(crate) struct MigrationState {
 ///
 /// The history cannot be read, or a migration fails.
 pub(crate) async fn run(db: &DatabaseConnection, command: MigrateCommand) -> CliResult<Report> {
-    if let MigrateCommand::Status = command {
-        let states = Migrator::get_migration_with_status_read_only(db)
-            .await
-            .map_err(history_error)?
-            .iter()
-            .map(|m| MigrationState {
-                name: m.name().to_owned(),
-                status: match m.status() {
-                    MigrationStatus::Applied => "applied",
-                    MigrationStatus::Pending => "pending",
-                },
-            })
-            .collect();
-        return Ok(Report::MigrationStatus(states));
-    }
-    let before = applied(db).await?;
-    let result = match command {
-        MigrateCommand::Up { num } => Migrator::up(db, num).await,
-        MigrateCommand::Down { num } => Migrator::down(db, Some(num)).await,
-        MigrateCommand::Fresh => Migrator::fresh(db).await,
-        MigrateCommand::Status => Ok(()),
-    };
-    result.map_err(|e| CliError::msg(format!("migration failed: {}", one_line(&e.to_string()))))?;
-    let after = applied(db).await?;
-    let changes = if let MigrateCommand::Fresh = command {
-        // Everything was dropped and applied again, whatever the history said.
-        MigrationChanges {
-            reverted: before.into_iter().rev().collect(),
-            applied: after,
-        }
-    } else {
-        MigrationChanges {
-            reverted: before
-                .iter()
-                .rev()
-                .filter(|m| !after.contains(m))
-                .cloned()
-                .collect(),
-            applied: after
-                .iter()
-                .filter(|m| !before.contains(m))
-                .cloned()
-                .collect(),
+    let shared = match command {
+        MigrateCommand::Up { num } => Command::Up { num },
+        MigrateCommand::Down { num } => Command::Down { num },
+        MigrateCommand::Fresh => Command::Fresh,
+        MigrateCommand::Status => {
+            let states = migrations::status(db)
+                .await
+                .map_err(|e| CliError::msg(e.to_string()))?
+                .into_iter()
+                .map(|(name, status)| MigrationState {
+                    name,
+                    status: match status {
+                        MigrationStatus::Applied => "applied",
+                        MigrationStatus::Pending => "pending",
+                    },
+                })
+                .collect();
+            return Ok(Report::MigrationStatus(states));
         }
     };
-    Ok(Report::Migrations(changes))
+    let changes = migrations::run(db, shared)
+        .await
+        .map_err(|e| CliError::msg(e.to_string()))?;
+    Ok(Report::Migrations(MigrationChanges {
+        reverted: changes.reverted,
+        applied: changes.applied,
+    }))
 }
 
 /// Refuses to work on a database whose schema is behind this binary's migrations (or that
@@ -128,16 +110,6 @@ pub(crate) async fn ensure_current(db: &DatabaseConnection) -> CliResult<()> {
             "the database schema is {n} migration(s) behind: run `tenantry migrate up` first"
         ))),
     }
-}
-
-/// Names of the applied migrations, in order.
-async fn applied(db: &DatabaseConnection) -> CliResult<Vec<String>> {
-    Ok(Migrator::get_applied_migrations(db)
-        .await
-        .map_err(history_error)?
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect())
 }
 
 fn history_error(e: DbErr) -> CliError {

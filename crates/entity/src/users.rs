@@ -80,3 +80,75 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A user about to be inserted: the columns its creator chooses. Every other column starts the
+/// same way for every new user (no login yet, no failed attempt, no lock, email unverified,
+/// not deleted), and [`NewUserRow::into_active_model`] is the one place that says so — the
+/// service's inserts, its bulk import and the benches all build their rows with it.
+#[derive(Clone, Debug)]
+pub struct NewUserRow {
+    /// Public id (UUID v7).
+    pub pid: Uuid,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// The username as entered.
+    pub username: String,
+    /// Its normalized key.
+    pub username_key: String,
+    /// Its confusable skeleton.
+    pub username_skeleton: String,
+    /// The email as stored (trimmed).
+    pub email: Option<String>,
+    /// Its normalized key.
+    pub email_key: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// argon2 PHC string, if the user has a password.
+    pub password_hash: Option<SecretHash>,
+    /// Initial status.
+    pub status: UserStatus,
+    /// Tenant-wide role.
+    pub tenant_role: Option<UserRole>,
+    /// The first security stamp.
+    pub security_stamp: String,
+    /// When the account expires.
+    pub expires_at: Option<DateTimeUtc>,
+    /// Host-defined JSON.
+    pub metadata: Option<Json>,
+    /// Creation time (also the first `updated_at`).
+    pub now: DateTimeUtc,
+}
+
+impl NewUserRow {
+    /// The row to insert, with every column set.
+    pub fn into_active_model(self) -> ActiveModel {
+        use sea_orm::ActiveValue::Set;
+        ActiveModel {
+            pid: Set(self.pid),
+            tenant_id: Set(self.tenant_id),
+            username: Set(self.username),
+            username_key: Set(self.username_key),
+            username_skeleton: Set(Some(self.username_skeleton)),
+            email: Set(self.email),
+            email_key: Set(self.email_key),
+            display_name: Set(self.display_name),
+            password_hash: Set(self.password_hash),
+            status: Set(self.status),
+            tenant_role: Set(self.tenant_role),
+            security_stamp: Set(self.security_stamp),
+            failed_login_count: Set(0),
+            lock_count: Set(0),
+            email_verified_at: Set(None),
+            locked_until: Set(None),
+            last_login_at: Set(None),
+            login_count: Set(0),
+            last_active_at: Set(None),
+            expires_at: Set(self.expires_at),
+            metadata: Set(self.metadata),
+            deleted_at: Set(None),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+            ..Default::default()
+        }
+    }
+}

@@ -31,6 +31,7 @@ pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseExecutor;
 
 mod columns;
+pub mod command;
 mod connect;
 mod m20261122_000001_create_tenants;
 mod m20261122_000002_create_plants;

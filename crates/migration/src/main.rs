@@ -4,9 +4,9 @@
 //! directory, creating it. Every failure is one line on stderr and exit status 1.
 
 use clap::{Parser, Subcommand};
-use sea_orm_migration::sea_orm::DatabaseConnection;
 use std::process::ExitCode;
-use tenantry_migration::{Migrator, MigratorTrait, connect_with_pool_size};
+use tenantry_migration::command::{self as migrations, one_line};
+use tenantry_migration::connect_with_pool_size;
 
 /// The database used when `DATABASE_URL` is unset.
 const DEFAULT_DATABASE_URL: &str = "sqlite://tenantry.db?mode=rwc";
@@ -65,66 +65,30 @@ async fn run(cli: Cli) -> Result<(), String> {
     let db = connect_with_pool_size(&url, Some(1))
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    let before = applied(&db).await?;
-    let command = cli.command.unwrap_or(Command::Up { num: None });
-    let result = match command {
-        Command::Up { num } => Migrator::up(&db, num).await,
-        Command::Down { num } => Migrator::down(&db, Some(num)).await,
-        Command::Fresh => Migrator::fresh(&db).await,
-        Command::Refresh => Migrator::refresh(&db).await,
-        Command::Reset => Migrator::reset(&db).await,
-        Command::Status => return print_status(&db).await,
+    let shared = match cli.command.unwrap_or(Command::Up { num: None }) {
+        Command::Up { num } => migrations::Command::Up { num },
+        Command::Down { num } => migrations::Command::Down { num },
+        Command::Fresh => migrations::Command::Fresh,
+        Command::Refresh => migrations::Command::Refresh,
+        Command::Reset => migrations::Command::Reset,
+        Command::Status => {
+            for (name, status) in migrations::status(&db).await.map_err(|e| e.to_string())? {
+                println!("{:<8} {name}", status.to_string());
+            }
+            return Ok(());
+        }
     };
-    result.map_err(|e| format!("migration failed: {e}"))?;
-    let after = applied(&db).await?;
-    report(
-        &before,
-        &after,
-        matches!(command, Command::Fresh | Command::Refresh),
-    );
-    Ok(())
-}
-
-/// Names of the applied migrations, in order.
-async fn applied(db: &DatabaseConnection) -> Result<Vec<String>, String> {
-    Migrator::get_applied_migrations(db)
+    let changes = migrations::run(&db, shared)
         .await
-        .map(|migrations| migrations.iter().map(|m| m.name().to_owned()).collect())
-        .map_err(|e| format!("cannot read the migration history: {e}"))
-}
-
-/// Prints what was reverted and what was applied.
-fn report(before: &[String], after: &[String], reapplied_all: bool) {
-    let (reverted, applied): (Vec<&String>, Vec<&String>) = if reapplied_all {
-        (before.iter().rev().collect(), after.iter().collect())
-    } else {
-        (
-            before.iter().rev().filter(|m| !after.contains(m)).collect(),
-            after.iter().filter(|m| !before.contains(m)).collect(),
-        )
-    };
-    for name in &reverted {
+        .map_err(|e| e.to_string())?;
+    for name in &changes.reverted {
         println!("reverted {name}");
     }
-    for name in &applied {
+    for name in &changes.applied {
         println!("applied  {name}");
     }
-    if reverted.is_empty() && applied.is_empty() {
+    if changes.reverted.is_empty() && changes.applied.is_empty() {
         println!("nothing to do");
     }
-}
-
-async fn print_status(db: &DatabaseConnection) -> Result<(), String> {
-    let migrations = Migrator::get_migration_with_status(db)
-        .await
-        .map_err(|e| format!("cannot read the migration history: {e}"))?;
-    for migration in migrations {
-        println!("{:<8} {}", migration.status().to_string(), migration.name());
-    }
     Ok(())
-}
-
-/// Keeps an error on one line, whatever the driver put in it.
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

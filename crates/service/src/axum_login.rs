@@ -16,7 +16,7 @@
 
 use crate::error::Error;
 use crate::inputs::LoginContext;
-use crate::password::Password;
+use crate::password_policy::Password;
 use crate::repository::UserRepository;
 use crate::views::UserView;
 use axum_login::{AuthUser, AuthnBackend, UserId as BackendUserId};

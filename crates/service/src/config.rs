@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use crate::hashing::HashingConfig;
-use crate::password::PasswordPolicy;
+use crate::password_policy::PasswordPolicy;
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(60 * 60);

@@ -112,3 +112,12 @@ pub(crate) fn unique_violation(error: DbErr) -> Error {
         Error::Conflict("a unique value is already in use")
     }
 }
+
+/// A write that references a plant (or user) the database does not have in this tenant: the
+/// composite foreign keys refuse it, and the caller sees `NotFound`.
+pub(crate) fn missing_reference(error: DbErr) -> Error {
+    match error.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Error::NotFound,
+        _ => Error::Database(error),
+    }
+}

@@ -3,7 +3,7 @@
 //! [`PasswordHasher`] hashes with argon2id v0x13 and the configured parameters (OWASP's by
 //! default: m = 19456 KiB, t = 2, p = 1), a 16-byte salt from the operating system, and an
 //! optional [`Pepper`] (argon2's secret input, kept out of the database). It hashes the NFKC
-//! form of the password ([`crate::password::normalized`]).
+//! form of the password ([`crate::password_policy::normalized`]).
 //!
 //! Every argon2 computation runs on the hasher's own threads (see [`HashingConfig::threads`]),
 //! never on the async runtime's: a login storm queues for those threads instead of starving
@@ -45,11 +45,10 @@ use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 use tenantry_entity::SecretHash;
 use tokio::sync::oneshot;
-use zeroize::Zeroize;
 
 use self::pool::{Pool, PoolConfig, PoolError, Scratch};
 
-use crate::password::{MAX_PASSWORD_BYTES, Password, normalized};
+use crate::password_policy::{MAX_PASSWORD_BYTES, Password, normalized};
 use crate::validation::Rule;
 
 /// Longer PHC strings are refused before parsing; real argon2 strings are under 200 bytes.
@@ -64,31 +63,21 @@ const MAX_STORED_MEMORY_KIB: u32 = 1024 * 1024;
 const MAX_STORED_ITERATIONS: u32 = 64;
 const MAX_STORED_PARALLELISM: u32 = 64;
 
-/// A secret mixed into every hash (argon2's "secret" input), kept in the host's configuration
-/// rather than the database, so a leaked database alone cannot be cracked.
-///
-/// Its `Debug` prints `[redacted]`, it does not serialize, and its memory is zeroed on drop.
-/// Changing the pepper makes every existing hash fail to verify.
-#[derive(Clone)]
-pub struct Pepper(Vec<u8>);
+crate::redacted::redacted_secret! {
+    /// A secret mixed into every hash (argon2's "secret" input), kept in the host's configuration
+    /// rather than the database, so a leaked database alone cannot be cracked.
+    ///
+    /// Its `Debug` prints `[redacted]`, it does not serialize, and its memory is zeroed on drop.
+    /// Changing the pepper makes every existing hash fail to verify.
+    #[derive(Clone)]
+    pub struct Pepper(Vec<u8>);
+}
 
 impl Pepper {
     /// Wraps the secret bytes; at least 16 random bytes are advisable, and
     /// [`PasswordHasher::new`] refuses an empty pepper.
     pub fn new(secret: impl Into<Vec<u8>>) -> Self {
         Self(secret.into())
-    }
-}
-
-impl fmt::Debug for Pepper {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl Drop for Pepper {
-    fn drop(&mut self) {
-        self.0.zeroize();
     }
 }
 

@@ -4,7 +4,7 @@
 //! a [`Password`] inside prints `[redacted]` and cannot be serialized.
 
 use crate::cursor::Cursor;
-use crate::password::Password;
+use crate::password_policy::Password;
 use crate::validation::{Rule, ValidationErrors};
 use serde::Deserialize;
 use tenantry_entity::{PlantId, UserId, UserRole, UserStatus};
@@ -324,7 +324,7 @@ pub struct ImportedUser {
     pub display_name: String,
     /// An argon2 PHC string (argon2id, argon2i or argon2d, any parameters; Django's `argon2`
     /// prefix accepted). It is upgraded to the current parameters at the user's next login.
-    pub password_hash: crate::password::ImportedHash,
+    pub password_hash: crate::password_policy::ImportedHash,
     /// A role at every plant.
     pub tenant_role: Option<UserRole>,
     /// Roles at individual plants.

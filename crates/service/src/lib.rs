@@ -15,8 +15,8 @@
 //! # drop(repository); Ok(()) }
 //! ```
 //!
-//! The pure parts — [`validation`], [`normalize`], [`password`] policy, [`hashing`] and
-//! [`tokens`] — need no database and are shared by any implementation of the trait.
+//! The pure parts — [`validation`], [`normalize`], the [`password_policy`], [`hashing`] and
+//! the [`token_codec`] — need no database and are shared by any implementation of the trait.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,10 +30,11 @@ mod error;
 pub mod hashing;
 mod inputs;
 pub mod normalize;
-pub mod password;
+pub mod password_policy;
+mod redacted;
 mod repository;
 mod store;
-pub mod tokens;
+pub mod token_codec;
 pub mod validation;
 mod views;
 
@@ -45,7 +46,10 @@ pub use inputs::{
     NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery,
     UserUpdate,
 };
-pub use password::{ImportedHash, Password};
+pub use password_policy::{ImportedHash, Password};
+// The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
+#[doc(hidden)]
+pub use password_policy as password;
 pub use repository::UserRepository;
 pub use store::{AuditAction, IMPORT_BATCH, SeaOrmUserRepository, TokenDelivery, TokenSender};
 pub use tenantry_entity as entity;
@@ -55,6 +59,8 @@ pub use tenantry_entity::{
 };
 pub use tenantry_migration as migration;
 pub use tenantry_migration::connect;
+#[doc(hidden)]
+pub use token_codec as tokens;
 pub use views::{
     AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
     LoginEventView, Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,

@@ -261,7 +261,7 @@ impl std::fmt::Debug for AuthenticatedUser {
 #[derive(Debug)]
 pub struct IssuedToken {
     /// The raw token (its `Debug` prints `[redacted]`; it does not serialize).
-    pub token: crate::tokens::RawToken,
+    pub token: crate::token_codec::RawToken,
     /// The user it acts on.
     pub user_id: UserId,
     /// What it is for.

@@ -122,6 +122,32 @@ pub(crate) struct AuditEvent {
     pub at: DateTime<Utc>,
 }
 
+impl AuditEvent {
+    /// An event about the user `target`, with no details (add them with [`Self::with`]).
+    pub(crate) fn about(
+        tenant: TenantId,
+        actor: Actor,
+        action: AuditAction,
+        target: UserId,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            tenant,
+            actor,
+            action,
+            target: Some(target),
+            details: serde_json::json!({}),
+            at,
+        }
+    }
+
+    /// The event with `details`.
+    pub(crate) fn with(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
 /// `NotFound` unless `actor` (when given) is a user of `tenant`.
 async fn check_actor(txn: &impl ConnectionTrait, tenant: TenantId, actor: Actor) -> Result<()> {
     if let Some(actor) = actor {

@@ -24,22 +24,22 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
-use super::tx::begin_write;
-use super::users::{
-    UserDraft, check_distinct_plants, insert_user, missing_reference, new_security_stamp,
-    new_user_details, trimmed, validate_profile,
-};
-use crate::error::{Error, Result, unique_violation};
+use super::new_user::{self, NewProfile, insert_user, new_user_details};
+use super::role_rows::role_row;
+use super::stamp::new_security_stamp;
+use super::tx::{begin_change, begin_write};
+use crate::error::{Error, Result, missing_reference, unique_violation};
 use crate::hashing::parse_imported_hash;
-use crate::inputs::{Actor, ImportedUser, PlantRole};
+use crate::inputs::{Actor, ImportedUser};
 use crate::normalize::{email_key, username_key, username_skeleton};
-use crate::validation::{ValidationErrors, Validator};
+use crate::validation::ValidationErrors;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
+use tenantry_entity::users::NewUserRow;
 use tenantry_entity::{SecretHash, TenantId, UserId, UserStatus, user_plant_roles, users};
 
 /// Users per batch (and per transaction). With the users table's 25 columns this stays under
@@ -49,18 +49,38 @@ pub const IMPORT_BATCH: usize = 500;
 /// Plant-role rows per insert statement (7 columns each).
 const ROLE_CHUNK: usize = 2_000;
 
-/// A row that passed validation, ready to insert.
+/// A row that passed validation, ready to insert: its profile, and the keys and hash the
+/// validation already computed (so they are not computed twice).
 struct Row {
     pid: uuid::Uuid,
-    username: String,
+    profile: NewProfile,
     username_key: String,
     username_skeleton: String,
-    email: Option<String>,
     email_key: Option<String>,
-    display_name: String,
     hash: SecretHash,
-    tenant_role: Option<tenantry_entity::UserRole>,
-    plant_roles: Vec<PlantRole>,
+}
+
+impl Row {
+    /// The `users` row to insert at `now`.
+    fn user_row(&self, tenant: TenantId, now: DateTime<Utc>) -> NewUserRow {
+        NewUserRow {
+            pid: self.pid,
+            tenant_id: tenant,
+            username: self.profile.username.clone(),
+            username_key: self.username_key.clone(),
+            username_skeleton: self.username_skeleton.clone(),
+            email: self.profile.email.clone(),
+            email_key: self.email_key.clone(),
+            display_name: self.profile.display_name.clone(),
+            password_hash: Some(self.hash.clone()),
+            status: UserStatus::Active,
+            tenant_role: self.profile.tenant_role,
+            security_stamp: new_security_stamp(),
+            expires_at: None,
+            metadata: None,
+            now,
+        }
+    }
 }
 
 fn refused(index: usize, imported: usize, source: Error) -> Error {
@@ -77,30 +97,23 @@ fn validate(users: Vec<ImportedUser>) -> Result<Vec<Row>> {
     let mut emails = HashSet::with_capacity(users.len());
     let mut rows = Vec::with_capacity(users.len());
     for (index, input) in users.into_iter().enumerate() {
-        let email = trimmed(input.email.as_deref());
-        let mut validator = Validator::new();
-        validate_profile(
-            &mut validator,
-            &input.username,
-            email.as_deref(),
-            &input.display_name,
-        );
-        check_distinct_plants(&mut validator, &input.plant_roles);
+        let profile = new_user::profile_of!(input);
         let hash = parse_imported_hash(input.password_hash.expose());
-        if let Err(rule) = &hash {
-            validator.add("password_hash", *rule);
-        }
-        validator
-            .finish()
+        profile
+            .validate(|validator| {
+                if let Err(rule) = &hash {
+                    validator.add("password_hash", *rule);
+                }
+            })
             .map_err(|e| refused(index, 0, Error::InvalidInput(e)))?;
-        let key = username_key(&input.username);
+        let key = username_key(&profile.username);
         // Equal skeletons cover equal keys: two rows that merely look alike are refused here
         // too, before anything is written.
-        let skeleton = username_skeleton(&input.username);
+        let skeleton = username_skeleton(&profile.username);
         if !usernames.insert(skeleton.clone()) {
             return Err(refused(index, 0, Error::UsernameTaken));
         }
-        let mail_key = email.as_deref().map(email_key);
+        let mail_key = profile.email.as_deref().map(email_key);
         if let Some(mail_key) = &mail_key
             && !emails.insert(mail_key.clone())
         {
@@ -115,15 +128,11 @@ fn validate(users: Vec<ImportedUser>) -> Result<Vec<Row>> {
         })?;
         rows.push(Row {
             pid: uuid::Uuid::now_v7(),
-            username: input.username,
+            profile,
             username_key: key,
             username_skeleton: skeleton,
-            email,
             email_key: mail_key,
-            display_name: input.display_name,
             hash,
-            tenant_role: input.tenant_role,
-            plant_roles: input.plant_roles,
         });
     }
     Ok(rows)
@@ -135,13 +144,12 @@ pub(crate) async fn import_users(
     users: Vec<ImportedUser>,
     actor: Actor,
 ) -> Result<Vec<UserId>> {
-    super::tenants::require_in(&repo.db, tenant).await?;
+    super::reads::require_tenant(&repo.db, tenant).await?;
     let rows = validate(users)?;
     let mut ids = Vec::with_capacity(rows.len());
     for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
         let first = number * IMPORT_BATCH;
-        let now = repo.now();
-        let txn = begin_write(&repo.db).await?;
+        let (txn, now) = begin_change(repo).await?;
         match insert_batch(&txn, tenant, batch, actor, now).await {
             Ok(batch_ids) => {
                 txn.commit().await?;
@@ -189,33 +197,9 @@ async fn insert_batch(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Vec<UserId>> {
-    let models = batch.iter().map(|row| users::ActiveModel {
-        pid: Set(row.pid),
-        tenant_id: Set(tenant),
-        username: Set(row.username.clone()),
-        username_key: Set(row.username_key.clone()),
-        username_skeleton: Set(Some(row.username_skeleton.clone())),
-        email: Set(row.email.clone()),
-        email_key: Set(row.email_key.clone()),
-        display_name: Set(row.display_name.clone()),
-        password_hash: Set(Some(row.hash.clone())),
-        status: Set(UserStatus::Active),
-        tenant_role: Set(row.tenant_role),
-        security_stamp: Set(new_security_stamp()),
-        failed_login_count: Set(0),
-        lock_count: Set(0),
-        email_verified_at: Set(None),
-        locked_until: Set(None),
-        last_login_at: Set(None),
-        login_count: Set(0),
-        last_active_at: Set(None),
-        expires_at: Set(None),
-        metadata: Set(None),
-        deleted_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    });
+    let models = batch
+        .iter()
+        .map(|row| row.user_row(tenant, now).into_active_model());
     // Without RETURNING (MySQL has none): the ids are read back by their unique keys.
     users::Entity::insert_many(models)
         .exec_without_returning(txn)
@@ -245,18 +229,10 @@ async fn insert_batch(
         .iter()
         .zip(&ids)
         .flat_map(|(row, id)| {
-            row.plant_roles
+            row.profile
+                .plant_roles
                 .iter()
-                .map(move |r| user_plant_roles::ActiveModel {
-                    tenant_id: Set(tenant),
-                    user_id: Set(*id),
-                    plant_id: Set(r.plant_id),
-                    role: Set(r.role),
-                    granted_by: Set(actor),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                })
+                .map(move |r| role_row(tenant, *id, r, actor, now))
         })
         .collect();
     for chunk in roles.chunks(ROLE_CHUNK) {
@@ -266,13 +242,9 @@ async fn insert_batch(
             .map_err(missing_reference)?;
     }
 
-    let events = batch.iter().zip(&ids).map(|(row, id)| AuditEvent {
-        tenant,
-        actor,
-        action: AuditAction::UserImported,
-        target: Some(*id),
-        details: imported_details(row),
-        at: now,
+    let events = batch.iter().zip(&ids).map(|(row, id)| {
+        AuditEvent::about(tenant, actor, AuditAction::UserImported, *id, now)
+            .with(imported_details(row))
     });
     audit::record_many(txn, tenant, actor, events).await?;
     Ok(ids)
@@ -282,10 +254,10 @@ async fn insert_batch(
 fn imported_details(row: &Row) -> serde_json::Value {
     new_user_details(
         row.pid,
-        &row.username,
+        &row.profile.username,
         UserStatus::Active,
-        row.tenant_role,
-        &row.plant_roles,
+        row.profile.tenant_role,
+        &row.profile.plant_roles,
         true,
     )
 }
@@ -303,17 +275,10 @@ async fn locate(
     let probe = async {
         let txn = begin_write(&repo.db).await?;
         for (offset, row) in batch.iter().enumerate() {
-            let draft = UserDraft {
-                username: row.username.clone(),
-                email: row.email.clone(),
-                display_name: row.display_name.clone(),
-                password_hash: Some(row.hash.clone()),
-                status: UserStatus::Active,
-                tenant_role: row.tenant_role,
-                plant_roles: row.plant_roles.clone(),
-                expires_at: None,
-                metadata: None,
-            };
+            let draft = row
+                .profile
+                .clone()
+                .draft(UserStatus::Active, Some(row.hash.clone()));
             if let Err(error) = insert_user(&txn, tenant, draft, actor, repo.now()).await {
                 txn.rollback().await?;
                 return Ok::<_, Error>(Some((offset, error)));

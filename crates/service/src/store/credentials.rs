@@ -4,13 +4,15 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
-use super::tx::{begin_write, lock_live_user};
+use super::change::{self, commit_user_change};
+use super::reads::{live, view_of};
+use super::stamp::new_security_stamp;
+use super::tx::{begin_change, begin_write, lock_live_user};
 use super::unique::Unique;
-use super::users::{commit_user_change, live, new_security_stamp, view_of};
 use crate::error::{Error, Result};
 use crate::inputs::Actor;
-use crate::password::{Password, PolicyContext};
-use crate::tokens::{self, TokenDigest};
+use crate::password_policy::{Password, PolicyContext};
+use crate::token_codec::{self, TokenDigest};
 use crate::validation::Validator;
 use crate::views::{IssuedToken, UserView};
 use async_trait::async_trait;
@@ -74,7 +76,7 @@ pub(crate) async fn issue(
     now: DateTime<Utc>,
 ) -> Result<IssuedToken> {
     void(txn, user.id, Some(purpose)).await?;
-    let (token, digest) = tokens::generate();
+    let (token, digest) = token_codec::generate();
     let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
     let expires_at = now
         .checked_add_signed(ttl)
@@ -103,7 +105,7 @@ pub(crate) async fn issue(
 /// The digest of a raw token, or `InvalidToken` for anything not shaped like one (checked
 /// before any hashing or database work).
 pub(crate) fn digest(raw: &str) -> Result<TokenDigest> {
-    tokens::digest_of(raw).map_err(|_| Error::InvalidToken)
+    token_codec::digest_of(raw).map_err(|_| Error::InvalidToken)
 }
 
 /// A token that can still be redeemed: right purpose, unused, unexpired, of `tenant` when
@@ -202,14 +204,8 @@ async fn record_issued(
 ) -> Result<()> {
     audit::record(
         txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::TokenIssued,
-            target: Some(issued.user_id),
-            details: json!({ "purpose": issued.purpose, "expires_at": issued.expires_at }),
-            at: now,
-        },
+        AuditEvent::about(tenant, actor, AuditAction::TokenIssued, issued.user_id, now)
+            .with(json!({ "purpose": issued.purpose, "expires_at": issued.expires_at })),
     )
     .await
 }
@@ -221,8 +217,7 @@ pub(crate) async fn issue_password_reset(
     ttl: Option<Duration>,
     actor: Actor,
 ) -> Result<IssuedToken> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     if user.status != UserStatus::Active {
         return Err(Error::Conflict(
@@ -260,8 +255,7 @@ pub(crate) async fn request_password_reset(
     if active_tenant_slug(&repo.db, tenant).await.is_err() {
         return Ok(());
     }
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let ttl = repo.config.tokens.password_reset_ttl;
     let issued = issue(&txn, &user, TokenPurpose::PasswordReset, ttl, None, now).await?;
     record_issued(&txn, &issued, tenant, None, now).await?;
@@ -326,21 +320,14 @@ pub(crate) async fn redeem_password_reset(
     consume(&txn, &token, now).await?;
     let user = lock_live_user(&txn, token.tenant_id, token.user_id).await?;
     let user = store_password(&txn, user, hash, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant: token.tenant_id,
-            actor: Some(user.id),
-            action: AuditAction::PasswordReset,
-            target: Some(user.id),
-            details: json!({}),
-            at: now,
-        },
-    )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    let event = AuditEvent::about(
+        token.tenant_id,
+        Some(user.id),
+        AuditAction::PasswordReset,
+        user.id,
+        now,
+    );
+    change::finish(txn, user, event).await
 }
 
 pub(crate) async fn issue_email_verification(
@@ -349,8 +336,7 @@ pub(crate) async fn issue_email_verification(
     user_id: UserId,
     actor: Actor,
 ) -> Result<IssuedToken> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     if user.email.is_none() {
         return Err(Error::Conflict("the user has no email address to verify"));
@@ -376,8 +362,7 @@ pub(crate) async fn verify_email(
     raw: &str,
 ) -> Result<UserView> {
     let digest = digest(raw)?;
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let token =
         find_redeemable(&txn, &digest, TokenPurpose::EmailVerification, tenant, now).await?;
     consume(&txn, &token, now).await?;
@@ -391,14 +376,13 @@ pub(crate) async fn verify_email(
     commit_user_change(
         txn,
         active,
-        AuditEvent {
-            tenant: token.tenant_id,
-            actor: Some(user_id),
-            action: AuditAction::EmailVerified,
-            target: Some(user_id),
-            details: json!({}),
-            at: now,
-        },
+        AuditEvent::about(
+            token.tenant_id,
+            Some(user_id),
+            AuditAction::EmailVerified,
+            user_id,
+            now,
+        ),
     )
     .await
 }

@@ -2,11 +2,11 @@
 //! their first sign-in.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
-use super::tx::{begin_write, lock_live_user};
-use super::users::{
-    UserDraft, created_details, insert_user, live, trimmed, validate_profile, view_of,
-};
+use super::audit::{AuditAction, AuditEvent};
+use super::change;
+use super::new_user;
+use super::reads::{live, view_of};
+use super::tx::{begin_change, lock_live_user};
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, IdentityUser, NewIdentity};
 use crate::validation::{Rule, Validator, could_be_stored};
@@ -75,23 +75,15 @@ pub(crate) async fn link(
     let mut validator = Validator::new();
     validate_identity(&mut validator, &identity);
     validator.finish()?;
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     let linked = insert_identity(&txn, &user, identity, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::IdentityLinked,
-            target: Some(user_id),
-            details: json!({ "provider": linked.provider, "subject": linked.subject }),
-            at: now,
-        },
+    change::commit_event(
+        txn,
+        AuditEvent::about(tenant, actor, AuditAction::IdentityLinked, user_id, now)
+            .with(json!({ "provider": linked.provider, "subject": linked.subject })),
     )
     .await?;
-    txn.commit().await?;
     Ok(linked.into())
 }
 
@@ -106,8 +98,7 @@ pub(crate) async fn unlink(
     if !could_be_stored(provider) || !could_be_stored(subject) {
         return Err(Error::NotFound);
     }
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     lock_live_user(&txn, tenant, user_id).await?;
     let deleted = user_identities::Entity::delete_many()
         .filter(user_identities::Column::TenantId.eq(tenant))
@@ -119,19 +110,12 @@ pub(crate) async fn unlink(
     if deleted.rows_affected == 0 {
         return Err(Error::NotFound);
     }
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::IdentityUnlinked,
-            target: Some(user_id),
-            details: json!({ "provider": provider, "subject": subject }),
-            at: now,
-        },
+    change::commit_event(
+        txn,
+        AuditEvent::about(tenant, actor, AuditAction::IdentityUnlinked, user_id, now)
+            .with(json!({ "provider": provider, "subject": subject })),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -188,48 +172,15 @@ pub(crate) async fn provision(
     input: IdentityUser,
     actor: Actor,
 ) -> Result<UserView> {
-    super::tenants::require_in(&repo.db, tenant).await?;
-    let email = trimmed(input.email.as_deref());
-    let mut validator = Validator::new();
-    validate_profile(
-        &mut validator,
-        &input.username,
-        email.as_deref(),
-        &input.display_name,
-    );
-    validate_identity(&mut validator, &input.identity);
-    validator.finish()?;
-
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
-    let draft = UserDraft {
-        username: input.username,
-        email,
-        display_name: input.display_name,
-        password_hash: None,
-        status: UserStatus::Active,
-        tenant_role: input.tenant_role,
-        plant_roles: Vec::new(),
-        expires_at: None,
-        metadata: None,
-    };
-    let user = insert_user(&txn, tenant, draft, actor, now).await?;
-    let identity = insert_identity(&txn, &user, input.identity, now).await?;
-    let mut details = created_details(&user, &[]);
-    details["provider"] = json!(identity.provider);
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::UserProvisioned,
-            target: Some(user.id),
-            details,
-            at: now,
-        },
-    )
+    let profile = new_user::profile_of!(input, Vec::new());
+    new_user::check(repo, tenant, &profile, |validator, _| {
+        validate_identity(validator, &input.identity);
+    })
     .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    let draft = profile.draft(UserStatus::Active, None);
+    let mut new =
+        new_user::insert(repo, tenant, draft, actor, AuditAction::UserProvisioned).await?;
+    let identity = insert_identity(&new.txn, &new.user, input.identity, new.now).await?;
+    new.event.details["provider"] = json!(identity.provider);
+    new.finish().await
 }

@@ -1,17 +1,17 @@
 //! Invitations: an `invited` user without a password, activated by its invitation token.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
+use super::audit::{AuditAction, AuditEvent};
+use super::change;
 use super::credentials::{self, active_tenant_slug, check_policy, consume, find_redeemable};
+use super::new_user::{self, NewProfile};
+use super::reads::live;
+use super::stamp;
 use super::tx::{begin_write, lock_live_user};
-use super::users::{
-    UserDraft, check_distinct_plants, created_details, insert_user, new_security_stamp, trimmed,
-    validate_profile, view_of,
-};
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, Invitation};
 use crate::normalize::{username_key, username_skeleton};
-use crate::password::Password;
+use crate::password_policy::Password;
 use crate::validation::{self, Validator};
 use crate::views::{InvitedUser, UserView};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
@@ -31,52 +31,29 @@ pub(crate) async fn invite(
     invitation: Invitation,
     actor: Actor,
 ) -> Result<InvitedUser> {
-    super::tenants::require_in(&repo.db, tenant).await?;
-    let email = trimmed(Some(&invitation.email));
     let username = invitation.username.unwrap_or_else(placeholder_username);
-    let mut validator = Validator::new();
-    validate_profile(
-        &mut validator,
-        &username,
-        email.as_deref(),
-        &invitation.display_name,
-    );
-    check_distinct_plants(&mut validator, &invitation.plant_roles);
-    validator.finish()?;
-
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
-    let plant_roles = invitation.plant_roles;
-    let draft = UserDraft {
+    let profile = NewProfile::new(
         username,
-        email,
-        display_name: invitation.display_name,
-        password_hash: None,
-        status: UserStatus::Invited,
-        tenant_role: invitation.tenant_role,
-        plant_roles: plant_roles.clone(),
-        expires_at: None,
-        metadata: None,
-    };
-    let user = insert_user(&txn, tenant, draft, actor, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::UserInvited,
-            target: Some(user.id),
-            details: created_details(&user, &plant_roles),
-            at: now,
-        },
+        Some(&invitation.email),
+        invitation.display_name,
+        invitation.tenant_role,
+        invitation.plant_roles,
+    );
+    new_user::check(repo, tenant, &profile, |_, _| {}).await?;
+    let draft = profile.draft(UserStatus::Invited, None);
+    let new = new_user::insert(repo, tenant, draft, actor, AuditAction::UserInvited).await?;
+    let ttl = repo.config.tokens.invitation_ttl;
+    let token = credentials::issue(
+        &new.txn,
+        &new.user,
+        TokenPurpose::Invitation,
+        ttl,
+        actor,
+        new.now,
     )
     .await?;
-    let ttl = repo.config.tokens.invitation_ttl;
-    let token = credentials::issue(&txn, &user, TokenPurpose::Invitation, ttl, actor, now).await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
     Ok(InvitedUser {
-        user: view,
+        user: new.finish().await?,
         invitation: token,
     })
 }
@@ -91,7 +68,7 @@ pub(crate) async fn accept(
     let digest = credentials::digest(raw)?;
     let now = repo.now();
     let token = find_redeemable(&repo.db, &digest, TokenPurpose::Invitation, tenant, now).await?;
-    let user = super::users::live(token.tenant_id)
+    let user = live(token.tenant_id)
         .filter(users::Column::Id.eq(token.user_id))
         .one(&repo.db)
         .await?;
@@ -131,22 +108,15 @@ pub(crate) async fn accept(
     active.password_hash = Set(Some(hash));
     // The invitation reached the invitee at this address.
     active.email_verified_at = Set(Some(now));
-    active.security_stamp = Set(new_security_stamp());
-    active.updated_at = Set(now);
+    stamp::rotate(&mut active, now);
     let user = active.update(&txn).await.map_err(unique_violation)?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant: token.tenant_id,
-            actor: Some(id),
-            action: AuditAction::InvitationAccepted,
-            target: Some(id),
-            details: json!({ "username": user.username }),
-            at: now,
-        },
+    let event = AuditEvent::about(
+        token.tenant_id,
+        Some(id),
+        AuditAction::InvitationAccepted,
+        id,
+        now,
     )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    .with(json!({ "username": user.username }));
+    change::finish(txn, user, event).await
 }

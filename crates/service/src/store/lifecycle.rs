@@ -1,17 +1,16 @@
 //! Account lifecycle: dormant accounts, and users imported with their existing hashes.
 
 use super::SeaOrmUserRepository;
+use super::admin_guard::{is_signing_in_admin, signing_in_admins};
 use super::audit::{self, AuditAction, AuditEvent};
 use super::credentials;
-use super::tx::{begin_write, lock_tenant};
-use super::users::{
-    UserDraft, check_distinct_plants, created_details, insert_user, is_signing_in_admin, live,
-    new_security_stamp, signing_in_admins, trimmed, validate_profile, view_of,
-};
+use super::new_user;
+use super::reads::{live, view_of};
+use super::stamp;
+use super::tx::{begin_change, lock_tenant};
 use crate::error::Result;
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
-use crate::validation::Validator;
 use crate::views::UserView;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -58,8 +57,7 @@ pub(crate) async fn deactivate_dormant(
     since: DateTime<Utc>,
     actor: Actor,
 ) -> Result<u64> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     lock_tenant(&txn, tenant).await?;
     // Only admins who could sign in count (see `signing_in_admins`).
     let mut admins_left = signing_in_admins(tenant, now).count(&txn).await?;
@@ -76,20 +74,14 @@ pub(crate) async fn deactivate_dormant(
         let last_login_at = user.last_login_at;
         let mut active = user.into_active_model();
         active.status = Set(UserStatus::Suspended);
-        active.security_stamp = Set(new_security_stamp());
-        active.updated_at = Set(now);
+        stamp::rotate(&mut active, now);
         active.update(&txn).await?;
         credentials::void(&txn, id, None).await?;
         audit::record(
             &txn,
-            AuditEvent {
-                tenant,
-                actor,
-                action: AuditAction::UserDeactivated,
-                target: Some(id),
-                details: json!({ "reason": "dormant", "since": since, "last_login_at": last_login_at }),
-                at: now,
-            },
+            AuditEvent::about(tenant, actor, AuditAction::UserDeactivated, id, now).with(
+                json!({ "reason": "dormant", "since": since, "last_login_at": last_login_at }),
+            ),
         )
         .await?;
         deactivated += 1;
@@ -104,53 +96,23 @@ pub(crate) async fn import(
     input: ImportedUser,
     actor: Actor,
 ) -> Result<UserView> {
-    super::tenants::require_in(&repo.db, tenant).await?;
-    let email = trimmed(input.email.as_deref());
-    let mut validator = Validator::new();
-    validate_profile(
-        &mut validator,
-        &input.username,
-        email.as_deref(),
-        &input.display_name,
-    );
-    check_distinct_plants(&mut validator, &input.plant_roles);
-    let hash = match parse_imported_hash(input.password_hash.expose()) {
-        Ok(hash) => Some(hash),
-        Err(rule) => {
-            validator.add("password_hash", rule);
-            None
-        }
-    };
-    validator.finish()?;
-
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
-    let plant_roles = input.plant_roles;
-    let draft = UserDraft {
-        username: input.username,
-        email,
-        display_name: input.display_name,
-        password_hash: hash,
-        status: UserStatus::Active,
-        tenant_role: input.tenant_role,
-        plant_roles: plant_roles.clone(),
-        expires_at: None,
-        metadata: None,
-    };
-    let user = insert_user(&txn, tenant, draft, actor, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::UserImported,
-            target: Some(user.id),
-            details: created_details(&user, &plant_roles),
-            at: now,
+    let profile = new_user::profile_of!(input);
+    let mut hash = None;
+    new_user::check(
+        repo,
+        tenant,
+        &profile,
+        |validator, _| match parse_imported_hash(input.password_hash.expose()) {
+            Ok(parsed) => hash = Some(parsed),
+            Err(rule) => {
+                validator.add("password_hash", rule);
+            }
         },
     )
     .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    let draft = profile.draft(UserStatus::Active, hash);
+    new_user::insert(repo, tenant, draft, actor, AuditAction::UserImported)
+        .await?
+        .finish()
+        .await
 }

@@ -2,76 +2,18 @@
 //! of a set of users in one query.
 
 use super::SeaOrmUserRepository;
-use super::users::live;
+use super::reads::{live, load_roles};
 use crate::error::{Error, Result};
 use crate::inputs::{UserFilter, UserOrder, UserQuery};
 use crate::normalize::{email_key, escape_like, username_key};
-use crate::views::{Page, PlantMember, PlantRoleView, UserView};
+use crate::views::{Page, PlantMember, UserView};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel,
     Selector,
 };
-use std::collections::HashMap;
-use tenantry_entity::{
-    PlantId, TenantId, UserId, UserRole, UserStatus, plants, user_plant_roles, users,
-};
-
-/// One plant role with its plant's public fields: only the columns a [`PlantRoleView`] shows
-/// are read (on SQLite every timestamp is text that would be parsed for nothing).
-#[derive(FromQueryResult)]
-pub(crate) struct RoleRow {
-    user_id: UserId,
-    plant_id: PlantId,
-    plant_pid: uuid::Uuid,
-    plant_code: String,
-    plant_name: String,
-    role: UserRole,
-}
-
-impl From<RoleRow> for PlantRoleView {
-    fn from(row: RoleRow) -> Self {
-        PlantRoleView {
-            plant_id: row.plant_id,
-            plant_pid: row.plant_pid,
-            plant_code: row.plant_code,
-            plant_name: row.plant_name,
-            role: row.role,
-        }
-    }
-}
-
-/// The query for the plant roles of `users`, ordered by plant code.
-pub(crate) fn roles_query(users: &[UserId]) -> Selector<SelectModel<RoleRow>> {
-    user_plant_roles::Entity::find()
-        .select_only()
-        .column(user_plant_roles::Column::UserId)
-        .column_as(plants::Column::Id, "plant_id")
-        .column_as(plants::Column::Pid, "plant_pid")
-        .column_as(plants::Column::Code, "plant_code")
-        .column_as(plants::Column::Name, "plant_name")
-        .column(user_plant_roles::Column::Role)
-        .inner_join(plants::Entity)
-        .filter(user_plant_roles::Column::UserId.is_in(users.iter().copied()))
-        .order_by_asc(plants::Column::CodeKey)
-        .into_model::<RoleRow>()
-}
-
-/// The plant roles of `users`, by user, each list ordered by plant code: one query.
-pub(crate) async fn load_roles(
-    db: &impl ConnectionTrait,
-    users: &[UserId],
-) -> Result<HashMap<UserId, Vec<PlantRoleView>>> {
-    let mut by_user: HashMap<UserId, Vec<PlantRoleView>> = HashMap::new();
-    if users.is_empty() {
-        return Ok(by_user);
-    }
-    for row in roles_query(users).all(db).await? {
-        by_user.entry(row.user_id).or_default().push(row.into());
-    }
-    Ok(by_user)
-}
+use tenantry_entity::{PlantId, TenantId, UserId, UserRole, UserStatus, user_plant_roles, users};
 
 /// Attaches their plant roles to `users`, keeping their order: one query.
 pub(crate) async fn with_roles(

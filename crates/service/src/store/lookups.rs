@@ -6,8 +6,8 @@
 //! of ~250 000 per `get_user`). The statements are the ones the query builder renders for the
 //! same queries, so each backend still gets its own dialect; only the rendering is cached.
 
-use super::listing::{RoleRow, roles_query};
-use super::users::live;
+use super::reads::live;
+use super::reads::{RoleRow, roles_query};
 use crate::error::Result;
 use crate::views::PlantRoleView;
 use sea_orm::{

@@ -1,8 +1,10 @@
 //! [`SeaOrmUserRepository`]: the [`UserRepository`] on SeaORM, for SQLite, PostgreSQL and
 //! MySQL/MariaDB. One file per concept; this one wires them to the trait.
 
+mod admin_guard;
 mod audit;
 mod bulk;
+mod change;
 mod credentials;
 mod detach;
 mod identities;
@@ -12,9 +14,13 @@ mod lifecycle;
 mod listing;
 mod login;
 mod lookups;
+mod new_user;
 mod passwords;
 mod plants;
+mod reads;
+mod role_rows;
 mod roles;
+mod stamp;
 mod tenants;
 mod tx;
 mod unique;

@@ -1,16 +1,16 @@
 //! Changing passwords: by the user (knowing the current one) or by an administrator.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
+use super::audit::{AuditAction, AuditEvent};
+use super::change;
 use super::credentials::{check_policy, store_password};
-use super::tx::{begin_write, lock_live_user};
-use super::users::live;
+use super::reads::live;
+use super::tx::{begin_change, lock_live_user};
 use crate::error::{Error, Result};
 use crate::hashing::Verification;
 use crate::inputs::Actor;
-use crate::password::Password;
+use crate::password_policy::Password;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::json;
 use tenantry_entity::{TenantId, UserId, tenants, users};
 
 /// Who is changing the password, and how it proved it may.
@@ -60,23 +60,10 @@ async fn change(
     )?;
     let hash = repo.hasher.hash(new_password).await?;
 
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     store_password(&txn, user, hash, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action,
-            target: Some(user_id),
-            details: json!({}),
-            at: now,
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    change::commit_event(txn, AuditEvent::about(tenant, actor, action, user_id, now)).await?;
     Ok(())
 }
 

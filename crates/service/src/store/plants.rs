@@ -1,8 +1,9 @@
 //! Plants of a tenant: create, look up, list, deactivate and reactivate.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
-use super::tx::begin_write;
+use super::audit::{AuditAction, AuditEvent};
+use super::change;
+use super::tx::begin_change;
 use super::unique::Unique;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewPlant};
@@ -29,9 +30,8 @@ pub(crate) async fn create(
         .check("name", validation::name(&input.name));
     validator.finish()?;
 
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
-    super::tenants::require_in(&txn, tenant).await?;
+    let (txn, now) = begin_change(repo).await?;
+    super::reads::require_tenant(&txn, tenant).await?;
     let plant = plants::ActiveModel {
         pid: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -46,8 +46,8 @@ pub(crate) async fn create(
     .insert(&txn)
     .await
     .map_err(unique_violation)?;
-    audit::record(
-        &txn,
+    change::commit_event(
+        txn,
         AuditEvent {
             tenant,
             actor,
@@ -58,7 +58,6 @@ pub(crate) async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(plant.into())
 }
 
@@ -131,8 +130,7 @@ pub(crate) async fn set_active(
     is_active: bool,
     actor: Actor,
 ) -> Result<PlantView> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let plant = find(&txn, tenant, id).await?.ok_or(Error::NotFound)?;
     if plant.is_active == is_active {
         return Ok(plant.into());
@@ -146,8 +144,8 @@ pub(crate) async fn set_active(
     } else {
         AuditAction::PlantDeactivated
     };
-    audit::record(
-        &txn,
+    change::commit_event(
+        txn,
         AuditEvent {
             tenant,
             actor,
@@ -158,6 +156,5 @@ pub(crate) async fn set_active(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(plant.into())
 }

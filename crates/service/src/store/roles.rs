@@ -2,13 +2,14 @@
 //! combines them.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
-use super::tx::{begin_write, lock_live_user, lock_tenant};
+use super::admin_guard::ensure_not_last_admin;
+use super::audit::{AuditAction, AuditEvent};
+use super::change::{self, commit_user_change};
+use super::reads::{live, view_of};
+use super::role_rows::{check_distinct_plants, insert_roles, roles_json};
+use super::stamp;
+use super::tx::{begin_change, lock_live_user, lock_tenant};
 use super::unique::Unique;
-use super::users::{
-    check_distinct_plants, commit_user_change, ensure_not_last_admin, insert_roles, live,
-    new_security_stamp, view_of,
-};
 use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole};
 use crate::validation::Validator;
@@ -27,8 +28,7 @@ async fn rotate_stamp(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<users::Model> {
     let mut active = user.into_active_model();
-    active.security_stamp = Set(new_security_stamp());
-    active.updated_at = Set(now);
+    stamp::rotate(&mut active, now);
     Ok(active.update(txn).await?)
 }
 
@@ -53,8 +53,7 @@ pub(crate) async fn assign(
     role: UserRole,
     actor: Actor,
 ) -> Result<UserView> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     require_plant(&txn, tenant, plant).await?;
     let previous = match role_of(user_id, plant).unique(&txn).await? {
@@ -85,21 +84,9 @@ pub(crate) async fn assign(
         }
     };
     let user = rotate_stamp(&txn, user, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::PlantRoleAssigned,
-            target: Some(user_id),
-            details: json!({ "plant_id": plant, "role": role, "previous_role": previous }),
-            at: now,
-        },
-    )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    let event = AuditEvent::about(tenant, actor, AuditAction::PlantRoleAssigned, user_id, now)
+        .with(json!({ "plant_id": plant, "role": role, "previous_role": previous }));
+    change::finish(txn, user, event).await
 }
 
 pub(crate) async fn remove(
@@ -109,8 +96,7 @@ pub(crate) async fn remove(
     plant: PlantId,
     actor: Actor,
 ) -> Result<UserView> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     require_plant(&txn, tenant, plant).await?;
     let Some(existing) = role_of(user_id, plant).unique(&txn).await? else {
@@ -120,21 +106,9 @@ pub(crate) async fn remove(
         .exec(&txn)
         .await?;
     let user = rotate_stamp(&txn, user, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::PlantRoleRemoved,
-            target: Some(user_id),
-            details: json!({ "plant_id": plant, "previous_role": existing.role }),
-            at: now,
-        },
-    )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    let event = AuditEvent::about(tenant, actor, AuditAction::PlantRoleRemoved, user_id, now)
+        .with(json!({ "plant_id": plant, "previous_role": existing.role }));
+    change::finish(txn, user, event).await
 }
 
 /// Replaces the user's plant roles with exactly `roles` and, when `tenant_role` is given,
@@ -151,8 +125,7 @@ pub(crate) async fn replace(
     check_distinct_plants(&mut validator, roles);
     validator.finish()?;
 
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     if tenant_role.is_some() {
         lock_tenant(&txn, tenant).await?;
     }
@@ -173,26 +146,17 @@ pub(crate) async fn replace(
     let new_tenant_role = tenant_role.unwrap_or(previous_tenant_role);
     let mut active = user.into_active_model();
     active.tenant_role = Set(new_tenant_role);
-    active.security_stamp = Set(new_security_stamp());
-    active.updated_at = Set(now);
+    stamp::rotate(&mut active, now);
     commit_user_change(
         txn,
         active,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::PlantRolesReplaced,
-            target: Some(user_id),
-            details: json!({
-                    "plant_roles": roles
-                        .iter()
-                        .map(|r| json!({ "plant_id": r.plant_id, "role": r.role }))
-                        .collect::<Vec<_>>(),
+        AuditEvent::about(tenant, actor, AuditAction::PlantRolesReplaced, user_id, now).with(
+            json!({
+                    "plant_roles": roles_json(roles),
                     "tenant_role": new_tenant_role,
                     "previous_tenant_role": previous_tenant_role,
             }),
-            at: now,
-        },
+        ),
     )
     .await
 }
@@ -204,8 +168,7 @@ pub(crate) async fn set_tenant_role(
     role: Option<UserRole>,
     actor: Actor,
 ) -> Result<UserView> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     lock_tenant(&txn, tenant).await?;
     let user = lock_live_user(&txn, tenant, user_id).await?;
     if user.tenant_role == role {
@@ -217,19 +180,12 @@ pub(crate) async fn set_tenant_role(
     let previous = user.tenant_role;
     let mut active = user.into_active_model();
     active.tenant_role = Set(role);
-    active.security_stamp = Set(new_security_stamp());
-    active.updated_at = Set(now);
+    stamp::rotate(&mut active, now);
     commit_user_change(
         txn,
         active,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::TenantRoleSet,
-            target: Some(user_id),
-            details: json!({ "role": role, "previous_role": previous }),
-            at: now,
-        },
+        AuditEvent::about(tenant, actor, AuditAction::TenantRoleSet, user_id, now)
+            .with(json!({ "role": role, "previous_role": previous })),
     )
     .await
 }

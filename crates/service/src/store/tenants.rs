@@ -1,10 +1,11 @@
 //! Tenants: create, look up, list, suspend and reactivate.
 
 use super::SeaOrmUserRepository;
-use super::audit::{self, AuditAction, AuditEvent};
-use super::tx::begin_write;
+use super::audit::{AuditAction, AuditEvent};
+use super::change;
+use super::tx::begin_change;
 use super::unique::Unique;
-use crate::error::{Error, Result, unique_violation};
+use crate::error::{Result, unique_violation};
 use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
 use crate::views::{Page, TenantView};
@@ -29,8 +30,7 @@ pub(crate) async fn create(
         .check("name", validation::name(&input.name));
     validator.finish()?;
 
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let tenant = tenants::ActiveModel {
         pid: Set(Uuid::now_v7()),
         slug: Set(input.slug),
@@ -45,8 +45,8 @@ pub(crate) async fn create(
     .map_err(unique_violation)?;
     // A new tenant has no users yet, so an actor cannot be one of them: it is not recorded.
     let _ = actor;
-    audit::record(
-        &txn,
+    change::commit_event(
+        txn,
         AuditEvent {
             tenant: tenant.id,
             actor: None,
@@ -57,7 +57,6 @@ pub(crate) async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(tenant.into())
 }
 
@@ -118,8 +117,7 @@ pub(crate) async fn set_status(
     status: TenantStatus,
     actor: Actor,
 ) -> Result<TenantView> {
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
+    let (txn, now) = begin_change(repo).await?;
     let tenant = super::tx::lock_tenant(&txn, id).await?;
     if tenant.status == status {
         return Ok(tenant.into());
@@ -133,8 +131,8 @@ pub(crate) async fn set_status(
         TenantStatus::Suspended => AuditAction::TenantSuspended,
         TenantStatus::Active => AuditAction::TenantReactivated,
     };
-    audit::record(
-        &txn,
+    change::commit_event(
+        txn,
         AuditEvent {
             tenant: id,
             actor,
@@ -145,7 +143,6 @@ pub(crate) async fn set_status(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(tenant.into())
 }
 
@@ -157,7 +154,7 @@ pub(crate) async fn set_status(
 /// Each user's stamp is a fresh random prefix shared by this statement and the user's id, so
 /// stamps stay distinct per user and never repeat an earlier one.
 async fn rotate_stamps(txn: &DatabaseTransaction, tenant: TenantId) -> Result<()> {
-    let prefix = format!("{}.", super::users::new_security_stamp());
+    let prefix = format!("{}.", super::stamp::new_security_stamp());
     let stamp = match txn.get_database_backend() {
         DatabaseBackend::MySql => Expr::cust_with_values("CONCAT(?, id)", [prefix]),
         // sea-query wants PostgreSQL's own placeholder syntax in custom SQL.
@@ -170,15 +167,4 @@ async fn rotate_stamps(txn: &DatabaseTransaction, tenant: TenantId) -> Result<()
         .exec(txn)
         .await?;
     Ok(())
-}
-
-/// The tenant `id`, or `NotFound`, on any connection or transaction.
-pub(crate) async fn require_in(
-    db: &impl sea_orm::ConnectionTrait,
-    id: TenantId,
-) -> Result<tenants::Model> {
-    tenants::Entity::find_by_id(id)
-        .unique(db)
-        .await?
-        .ok_or(Error::NotFound)
 }

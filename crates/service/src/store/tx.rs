@@ -1,7 +1,9 @@
 //! Transactions and row locks, the same way on every backend.
 
+use super::SeaOrmUserRepository;
 use super::unique::Unique;
 use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QuerySelect, SqliteTransactionMode, TransactionOptions,
@@ -22,6 +24,15 @@ pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTrans
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// Begins a write ([`begin_write`]) and reads the instant the change is made at, first: the
+/// opening of every command that writes.
+pub(crate) async fn begin_change(
+    repo: &SeaOrmUserRepository,
+) -> Result<(DatabaseTransaction, DateTime<Utc>)> {
+    let now = repo.now();
+    Ok((begin_write(&repo.db).await?, now))
 }
 
 /// Reads a live (not soft-deleted) user of the tenant and locks its row until the transaction

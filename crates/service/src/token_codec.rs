@@ -1,4 +1,5 @@
-//! One-time tokens for password resets, invitations and email verification.
+//! Generation and parsing of one-time tokens (password resets, invitations, email
+//! verification): the raw token a user receives and the digest the database keeps.
 //!
 //! A token is 32 random bytes from the operating system, handed to the user once as 43
 //! characters of unpadded base64url ([`RawToken`]). The database stores only its SHA-256
@@ -11,15 +12,13 @@
 //! database.
 //!
 //! ```
-//! use tenantry_service::tokens;
+//! use tenantry_service::token_codec;
 //!
-//! let (raw, digest) = tokens::generate();
+//! let (raw, digest) = token_codec::generate();
 //! // Store `digest.as_str()`, send `raw.expose()` in the email, forget `raw`.
-//! assert_eq!(tokens::digest_of(raw.expose()), Ok(digest));
-//! assert!(tokens::digest_of("not a token").is_err());
+//! assert_eq!(token_codec::digest_of(raw.expose()), Ok(digest));
+//! assert!(token_codec::digest_of("not a token").is_err());
 //! ```
-
-use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -34,11 +33,13 @@ const TOKEN_BYTES: usize = 32;
 /// Length of a raw token: 32 bytes in unpadded base64.
 pub const RAW_TOKEN_CHARS: usize = 43;
 
-/// A token as handed to its user: 43 characters of unpadded base64url.
-///
-/// Its `Debug` prints `[redacted]`, it does not serialize, and its memory is zeroed on drop.
-/// Send it once (in a link, an email) and drop it.
-pub struct RawToken(String);
+crate::redacted::redacted_secret! {
+    /// A token as handed to its user: 43 characters of unpadded base64url.
+    ///
+    /// Its `Debug` prints `[redacted]`, it does not serialize, and its memory is zeroed on drop.
+    /// Send it once (in a link, an email) and drop it.
+    pub struct RawToken(String);
+}
 
 impl RawToken {
     /// The token, to put into a link or an email.
@@ -52,25 +53,15 @@ impl RawToken {
     }
 }
 
-impl fmt::Debug for RawToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
+crate::redacted::redacted_secret! {
+    /// The SHA-256 of a token's bytes, as 64 lowercase hex characters: what the database
+    /// stores and looks tokens up by.
+    ///
+    /// Its `Debug` prints `[redacted]` and its memory is zeroed on drop: a digest cannot be
+    /// redeemed, but it identifies a live token, so it stays out of logs too.
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    pub struct TokenDigest(String);
 }
-
-impl Drop for RawToken {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-/// The SHA-256 of a token's bytes, as 64 lowercase hex characters: what the database stores and
-/// looks tokens up by.
-///
-/// Its `Debug` prints `[redacted]`: a digest cannot be redeemed, but it identifies a live token,
-/// so it stays out of logs too.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct TokenDigest(String);
 
 impl TokenDigest {
     /// The digest as 64 lowercase hex characters.
@@ -79,14 +70,8 @@ impl TokenDigest {
     }
 
     /// The digest as a `String`, to store.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl fmt::Debug for TokenDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+    pub fn into_string(mut self) -> String {
+        std::mem::take(&mut self.0)
     }
 }
 

@@ -10,7 +10,7 @@
 //! accents, is the same password everywhere.
 //!
 //! ```
-//! use tenantry_service::password::{Password, PasswordPolicy, PolicyContext};
+//! use tenantry_service::password_policy::{Password, PasswordPolicy, PolicyContext};
 //! use tenantry_service::validation::Rule;
 //!
 //! let policy = PasswordPolicy::default();
@@ -21,11 +21,8 @@
 //! assert_eq!(policy.check(&Password::new("vivid ocelot tangles quietly"), &ctx), Ok(()));
 //! ```
 
-use std::fmt;
-
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
-use zeroize::Zeroize;
 
 use crate::validation::{Rule, is_control};
 
@@ -43,13 +40,15 @@ const MIN_PERSONAL_CHARS: usize = 3;
 /// The highest zxcvbn score; a higher floor is treated as this one.
 const MAX_ZXCVBN_SCORE: u8 = 4;
 
-/// A password as the user typed it.
-///
-/// Its `Debug` prints `[redacted]`, it deserializes from a plain JSON string but never
-/// serializes, and its memory is zeroed when it is dropped.
-#[derive(Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Password(String);
+crate::redacted::redacted_secret! {
+    /// A password as the user typed it.
+    ///
+    /// Its `Debug` prints `[redacted]`, it deserializes from a plain JSON string but never
+    /// serializes, and its memory is zeroed when it is dropped.
+    #[derive(Clone, Deserialize)]
+    #[serde(transparent)]
+    pub struct Password(String);
+}
 
 impl Password {
     /// Wraps a password.
@@ -60,18 +59,6 @@ impl Password {
     /// The password, for the hasher and the policy.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl Drop for Password {
-    fn drop(&mut self) {
-        self.0.zeroize();
     }
 }
 
@@ -480,11 +467,13 @@ mod tests {
     }
 }
 
-/// A password hash from another system, as given to an import. Its `Debug` prints
-/// `[redacted]` and it does not serialize.
-#[derive(Clone, Default, serde::Deserialize)]
-#[serde(transparent)]
-pub struct ImportedHash(String);
+crate::redacted::redacted_secret! {
+    /// A password hash from another system, as given to an import. Its `Debug` prints
+    /// `[redacted]`, it does not serialize, and its memory is zeroed on drop.
+    #[derive(Clone, Default, serde::Deserialize)]
+    #[serde(transparent)]
+    pub struct ImportedHash(String);
+}
 
 impl ImportedHash {
     /// Wraps a PHC string.
@@ -495,11 +484,5 @@ impl ImportedHash {
     /// The PHC string.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Debug for ImportedHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
     }
 }

@@ -1,0 +1,235 @@
+//! The one path every new user takes — create, invite, provision from an identity, import one
+//! and bulk import:
+//!
+//! check tenant → trim → validate profile → draft → insert → audit → view → commit.
+//!
+//! A path adds only what is its own: more checks (a password policy, a hash to parse), and work
+//! between the insert and the audit event (an identity, an invitation token). Bulk import
+//! shares the trim and validation and the row ([`draft_row`]), and writes in batches of its own.
+
+use super::SeaOrmUserRepository;
+use super::audit::{AuditAction, AuditEvent};
+use super::change;
+use super::reads::require_tenant;
+use super::role_rows::{check_distinct_plants, insert_roles, roles_json};
+use super::stamp::new_security_stamp;
+use super::tx::begin_change;
+use crate::error::{Result, unique_violation};
+use crate::inputs::{Actor, PlantRole};
+use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::validation::{self, ValidationErrors, Validator};
+use crate::views::UserView;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction};
+use serde_json::json;
+use tenantry_entity::users::NewUserRow;
+use tenantry_entity::{SecretHash, TenantId, UserRole, UserStatus, tenants, users};
+use uuid::Uuid;
+
+/// The [`NewProfile`] of an input that has the fields every new user has (`username`,
+/// `email`, `display_name`, `tenant_role`, and `plant_roles` unless given).
+macro_rules! profile_of {
+    ($input:ident) => {
+        $crate::store::new_user::profile_of!($input, $input.plant_roles)
+    };
+    // Moves only these fields out of the input: the path keeps its others (a password, …).
+    ($input:ident, $plant_roles:expr) => {
+        $crate::store::new_user::NewProfile::new(
+            $input.username,
+            $input.email.as_deref(),
+            $input.display_name,
+            $input.tenant_role,
+            $plant_roles,
+        )
+    };
+}
+
+pub(crate) use profile_of;
+
+/// The fields every new user has, with its email trimmed as it is stored.
+#[derive(Clone)]
+pub(crate) struct NewProfile {
+    pub username: String,
+    /// Trimmed.
+    pub email: Option<String>,
+    pub display_name: String,
+    pub tenant_role: Option<UserRole>,
+    pub plant_roles: Vec<PlantRole>,
+}
+
+impl NewProfile {
+    /// The profile as the caller gave it, its email trimmed.
+    pub(crate) fn new(
+        username: String,
+        email: Option<&str>,
+        display_name: String,
+        tenant_role: Option<UserRole>,
+        plant_roles: Vec<PlantRole>,
+    ) -> Self {
+        Self {
+            username,
+            email: email.map(|e| e.trim().to_owned()),
+            display_name,
+            tenant_role,
+            plant_roles,
+        }
+    }
+
+    /// Checks the profile (username, email, display name, each plant once), then the path's
+    /// own fields with `more`; every broken rule is reported together.
+    pub(crate) fn validate(
+        &self,
+        more: impl FnOnce(&mut Validator),
+    ) -> std::result::Result<(), ValidationErrors> {
+        let mut validator = Validator::new();
+        validator.check("username", validation::username(&self.username));
+        if let Some(email) = &self.email {
+            validator.check("email", validation::email(email));
+        }
+        validator.check("display_name", validation::display_name(&self.display_name));
+        check_distinct_plants(&mut validator, &self.plant_roles);
+        more(&mut validator);
+        validator.finish()
+    }
+
+    /// The user to insert with this profile.
+    pub(crate) fn draft(self, status: UserStatus, password_hash: Option<SecretHash>) -> UserDraft {
+        UserDraft {
+            profile: self,
+            password_hash,
+            status,
+            expires_at: None,
+            metadata: None,
+        }
+    }
+}
+
+/// The tenant exists, then [`NewProfile::validate`]: the checks before any slow work (hashing)
+/// and before the transaction. Returns the tenant (its slug feeds the password policy).
+pub(crate) async fn check(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    profile: &NewProfile,
+    more: impl FnOnce(&mut Validator, &tenants::Model),
+) -> Result<tenants::Model> {
+    let tenant = require_tenant(&repo.db, tenant).await?;
+    profile.validate(|validator| more(validator, &tenant))?;
+    Ok(tenant)
+}
+
+/// A user about to be inserted, already validated (and its password already hashed).
+pub(crate) struct UserDraft {
+    pub profile: NewProfile,
+    pub password_hash: Option<SecretHash>,
+    pub status: UserStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// The `users` row of a draft, its keys derived from its username and email.
+pub(crate) fn draft_row(
+    tenant: TenantId,
+    pid: Uuid,
+    draft: UserDraft,
+    now: DateTime<Utc>,
+) -> NewUserRow {
+    let profile = draft.profile;
+    NewUserRow {
+        pid,
+        tenant_id: tenant,
+        username_key: username_key(&profile.username),
+        username_skeleton: username_skeleton(&profile.username),
+        username: profile.username,
+        email_key: profile.email.as_deref().map(email_key),
+        email: profile.email,
+        display_name: profile.display_name,
+        password_hash: draft.password_hash,
+        status: draft.status,
+        tenant_role: profile.tenant_role,
+        security_stamp: new_security_stamp(),
+        expires_at: draft.expires_at,
+        metadata: draft.metadata,
+        now,
+    }
+}
+
+/// Inserts the user and its plant roles on `txn` (no audit event: the caller records its own).
+pub(crate) async fn insert_user(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    mut draft: UserDraft,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    let plant_roles = std::mem::take(&mut draft.profile.plant_roles);
+    let user = draft_row(tenant, Uuid::now_v7(), draft, now)
+        .into_active_model()
+        .insert(txn)
+        .await
+        .map_err(unique_violation)?;
+    insert_roles(txn, tenant, user.id, &plant_roles, actor, now).await?;
+    Ok(user)
+}
+
+/// What an audit event says about a new user, from its parts (bulk import has no model).
+pub(crate) fn new_user_details(
+    pid: Uuid,
+    username: &str,
+    status: UserStatus,
+    tenant_role: Option<UserRole>,
+    plant_roles: &[PlantRole],
+    has_password: bool,
+) -> serde_json::Value {
+    json!({
+        "pid": pid,
+        "username": username,
+        "status": status,
+        "tenant_role": tenant_role,
+        "plant_roles": roles_json(plant_roles),
+        "has_password": has_password,
+    })
+}
+
+/// A new user inserted in an open transaction, with the audit event that will record it.
+pub(crate) struct Inserted {
+    pub txn: DatabaseTransaction,
+    pub user: users::Model,
+    pub event: AuditEvent,
+    pub now: DateTime<Utc>,
+}
+
+/// Begins the transaction and inserts the draft (with its plant roles); the event recording
+/// it as `action` is ready for [`Inserted::finish`].
+pub(crate) async fn insert(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    draft: UserDraft,
+    actor: Actor,
+    action: AuditAction,
+) -> Result<Inserted> {
+    let (txn, now) = begin_change(repo).await?;
+    let plant_roles = draft.profile.plant_roles.clone();
+    let user = insert_user(&txn, tenant, draft, actor, now).await?;
+    let details = new_user_details(
+        user.pid,
+        &user.username,
+        user.status,
+        user.tenant_role,
+        &plant_roles,
+        user.password_hash.is_some(),
+    );
+    let event = AuditEvent::about(tenant, actor, action, user.id, now).with(details);
+    Ok(Inserted {
+        txn,
+        user,
+        event,
+        now,
+    })
+}
+
+impl Inserted {
+    /// Audit → view → commit.
+    pub(crate) async fn finish(self) -> Result<UserView> {
+        change::finish(self.txn, self.user, self.event).await
+    }
+}
