@@ -226,7 +226,6 @@ impl<'a> Attempt<'a> {
 /// 1 000 samples each, the medians differed by 1 ms (2.5 %) with Welch's t = −7.3. The locking
 /// update re-checks the count and the lock in its `WHERE`, so concurrent failures lock once.
 // The attempt's whole context, passed as the event row takes it (on main since 6139aac).
-#[allow(clippy::too_many_arguments)]
 async fn record_failure(
     repo: &SeaOrmUserRepository,
     event: EventRow,
