@@ -1,10 +1,11 @@
 //! `import_users`: batched bulk import with pre-hashed passwords and plant roles.
 
 use tenantry_service::migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, IMPORT_BATCH, ImportedHash, ImportedUser, LoginContext, LoginSource, NewPlant,
     NewTenant, PageRequest, Password, PlantId, PlantRole, SeaOrmUserRepository, TenantId,
-    UserFilter, UserRepository, UserRole,
+    UserFilter, UserRole,
 };
 use tenantry_testkit::TestDb;
 

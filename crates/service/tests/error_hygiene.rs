@@ -2,9 +2,10 @@
 //! Error hygiene: every error variant, forced for real on the backend `DATABASE_URL` names
 //! (else SQLite), has a `Display` free of database text, SQL and the caller's values.
 
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantId,
-    PlantRole, SeaOrmUserRepository, UserId, UserRepository, UserRole, UserUpdate,
+    PlantRole, SeaOrmUserRepository, UserId, UserRole, UserUpdate,
 };
 use tenantry_testkit::TestDb;
 

@@ -5,10 +5,11 @@
 mod auth_common;
 
 use auth_common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Error, IdentityUser, LoginContext, LoginOutcome, LoginSource, NewIdentity, NewTenant,
-    UserRepository, UserRole, UserStatus,
+    Error, IdentityUser, LoginContext, LoginOutcome, LoginSource, NewIdentity, NewTenant, UserRole,
+    UserStatus,
 };
 
 fn identity(provider: &str, subject: &str) -> NewIdentity {

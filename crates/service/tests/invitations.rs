@@ -5,10 +5,11 @@
 mod auth_common;
 
 use auth_common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Error, Invitation, LoginOutcome, NewPlant, NewTenant, PlantRole, TokenPurpose, UserRepository,
-    UserRole, UserStatus,
+    Error, Invitation, LoginOutcome, NewPlant, NewTenant, PlantRole, TokenPurpose, UserRole,
+    UserStatus,
 };
 
 fn invitation(email: &str, username: Option<&str>) -> Invitation {

@@ -5,9 +5,9 @@
 mod auth_common;
 
 use auth_common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::{
-    Invitation, LoginOutcome, NewTenant, NewUser, PageRequest, UserRepository, UserRole,
-    UserStatus, UserUpdate,
+    Invitation, LoginOutcome, NewTenant, NewUser, PageRequest, UserRole, UserStatus, UserUpdate,
 };
 
 const DAY: i64 = 24 * 3600;

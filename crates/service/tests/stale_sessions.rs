@@ -7,7 +7,8 @@
 mod auth_common;
 
 use auth_common::*;
-use tenantry_service::{NewTenant, UserId, UserRepository, UserUpdate};
+use tenantry_service::prelude::*;
+use tenantry_service::{NewTenant, UserId, UserUpdate};
 
 const HOUR: i64 = 3600;
 

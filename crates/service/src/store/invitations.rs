@@ -2,18 +2,20 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
-use super::credentials::{self, active_tenant_slug, check_policy, consume, find_redeemable};
+use super::one_time_tokens::{self, active_tenant_slug, check_policy, consume, find_redeemable};
 use super::tx::{begin_write, lock_live_user};
 use super::users::{
     UserDraft, check_distinct_plants, created_details, insert_user, new_security_stamp, trimmed,
     validate_profile, view_of,
 };
+use crate::api::Invitations;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, Invitation};
 use crate::normalize::{username_key, username_skeleton};
 use crate::password::Password;
 use crate::validation::{self, Validator};
 use crate::views::{InvitedUser, UserView};
+use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
 use serde_json::json;
 use tenantry_entity::{TenantId, TokenPurpose, UserStatus, users};
@@ -72,7 +74,8 @@ pub(crate) async fn invite(
     )
     .await?;
     let ttl = repo.config.tokens.invitation_ttl;
-    let token = credentials::issue(&txn, &user, TokenPurpose::Invitation, ttl, actor, now).await?;
+    let token =
+        one_time_tokens::issue(&txn, &user, TokenPurpose::Invitation, ttl, actor, now).await?;
     let view = view_of(&txn, user).await?;
     txn.commit().await?;
     Ok(InvitedUser {
@@ -88,7 +91,7 @@ pub(crate) async fn accept(
     username: Option<String>,
     password: &Password,
 ) -> Result<UserView> {
-    let digest = credentials::digest(raw)?;
+    let digest = one_time_tokens::digest(raw)?;
     let now = repo.now();
     let token = find_redeemable(&repo.db, &digest, TokenPurpose::Invitation, tenant, now).await?;
     let user = super::users::live(token.tenant_id)
@@ -149,4 +152,32 @@ pub(crate) async fn accept(
     let view = view_of(&txn, user).await?;
     txn.commit().await?;
     Ok(view)
+}
+
+#[async_trait]
+impl Invitations for SeaOrmUserRepository {
+    async fn invite_user(
+        &self,
+        tenant: TenantId,
+        invitation: Invitation,
+        actor: Actor,
+    ) -> Result<InvitedUser> {
+        self.detached(move |repo| async move { invite(&repo, tenant, invitation, actor).await })
+            .await
+    }
+
+    async fn accept_invitation(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        username: Option<String>,
+        password: &Password,
+    ) -> Result<UserView> {
+        let token = token.to_owned();
+        let password = password.clone();
+        self.detached(move |repo| async move {
+            accept(&repo, tenant, &token, username, &password).await
+        })
+        .await
+    }
 }

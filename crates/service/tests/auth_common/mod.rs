@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
+use tenantry_service::prelude::*;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;

@@ -1,18 +1,15 @@
-//! Account lifecycle: dormant accounts, and users imported with their existing hashes.
+//! Dormant accounts: active users who have not logged in for a while, and deactivating them.
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
-use super::credentials;
+use super::one_time_tokens;
 use super::tx::{begin_write, lock_tenant};
-use super::users::{
-    UserDraft, check_distinct_plants, created_details, insert_user, is_signing_in_admin, live,
-    new_security_stamp, signing_in_admins, trimmed, validate_profile, view_of,
-};
+use super::users::{is_signing_in_admin, live, new_security_stamp, signing_in_admins, view_of};
+use crate::api::Dormancy;
 use crate::error::Result;
-use crate::hashing::parse_imported_hash;
-use crate::inputs::{Actor, ImportedUser};
-use crate::validation::Validator;
+use crate::inputs::Actor;
 use crate::views::UserView;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, PaginatorTrait,
@@ -79,7 +76,7 @@ pub(crate) async fn deactivate_dormant(
         active.security_stamp = Set(new_security_stamp());
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        credentials::void(&txn, id, None).await?;
+        one_time_tokens::void(&txn, id, None).await?;
         audit::record(
             &txn,
             AuditEvent {
@@ -98,59 +95,22 @@ pub(crate) async fn deactivate_dormant(
     Ok(deactivated)
 }
 
-pub(crate) async fn import(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    input: ImportedUser,
-    actor: Actor,
-) -> Result<UserView> {
-    super::tenants::require_in(&repo.db, tenant).await?;
-    let email = trimmed(input.email.as_deref());
-    let mut validator = Validator::new();
-    validate_profile(
-        &mut validator,
-        &input.username,
-        email.as_deref(),
-        &input.display_name,
-    );
-    check_distinct_plants(&mut validator, &input.plant_roles);
-    let hash = match parse_imported_hash(input.password_hash.expose()) {
-        Ok(hash) => Some(hash),
-        Err(rule) => {
-            validator.add("password_hash", rule);
-            None
-        }
-    };
-    validator.finish()?;
+#[async_trait]
+impl Dormancy for SeaOrmUserRepository {
+    async fn list_dormant(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<Vec<UserView>> {
+        self.detached(move |repo| async move { list_dormant(&repo, tenant, since).await })
+            .await
+    }
 
-    let now = repo.now();
-    let txn = begin_write(&repo.db).await?;
-    let plant_roles = input.plant_roles;
-    let draft = UserDraft {
-        username: input.username,
-        email,
-        display_name: input.display_name,
-        password_hash: hash,
-        status: UserStatus::Active,
-        tenant_role: input.tenant_role,
-        plant_roles: plant_roles.clone(),
-        expires_at: None,
-        metadata: None,
-    };
-    let user = insert_user(&txn, tenant, draft, actor, now).await?;
-    audit::record(
-        &txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::UserImported,
-            target: Some(user.id),
-            details: created_details(&user, &plant_roles),
-            at: now,
-        },
-    )
-    .await?;
-    let view = view_of(&txn, user).await?;
-    txn.commit().await?;
-    Ok(view)
+    async fn deactivate_dormant(
+        &self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<u64> {
+        self.detached(
+            move |repo| async move { deactivate_dormant(&repo, tenant, since, actor).await },
+        )
+        .await
+    }
 }
