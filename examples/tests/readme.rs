@@ -6,8 +6,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use std::sync::Arc;
-use tenantry_service::prelude::*;
-use tenantry_service::{Config, NewTenant, NewUser, SeaOrmUserRepository, TenantId, UserId};
+// The README's import: a `dyn UserRepository` answers every trait's methods without the
+// prelude (a concrete `SeaOrmUserRepository` needs `use tenantry_service::prelude::*`).
+use tenantry_service::{Config, SeaOrmUserRepository, UserRepository};
+use tenantry_service::{NewTenant, NewUser, TenantId, UserId};
 use tenantry_testkit::TestDb;
 
 #[derive(Clone)]

@@ -173,7 +173,7 @@ impl UserView {
     }
 }
 
-/// A user holding a role at a plant, from [`crate::UserRepository::users_for_plant`].
+/// A user holding a role at a plant, from [`crate::Roles::users_for_plant`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlantMember {
     /// The user.

@@ -26,7 +26,10 @@ use tenantry_entity::TenantId;
 /// #     tenantry_service::Config::insecure_fast_for_tests(),
 /// # )?;
 /// # let acme = repo
-/// #     .create_tenant(tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() }, None)
+/// #     .create_tenant(
+/// #         tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() },
+/// #         None,
+/// #     )
 /// #     .await?;
 /// let events = repo.list_audit_events(acme.id, PageRequest::default()).await?;
 /// assert_eq!(events.items[0].action, AuditAction::TenantCreated.as_str());

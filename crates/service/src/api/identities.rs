@@ -1,4 +1,5 @@
-//! [`Identities`]: external identities (an identity provider's `(provider, subject)`) linked to users.
+//! [`Identities`]: external identities (an identity provider's `(provider, subject)`) linked to
+//! users.
 
 use crate::error::Result;
 use crate::inputs::{Actor, IdentityUser, NewIdentity};

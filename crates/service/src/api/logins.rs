@@ -1,4 +1,5 @@
-//! [`Logins`]: logging in (password or external identity), sessions' security stamps, activity, lockout and the login history.
+//! [`Logins`]: logging in (password or external identity), sessions' security stamps, activity,
+//! lockout and the login history.
 
 use crate::error::Result;
 use crate::inputs::{Actor, LoginContext, PageRequest};
@@ -8,7 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tenantry_entity::{TenantId, UserId};
 
-/// Logging in (password or external identity), sessions' security stamps, activity, lockout and the login history.
+/// Logging in (password or external identity), sessions' security stamps, activity, lockout and
+/// the login history.
 ///
 /// Part of [`UserRepository`](super::UserRepository); import it with
 /// [`prelude`](crate::prelude).
@@ -25,7 +27,10 @@ use tenantry_entity::{TenantId, UserId};
 /// #     tenantry_service::Config::insecure_fast_for_tests(),
 /// # )?;
 /// # let acme = repo
-/// #     .create_tenant(tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() }, None)
+/// #     .create_tenant(
+/// #         tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() },
+/// #         None,
+/// #     )
 /// #     .await?;
 /// let password = Password::new("correct horse battery staple 42");
 /// let carol = NewUser {

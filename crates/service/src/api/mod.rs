@@ -1,7 +1,8 @@
 //! What a host asks of its user store: one small trait per concern, and [`UserRepository`],
 //! all of them at once.
 //!
-//! A host holds `Arc<dyn UserRepository>` and imports the traits with
+//! A host holds `Arc<dyn UserRepository>`, which answers every trait's methods as it is; code
+//! holding a `SeaOrmUserRepository` imports the traits in one line:
 //! `use tenantry_service::prelude::*;`. Code that needs one concern takes only that trait
 //! (`&dyn Logins`, `impl Tenants`), so a test can mock just it: see the [`Tenants`] example.
 
@@ -32,18 +33,19 @@ pub use users::Users;
 /// tenantry's user store, as a host sees it. Hold it as `Arc<dyn UserRepository>`.
 ///
 /// Rules every method keeps:
-/// - **Tenancy by construction.** Every method on tenant data takes the [`TenantId`]; a user,
-///   plant or role of another tenant is [`Error::NotFound`](crate::Error::NotFound) (or
-///   `Ok(None)` for lookups) and is never returned, changed or deleted.
+/// - **Tenancy by construction.** Every method on tenant data takes the
+///   [`TenantId`](crate::TenantId); a user, plant or role of another tenant is
+///   [`Error::NotFound`](crate::Error::NotFound) (or `Ok(None)` for lookups) and is never
+///   returned, changed or deleted.
 /// - **Soft-deleted users are invisible** to every lookup and listing; only
 ///   [`restore_user`](Users::restore_user) and [`purge_user`](Users::purge_user) see them.
 /// - **Every change commits together with its audit event**, or not at all.
-/// - Lookups return `Ok(None)` for absent; changes return [`Error::NotFound`](crate::Error::NotFound).
+/// - Lookups return `Ok(None)` for absent; changes return
+///   [`Error::NotFound`](crate::Error::NotFound).
 ///
 /// ```
 /// use std::sync::Arc;
-/// use tenantry_service::prelude::*;
-/// use tenantry_service::{Config, NewTenant, NewUser, SeaOrmUserRepository};
+/// use tenantry_service::{Config, NewTenant, NewUser, SeaOrmUserRepository, UserRepository};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -24,7 +24,10 @@ use uuid::Uuid;
 /// #     tenantry_service::Config::insecure_fast_for_tests(),
 /// # )?;
 /// # let acme = repo
-/// #     .create_tenant(tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() }, None)
+/// #     .create_tenant(
+/// #         tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() },
+/// #         None,
+/// #     )
 /// #     .await?;
 /// let line = repo
 ///     .create_plant(acme.id, NewPlant { code: "L1".into(), name: "Line 1".into() }, None)

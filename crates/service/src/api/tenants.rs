@@ -18,7 +18,10 @@ use uuid::Uuid;
 /// use tenantry_service::prelude::*;
 /// use tenantry_service::TenantView;
 ///
-/// async fn tenant_named(tenants: &dyn Tenants, slug: &str) -> tenantry_service::Result<Option<TenantView>> {
+/// async fn tenant_named(
+///     tenants: &dyn Tenants,
+///     slug: &str,
+/// ) -> tenantry_service::Result<Option<TenantView>> {
 ///     tenants.get_tenant_by_slug(slug).await
 /// }
 /// # #[tokio::main(flavor = "current_thread")]
@@ -30,7 +33,10 @@ use uuid::Uuid;
 /// #     tenantry_service::Config::insecure_fast_for_tests(),
 /// # )?;
 /// # let acme = repo
-/// #     .create_tenant(tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() }, None)
+/// #     .create_tenant(
+/// #         tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() },
+/// #         None,
+/// #     )
 /// #     .await?;
 /// assert_eq!(tenant_named(&repo, "acme").await?.map(|t| t.id), Some(acme.id));
 /// assert!(tenant_named(&repo, "globex").await?.is_none());

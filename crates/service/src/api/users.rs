@@ -54,7 +54,8 @@ pub trait Users: Send + Sync {
     /// size) and the total number that match.
     ///
     /// # Errors
-    /// `InvalidInput` (field `offset`) above [`PageRequest::MAX_OFFSET`](crate::PageRequest::MAX_OFFSET); `Database`.
+    /// `InvalidInput` (field `offset`) above
+    /// [`PageRequest::MAX_OFFSET`](crate::PageRequest::MAX_OFFSET); `Database`.
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>>;
 
     /// A filtered, ordered page of users with their roles, continuing after a cursor (keyset
