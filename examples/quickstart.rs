@@ -6,9 +6,10 @@
 //! `DATABASE_URL`). It can run any number of times: each run works in a tenant of its own.
 
 use std::error::Error;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantRole,
-    SeaOrmUserRepository, UserQuery, UserRepository, UserRole,
+    SeaOrmUserRepository, UserQuery, UserRole,
 };
 
 #[tokio::main]

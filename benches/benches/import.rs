@@ -8,9 +8,8 @@
 use std::time::Instant;
 use tenantry_benches::{Fixture, PASSWORD, username};
 use tenantry_service::hashing::HashingConfig;
-use tenantry_service::{
-    ImportedHash, ImportedUser, Password, PlantRole, UserFilter, UserRepository, UserRole,
-};
+use tenantry_service::prelude::*;
+use tenantry_service::{ImportedHash, ImportedUser, Password, PlantRole, UserFilter, UserRole};
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that does not name this bench skips it.

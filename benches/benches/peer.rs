@@ -20,10 +20,10 @@
 #![allow(clippy::expect_used)]
 
 use std::time::Instant;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, PageRequest, Password,
-    PlantRole, SeaOrmUserRepository, TenantId, UserFilter, UserId, UserOrder, UserQuery,
-    UserRepository, UserRole,
+    PlantRole, SeaOrmUserRepository, TenantId, UserFilter, UserId, UserOrder, UserQuery, UserRole,
 };
 
 const USERS: usize = 10_000;

@@ -19,9 +19,10 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 use tenantry_benches::{Fixture, PASSWORD, username};
 use tenantry_service::hashing::HashingConfig;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Cursor, KeysetQuery, LoginContext, LoginSource, PageRequest, Password, UserFilter, UserQuery,
-    UserRepository, UserStatus,
+    UserStatus,
 };
 
 /// The small tenant, the reference for every ratio.

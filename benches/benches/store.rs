@@ -18,9 +18,10 @@ use tenantry_benches::baseline::Baseline;
 use tenantry_benches::{Fixture, PASSWORD, username};
 use tenantry_service::hashing::HashingConfig;
 use tenantry_service::normalize::username_key;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, LoginContext, LoginSource, NewUser, PageRequest, Password, PlantRole,
-    SeaOrmUserRepository, UserQuery, UserRepository, UserRole,
+    SeaOrmUserRepository, UserQuery, UserRole,
 };
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tenantry_benches::{Fixture, PASSWORD, username};
 use tenantry_service::hashing::HashingConfig;
-use tenantry_service::{LoginContext, LoginSource, Password, UserRepository};
+use tenantry_service::prelude::*;
+use tenantry_service::{LoginContext, LoginSource, Password};
 
 const LOGINS: usize = 64;
 

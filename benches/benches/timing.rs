@@ -11,9 +11,10 @@
 #![allow(clippy::expect_used)]
 
 use std::time::Instant;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, LoginContext, LoginSource, NewTenant, NewUser, Password, SeaOrmUserRepository,
-    TenantId, UserRepository,
+    TenantId,
 };
 use tenantry_testkit::TestDb;
 

@@ -18,9 +18,10 @@ use std::time::Instant;
 use tenantry_service::entity::{SecretHash, user_plant_roles, users};
 use tenantry_service::hashing::HashingConfig;
 use tenantry_service::normalize::{email_key, username_key, username_skeleton};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, NewPlant, NewTenant, Password, PlantId, SeaOrmUserRepository, TenantId, UserId,
-    UserRepository, UserRole, UserStatus,
+    UserRole, UserStatus,
 };
 use tenantry_testkit::TestDb;
 

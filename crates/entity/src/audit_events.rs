@@ -1,6 +1,6 @@
 //! `audit_events`: who changed what in a tenant, written in the same transaction as the change.
 
-use crate::{TenantId, UserId};
+use crate::{AuditAction, TenantId, UserId};
 use sea_orm::entity::prelude::*;
 
 /// A row of `audit_events`.
@@ -21,8 +21,8 @@ pub struct Model {
     pub actor_user_id: Option<UserId>,
     /// The user the change was about, if any.
     pub target_user_id: Option<UserId>,
-    /// What happened, e.g. `user.created` (see the service's `AuditAction`).
-    pub action: String,
+    /// What happened, stored as its string, e.g. `user.created`.
+    pub action: AuditAction,
     /// Details of the change, as JSON.
     pub details: Json,
     /// When it happened (UTC).

@@ -153,6 +153,101 @@ pub enum LoginOutcome {
     UnknownTenant,
 }
 
+/// What an audit event records: `audit_events.action`, stored as the string of
+/// [`AuditAction::as_str`] (e.g. `user.created`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(64))")]
+#[non_exhaustive]
+pub enum AuditAction {
+    /// `tenant.created`
+    #[sea_orm(string_value = "tenant.created")]
+    TenantCreated,
+    /// `tenant.suspended`
+    #[sea_orm(string_value = "tenant.suspended")]
+    TenantSuspended,
+    /// `tenant.reactivated`
+    #[sea_orm(string_value = "tenant.reactivated")]
+    TenantReactivated,
+    /// `plant.created`
+    #[sea_orm(string_value = "plant.created")]
+    PlantCreated,
+    /// `plant.deactivated`
+    #[sea_orm(string_value = "plant.deactivated")]
+    PlantDeactivated,
+    /// `plant.reactivated`
+    #[sea_orm(string_value = "plant.reactivated")]
+    PlantReactivated,
+    /// `user.created`
+    #[sea_orm(string_value = "user.created")]
+    UserCreated,
+    /// `user.updated`
+    #[sea_orm(string_value = "user.updated")]
+    UserUpdated,
+    /// `user.deactivated`
+    #[sea_orm(string_value = "user.deactivated")]
+    UserDeactivated,
+    /// `user.reactivated`
+    #[sea_orm(string_value = "user.reactivated")]
+    UserReactivated,
+    /// `user.deleted` (soft)
+    #[sea_orm(string_value = "user.deleted")]
+    UserDeleted,
+    /// `user.restored`
+    #[sea_orm(string_value = "user.restored")]
+    UserRestored,
+    /// `user.purged` (hard delete)
+    #[sea_orm(string_value = "user.purged")]
+    UserPurged,
+    /// `role.assigned` (a plant role given or changed)
+    #[sea_orm(string_value = "role.assigned")]
+    PlantRoleAssigned,
+    /// `role.removed` (a plant role taken away)
+    #[sea_orm(string_value = "role.removed")]
+    PlantRoleRemoved,
+    /// `roles.replaced` (the whole set of plant roles)
+    #[sea_orm(string_value = "roles.replaced")]
+    PlantRolesReplaced,
+    /// `tenant_role.set`
+    #[sea_orm(string_value = "tenant_role.set")]
+    TenantRoleSet,
+    /// `user.invited`
+    #[sea_orm(string_value = "user.invited")]
+    UserInvited,
+    /// `invitation.accepted`
+    #[sea_orm(string_value = "invitation.accepted")]
+    InvitationAccepted,
+    /// `user.imported` (with an existing password hash)
+    #[sea_orm(string_value = "user.imported")]
+    UserImported,
+    /// `user.provisioned` (on first sign-in through an identity provider)
+    #[sea_orm(string_value = "user.provisioned")]
+    UserProvisioned,
+    /// `user.unlocked` (lockout cleared by an administrator)
+    #[sea_orm(string_value = "user.unlocked")]
+    UserUnlocked,
+    /// `password.changed` (by the user, knowing the current one)
+    #[sea_orm(string_value = "password.changed")]
+    PasswordChanged,
+    /// `password.set` (by an administrator)
+    #[sea_orm(string_value = "password.set")]
+    PasswordSet,
+    /// `password.reset` (through a reset token)
+    #[sea_orm(string_value = "password.reset")]
+    PasswordReset,
+    /// `token.issued` (the purpose is in the details; never the token)
+    #[sea_orm(string_value = "token.issued")]
+    TokenIssued,
+    /// `email.verified`
+    #[sea_orm(string_value = "email.verified")]
+    EmailVerified,
+    /// `identity.linked`
+    #[sea_orm(string_value = "identity.linked")]
+    IdentityLinked,
+    /// `identity.unlinked`
+    #[sea_orm(string_value = "identity.unlinked")]
+    IdentityUnlinked,
+}
+
 /// A string that names none of the enum's values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseEnumError;
@@ -217,6 +312,38 @@ string_enum!(LoginOutcome {
     UnknownTenant => "unknown_tenant",
 });
 
+string_enum!(AuditAction {
+    TenantCreated => "tenant.created",
+    TenantSuspended => "tenant.suspended",
+    TenantReactivated => "tenant.reactivated",
+    PlantCreated => "plant.created",
+    PlantDeactivated => "plant.deactivated",
+    PlantReactivated => "plant.reactivated",
+    UserCreated => "user.created",
+    UserUpdated => "user.updated",
+    UserDeactivated => "user.deactivated",
+    UserReactivated => "user.reactivated",
+    UserDeleted => "user.deleted",
+    UserRestored => "user.restored",
+    UserPurged => "user.purged",
+    PlantRoleAssigned => "role.assigned",
+    PlantRoleRemoved => "role.removed",
+    PlantRolesReplaced => "roles.replaced",
+    TenantRoleSet => "tenant_role.set",
+    UserInvited => "user.invited",
+    InvitationAccepted => "invitation.accepted",
+    UserImported => "user.imported",
+    UserProvisioned => "user.provisioned",
+    UserUnlocked => "user.unlocked",
+    PasswordChanged => "password.changed",
+    PasswordSet => "password.set",
+    PasswordReset => "password.reset",
+    TokenIssued => "token.issued",
+    EmailVerified => "email.verified",
+    IdentityLinked => "identity.linked",
+    IdentityUnlinked => "identity.unlinked",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +386,12 @@ mod tests {
         for outcome in LoginOutcome::iter() {
             assert_eq!(LoginOutcome::from_str(outcome.as_str()), Ok(outcome));
             assert_eq!(outcome.to_value(), outcome.as_str());
+        }
+        for action in AuditAction::iter() {
+            assert_eq!(AuditAction::from_str(action.as_str()), Ok(action));
+            assert_eq!(action.to_value(), action.as_str());
+            // The column is `VARCHAR(64)`.
+            assert!(action.as_str().len() <= 64);
         }
         assert_eq!(UserRole::Admin.to_string(), "admin");
         assert_eq!(

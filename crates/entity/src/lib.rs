@@ -30,7 +30,8 @@ pub mod user_plant_roles;
 pub mod users;
 
 pub use enums::{
-    LoginOutcome, LoginSource, ParseEnumError, TenantStatus, TokenPurpose, UserRole, UserStatus,
+    AuditAction, LoginOutcome, LoginSource, ParseEnumError, TenantStatus, TokenPurpose, UserRole,
+    UserStatus,
 };
 pub use ids::{PlantId, TenantId, UserId};
 pub use secret::SecretHash;

@@ -1,5 +1,7 @@
 //! [`axum-login`](https://docs.rs/axum-login) for tenantry (feature `axum-login`): an
-//! [`AuthnBackend`] over any [`UserRepository`], so every axum host reuses one login.
+//! [`AuthnBackend`] over any [`UserRepository`], so every axum host reuses one login. It calls
+//! only [`SessionUsers`] ([`Tenants`], [`Users`] and [`Logins`]), so anything implementing those
+//! three (a mock in a test) serves too.
 //!
 //! The session's auth hash is the user's security stamp: when it rotates (password, status,
 //! role or expiry change, delete, tenant suspension or reactivation), axum-login drops the
@@ -14,10 +16,12 @@
 //! # drop(backend); }
 //! ```
 
+use crate::api::SessionUsers;
+#[cfg(doc)]
+use crate::api::{Logins, Tenants, UserRepository, Users};
 use crate::error::Error;
 use crate::inputs::LoginContext;
 use crate::password_policy::Password;
-use crate::repository::UserRepository;
 use crate::views::UserView;
 use axum_login::{AuthUser, AuthnBackend, UserId as BackendUserId};
 use serde::{Deserialize, Serialize};
@@ -92,20 +96,22 @@ fn web() -> LoginSource {
     LoginSource::Web
 }
 
-/// The axum-login backend over a tenantry repository.
+/// The axum-login backend over a tenantry repository: it calls only [`SessionUsers`] (the
+/// repository's [`Tenants`], [`Users`] and [`Logins`]), so an `Arc<dyn UserRepository>`, a
+/// `SeaOrmUserRepository` or a test's mock of those three serves.
 #[derive(Clone)]
 pub struct TenantryBackend {
-    users: Arc<dyn UserRepository>,
+    users: Arc<dyn SessionUsers>,
 }
 
 impl TenantryBackend {
-    /// A backend logging users in through `users`.
-    pub fn new(users: Arc<dyn UserRepository>) -> Self {
+    /// A backend logging users in through `users` (an `Arc<dyn UserRepository>` coerces).
+    pub fn new(users: Arc<dyn SessionUsers>) -> Self {
         Self { users }
     }
 
     /// The repository.
-    pub fn users(&self) -> &Arc<dyn UserRepository> {
+    pub fn users(&self) -> &Arc<dyn SessionUsers> {
         &self.users
     }
 }

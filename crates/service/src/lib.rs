@@ -1,5 +1,6 @@
 //! tenantry's user store: tenants, plants, users, per-plant roles, credentials and an audit
-//! trail, behind one async trait, [`UserRepository`], implemented on SeaORM by
+//! trail, behind small async traits per concern ([`api`]) that [`UserRepository`] gathers,
+//! implemented on SeaORM by
 //! [`SeaOrmUserRepository`] for SQLite, PostgreSQL and MySQL/MariaDB.
 //!
 //! A host needs this one dependency: it re-exports the entities ([`entity`]) and the
@@ -21,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api;
 #[cfg(feature = "axum-login")]
 pub mod axum_login;
 pub mod clock;
@@ -31,13 +33,17 @@ pub mod hashing;
 mod inputs;
 pub mod normalize;
 pub mod password_policy;
+pub mod prelude;
 mod redacted;
-mod repository;
 mod store;
 pub mod token_codec;
 pub mod validation;
 mod views;
 
+pub use api::{
+    AuditAction, AuditLog, Credentials, Dormancy, Identities, Imports, Invitations, Logins, Plants,
+    Roles, SessionUsers, Tenants, TokenDelivery, TokenSender, UserRepository, Users,
+};
 pub use config::Config;
 pub use cursor::Cursor;
 pub use error::{Error, Result};
@@ -50,8 +56,7 @@ pub use password_policy::{ImportedHash, Password};
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]
 pub use password_policy as password;
-pub use repository::UserRepository;
-pub use store::{AuditAction, IMPORT_BATCH, SeaOrmUserRepository, TokenDelivery, TokenSender};
+pub use store::{IMPORT_BATCH, SeaOrmUserRepository};
 pub use tenantry_entity as entity;
 pub use tenantry_entity::{
     LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId, UserRole,

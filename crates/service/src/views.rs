@@ -173,7 +173,7 @@ impl UserView {
     }
 }
 
-/// A user holding a role at a plant, from [`crate::UserRepository::users_for_plant`].
+/// A user holding a role at a plant, from [`crate::Roles::users_for_plant`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlantMember {
     /// The user.
@@ -208,7 +208,7 @@ impl From<audit_events::Model> for AuditEventView {
             tenant_id: m.tenant_id,
             actor_user_id: m.actor_user_id,
             target_user_id: m.target_user_id,
-            action: m.action,
+            action: m.action.as_str().to_owned(),
             details: m.details,
             at: m.at,
         }

@@ -4,10 +4,11 @@ mod common;
 
 use common::{create_other_tenant, new_plant, new_tenant};
 use tenantry_service::migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, IMPORT_BATCH, ImportedHash, ImportedUser, LoginContext, LoginSource,
     PageRequest, Password, PlantId, PlantRole, SeaOrmUserRepository, TenantId, UserFilter,
-    UserRepository, UserRole,
+    UserRole,
 };
 use tenantry_testkit::TestDb;
 

@@ -23,10 +23,11 @@ use tenantry_service::migration::sea_orm::sqlx;
 use tenantry_service::migration::sea_orm::{
     ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
 };
+use tenantry_service::prelude::*;
 use tenantry_service::{
     AuditAction, Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password,
-    PlantId, PlantRole, Result, SeaOrmUserRepository, TenantId, UserId, UserQuery, UserRepository,
-    UserRole, UserUpdate,
+    PlantId, PlantRole, Result, SeaOrmUserRepository, TenantId, UserId, UserQuery, UserRole,
+    UserUpdate,
 };
 use tenantry_testkit::TestDb;
 

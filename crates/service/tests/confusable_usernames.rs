@@ -10,8 +10,9 @@ mod common;
 use common::*;
 use tenantry_service::normalize::{username_key, username_skeleton};
 use tenantry_service::password::ImportedHash;
+use tenantry_service::prelude::*;
 use tenantry_service::{
-    Error, IdentityUser, ImportedUser, Invitation, NewIdentity, NewUser, UserRepository, UserUpdate,
+    Error, IdentityUser, ImportedUser, Invitation, NewIdentity, NewUser, UserUpdate,
 };
 
 const CYRILLIC_ADMIN1: &str = "\u{430}dmin1"; // Cyrillic а

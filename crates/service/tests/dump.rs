@@ -16,9 +16,10 @@ use tenantry_service::entity::{
     user_plant_roles, users,
 };
 use tenantry_service::migration::TABLES;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     IdentityUser, ImportedHash, ImportedUser, Invitation, LoginSource, NewIdentity, NewPlant,
-    NewUser, PlantRole, UserRepository, UserRole,
+    NewUser, PlantRole, UserRole,
 };
 
 /// Records every secret a flow handles.

@@ -5,9 +5,10 @@
 mod common;
 
 use common::create_other_tenant;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantId,
-    PlantRole, SeaOrmUserRepository, UserId, UserRepository, UserRole, UserUpdate,
+    PlantRole, SeaOrmUserRepository, UserId, UserRole, UserUpdate,
 };
 use tenantry_testkit::TestDb;
 

@@ -17,9 +17,10 @@ use tenantry_service::migration::sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait, Statement,
     TransactionTrait,
 };
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, NewPlant, NewTenant, NewUser, PlantId, PlantRole, SeaOrmUserRepository,
-    TenantId, UserId, UserRepository, UserRole,
+    TenantId, UserId, UserRole,
 };
 use tenantry_testkit::TestDb;
 
@@ -112,7 +113,7 @@ async fn users_match_audit(conn: &DatabaseConnection) {
     let events = audit_events::Entity::find().all(conn).await.unwrap();
     let created: BTreeMap<Option<UserId>, usize> = events
         .iter()
-        .filter(|e| e.action == tenantry_service::AuditAction::UserCreated.as_str())
+        .filter(|e| e.action == tenantry_service::AuditAction::UserCreated)
         .fold(BTreeMap::new(), |mut m, e| {
             *m.entry(e.target_user_id).or_default() += 1;
             m

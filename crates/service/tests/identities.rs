@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Error, IdentityUser, LoginContext, LoginOutcome, LoginSource, NewIdentity, UserRepository,
-    UserRole, UserStatus,
+    Error, IdentityUser, LoginContext, LoginOutcome, LoginSource, NewIdentity, UserRole, UserStatus,
 };
 
 fn identity(provider: &str, subject: &str) -> NewIdentity {

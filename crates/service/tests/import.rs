@@ -8,10 +8,9 @@ mod common;
 use argon2::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Params, Version};
 use common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
-use tenantry_service::{
-    Error, ImportedHash, ImportedUser, PlantRole, UserRepository, UserRole, UserStatus,
-};
+use tenantry_service::{Error, ImportedHash, ImportedUser, PlantRole, UserRole, UserStatus};
 
 /// A PHC string made with the argon2 crate directly, as another system would.
 fn foreign(algorithm: Algorithm, version: Version, m: u32, t: u32, p: u32, pwd: &str) -> String {

@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Error, Invitation, LoginOutcome, NewPlant, PlantRole, TokenPurpose, UserRepository, UserRole,
-    UserStatus,
+    Error, Invitation, LoginOutcome, NewPlant, PlantRole, TokenPurpose, UserRole, UserStatus,
 };
 
 fn invitation(email: &str, username: Option<&str>) -> Invitation {

@@ -9,9 +9,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, NewPlant, NewTenant, NewUser, PlantId, PlantRole, SeaOrmUserRepository,
-    TenantId, UserId, UserRepository, UserRole, UserUpdate,
+    TenantId, UserId, UserRole, UserUpdate,
 };
 use tenantry_testkit::TestDb;
 

@@ -7,9 +7,8 @@
 mod common;
 
 use common::*;
-use tenantry_service::{
-    Error, NewUser, UserId, UserRepository, UserRole, UserStatus, UserUpdate, UserView,
-};
+use tenantry_service::prelude::*;
+use tenantry_service::{Error, NewUser, UserId, UserRole, UserStatus, UserUpdate, UserView};
 
 fn admin_input(username: &str) -> NewUser {
     NewUser {

@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
+use tenantry_service::prelude::*;
 use tenantry_service::{
-    Invitation, LoginOutcome, NewUser, PageRequest, UserRepository, UserRole, UserStatus,
-    UserUpdate,
+    Invitation, LoginOutcome, NewUser, PageRequest, UserRole, UserStatus, UserUpdate,
 };
 
 const DAY: i64 = 24 * 3600;

@@ -8,6 +8,7 @@ mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
+use tenantry_service::prelude::*;
 
 use common::*;
 use tenantry_service::{Config, Error, LoginOutcome, UserRepository};

@@ -8,9 +8,10 @@ use argon2::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Params, Version};
 use common::*;
 use tenantry_service::hashing::{HashingConfig, PasswordHasher};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, ImportedHash, ImportedUser, LoginContext, LoginOutcome, LoginSource, NewPlant, NewUser,
-    PlantRole, TenantId, UserQuery, UserRepository, UserRole, UserStatus, UserUpdate,
+    PlantRole, TenantId, UserQuery, UserRole, UserStatus, UserUpdate,
 };
 
 /// The roles are read beside the hash, not in the login's transaction: the view must still be

@@ -8,9 +8,8 @@
 
 use std::net::SocketAddr;
 use std::time::Duration;
-use tenantry_service::{
-    Config, Error, NewTenant, PageRequest, SeaOrmUserRepository, UserRepository,
-};
+use tenantry_service::prelude::*;
+use tenantry_service::{Config, Error, NewTenant, PageRequest, SeaOrmUserRepository};
 use tenantry_testkit::TestDb;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;

@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use tenantry_service::normalize::{email_key, username_key};
 use tenantry_service::password::{MAX_PASSWORD_BYTES, PasswordPolicy, PolicyContext};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, LoginContext, LoginSource, NewTenant, NewUser, Password, SeaOrmUserRepository,
-    TenantId, UserRepository, validation,
+    TenantId, validation,
 };
 use tenantry_testkit::TestDb;
 

@@ -16,9 +16,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use tenantry_service::entity::users;
 use tenantry_service::migration::sea_orm::{EntityTrait, PaginatorTrait};
+use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantId,
-    PlantRole, SeaOrmUserRepository, TenantId, UserRepository, UserRole,
+    PlantRole, SeaOrmUserRepository, TenantId, UserRole,
 };
 use tenantry_testkit::TestDb;
 

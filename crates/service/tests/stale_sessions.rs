@@ -7,7 +7,8 @@
 mod common;
 
 use common::*;
-use tenantry_service::{UserId, UserRepository, UserUpdate};
+use tenantry_service::prelude::*;
+use tenantry_service::{UserId, UserUpdate};
 
 const HOUR: i64 = 3600;
 

@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
+use tenantry_service::prelude::*;
 
 use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

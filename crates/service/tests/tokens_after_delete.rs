@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tenantry_service::entity::credential_tokens;
-use tenantry_service::{Invitation, UserId, UserRepository};
+use tenantry_service::prelude::*;
+use tenantry_service::{Invitation, UserId};
 
 async fn outstanding(env: &Env, user: UserId) -> u64 {
     credential_tokens::Entity::find()

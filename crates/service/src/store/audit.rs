@@ -1,115 +1,19 @@
 //! The audit trail: one event per change, written in the change's transaction.
 
+use super::SeaOrmUserRepository;
+use crate::api::AuditLog;
 use crate::error::{Error, Result};
 use crate::inputs::{Actor, PageRequest};
 use crate::views::{AuditEventView, Page};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use tenantry_entity::{TenantId, UserId, audit_events, users};
-
-/// What an audit event records. Stored as the string of [`AuditAction::as_str`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AuditAction {
-    /// `tenant.created`
-    TenantCreated,
-    /// `tenant.suspended`
-    TenantSuspended,
-    /// `tenant.reactivated`
-    TenantReactivated,
-    /// `plant.created`
-    PlantCreated,
-    /// `plant.deactivated`
-    PlantDeactivated,
-    /// `plant.reactivated`
-    PlantReactivated,
-    /// `user.created`
-    UserCreated,
-    /// `user.updated`
-    UserUpdated,
-    /// `user.deactivated`
-    UserDeactivated,
-    /// `user.reactivated`
-    UserReactivated,
-    /// `user.deleted` (soft)
-    UserDeleted,
-    /// `user.restored`
-    UserRestored,
-    /// `user.purged` (hard delete)
-    UserPurged,
-    /// `role.assigned` (a plant role given or changed)
-    PlantRoleAssigned,
-    /// `role.removed` (a plant role taken away)
-    PlantRoleRemoved,
-    /// `roles.replaced` (the whole set of plant roles)
-    PlantRolesReplaced,
-    /// `tenant_role.set`
-    TenantRoleSet,
-    /// `user.invited`
-    UserInvited,
-    /// `invitation.accepted`
-    InvitationAccepted,
-    /// `user.imported` (with an existing password hash)
-    UserImported,
-    /// `user.provisioned` (on first sign-in through an identity provider)
-    UserProvisioned,
-    /// `user.unlocked` (lockout cleared by an administrator)
-    UserUnlocked,
-    /// `password.changed` (by the user, knowing the current one)
-    PasswordChanged,
-    /// `password.set` (by an administrator)
-    PasswordSet,
-    /// `password.reset` (through a reset token)
-    PasswordReset,
-    /// `token.issued` (the purpose is in the details; never the token)
-    TokenIssued,
-    /// `email.verified`
-    EmailVerified,
-    /// `identity.linked`
-    IdentityLinked,
-    /// `identity.unlinked`
-    IdentityUnlinked,
-}
-
-impl AuditAction {
-    /// The stored string.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::TenantCreated => "tenant.created",
-            Self::TenantSuspended => "tenant.suspended",
-            Self::TenantReactivated => "tenant.reactivated",
-            Self::PlantCreated => "plant.created",
-            Self::PlantDeactivated => "plant.deactivated",
-            Self::PlantReactivated => "plant.reactivated",
-            Self::UserCreated => "user.created",
-            Self::UserUpdated => "user.updated",
-            Self::UserDeactivated => "user.deactivated",
-            Self::UserReactivated => "user.reactivated",
-            Self::UserDeleted => "user.deleted",
-            Self::UserRestored => "user.restored",
-            Self::UserPurged => "user.purged",
-            Self::PlantRoleAssigned => "role.assigned",
-            Self::PlantRoleRemoved => "role.removed",
-            Self::PlantRolesReplaced => "roles.replaced",
-            Self::TenantRoleSet => "tenant_role.set",
-            Self::UserInvited => "user.invited",
-            Self::InvitationAccepted => "invitation.accepted",
-            Self::UserImported => "user.imported",
-            Self::UserProvisioned => "user.provisioned",
-            Self::UserUnlocked => "user.unlocked",
-            Self::PasswordChanged => "password.changed",
-            Self::PasswordSet => "password.set",
-            Self::PasswordReset => "password.reset",
-            Self::TokenIssued => "token.issued",
-            Self::EmailVerified => "email.verified",
-            Self::IdentityLinked => "identity.linked",
-            Self::IdentityUnlinked => "identity.unlinked",
-        }
-    }
-}
+// Sibling store modules name the action through here, with the event they record.
+pub(super) use tenantry_entity::AuditAction;
 
 /// One event to record.
 pub(crate) struct AuditEvent {
@@ -170,7 +74,7 @@ fn row_of(event: AuditEvent) -> audit_events::ActiveModel {
         tenant_id: Set(event.tenant),
         actor_user_id: Set(event.actor),
         target_user_id: Set(event.target),
-        action: Set(event.action.as_str().to_owned()),
+        action: Set(event.action),
         details: Set(event.details),
         at: Set(event.at),
         ..Default::default()
@@ -216,7 +120,7 @@ pub(crate) async fn record_many(
 }
 
 /// The tenant's events, newest first.
-pub(crate) async fn list(
+pub(crate) async fn list_events(
     db: &DatabaseConnection,
     tenant: TenantId,
     page: PageRequest,
@@ -234,4 +138,16 @@ pub(crate) async fn list(
         .map(AuditEventView::from)
         .collect();
     Ok(Page { items, total })
+}
+
+#[async_trait]
+impl AuditLog for SeaOrmUserRepository {
+    async fn list_audit_events(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<AuditEventView>> {
+        self.detached(move |repo| async move { list_events(&repo.db, tenant, page).await })
+            .await
+    }
 }

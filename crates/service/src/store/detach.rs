@@ -10,7 +10,7 @@
 //! reads the tenant and the user with `try_join!`, which drops the other read when one fails).
 
 use super::SeaOrmUserRepository;
-use super::credentials::{TokenDelivery, TokenSender};
+use crate::api::{TokenDelivery, TokenSender};
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use std::future::Future;
@@ -60,7 +60,7 @@ where
     }
 }
 
-/// Holds the token a detached [`crate::UserRepository::request_password_reset`] would hand
+/// Holds the token a detached [`crate::api::Credentials::request_password_reset`] would hand
 /// to the caller's sender, which cannot go into a task of its own (it is borrowed): the caller
 /// delivers it once the call's transaction has committed.
 #[derive(Default)]

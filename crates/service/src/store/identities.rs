@@ -7,10 +7,12 @@ use super::change;
 use super::new_user;
 use super::reads::{live, view_of};
 use super::tx::{begin_change, lock_live_user};
+use crate::api::Identities;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, IdentityUser, NewIdentity};
 use crate::validation::{Rule, Validator, could_be_stored};
 use crate::views::{IdentityView, UserView};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -119,7 +121,7 @@ pub(crate) async fn unlink(
     Ok(())
 }
 
-pub(crate) async fn list(
+pub(crate) async fn list_linked(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     user_id: UserId,
@@ -183,4 +185,56 @@ pub(crate) async fn provision(
     let identity = insert_identity(&new.txn, &new.user, input.identity, new.now).await?;
     new.event.details["provider"] = json!(identity.provider);
     new.finish().await
+}
+
+#[async_trait]
+impl Identities for SeaOrmUserRepository {
+    async fn link_identity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        identity: NewIdentity,
+        actor: Actor,
+    ) -> Result<IdentityView> {
+        self.detached(move |repo| async move { link(&repo, tenant, user, identity, actor).await })
+            .await
+    }
+
+    async fn unlink_identity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        provider: &str,
+        subject: &str,
+        actor: Actor,
+    ) -> Result<()> {
+        let provider = provider.to_owned();
+        let subject = subject.to_owned();
+        self.detached(move |repo| async move {
+            unlink(&repo, tenant, user, &provider, &subject, actor).await
+        })
+        .await
+    }
+
+    async fn list_identities(&self, tenant: TenantId, user: UserId) -> Result<Vec<IdentityView>> {
+        self.detached(move |repo| async move { list_linked(&repo, tenant, user).await })
+            .await
+    }
+
+    async fn find_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserView>> {
+        let provider = provider.to_owned();
+        let subject = subject.to_owned();
+        self.detached(move |repo| async move { find_user(&repo, &provider, &subject).await })
+            .await
+    }
+
+    async fn provision_from_identity(
+        &self,
+        tenant: TenantId,
+        input: IdentityUser,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(move |repo| async move { provision(&repo, tenant, input, actor).await })
+            .await
+    }
 }

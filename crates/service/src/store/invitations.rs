@@ -3,17 +3,19 @@
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
-use super::credentials::{self, active_tenant_slug, check_policy, consume, find_redeemable};
 use super::new_user::{self, NewProfile};
+use super::one_time_tokens::{self, active_tenant_slug, check_policy, consume, find_redeemable};
 use super::reads::live;
 use super::stamp;
 use super::tx::{begin_write, lock_live_user};
+use crate::api::Invitations;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, Invitation};
 use crate::normalize::{username_key, username_skeleton};
 use crate::password_policy::Password;
 use crate::validation::{self, Validator};
 use crate::views::{InvitedUser, UserView};
+use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
 use serde_json::json;
 use tenantry_entity::{TenantId, TokenPurpose, UserStatus, users};
@@ -43,7 +45,7 @@ pub(crate) async fn invite(
     let draft = profile.draft(UserStatus::Invited, None);
     let new = new_user::insert(repo, tenant, draft, actor, AuditAction::UserInvited).await?;
     let ttl = repo.config.tokens.invitation_ttl;
-    let token = credentials::issue(
+    let token = one_time_tokens::issue(
         &new.txn,
         &new.user,
         TokenPurpose::Invitation,
@@ -65,7 +67,7 @@ pub(crate) async fn accept(
     username: Option<String>,
     password: &Password,
 ) -> Result<UserView> {
-    let digest = credentials::digest(raw)?;
+    let digest = one_time_tokens::digest(raw)?;
     let now = repo.now();
     let token = find_redeemable(&repo.db, &digest, TokenPurpose::Invitation, tenant, now).await?;
     let user = live(token.tenant_id)
@@ -119,4 +121,32 @@ pub(crate) async fn accept(
     )
     .with(json!({ "username": user.username }));
     change::finish(txn, user, event).await
+}
+
+#[async_trait]
+impl Invitations for SeaOrmUserRepository {
+    async fn invite_user(
+        &self,
+        tenant: TenantId,
+        invitation: Invitation,
+        actor: Actor,
+    ) -> Result<InvitedUser> {
+        self.detached(move |repo| async move { invite(&repo, tenant, invitation, actor).await })
+            .await
+    }
+
+    async fn accept_invitation(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        username: Option<String>,
+        password: &Password,
+    ) -> Result<UserView> {
+        let token = token.to_owned();
+        let password = password.clone();
+        self.detached(move |repo| async move {
+            accept(&repo, tenant, &token, username, &password).await
+        })
+        .await
+    }
 }

@@ -53,7 +53,7 @@ fn after(order: UserOrder, last: Position) -> Condition {
     }
 }
 
-pub(crate) async fn list(
+pub(crate) async fn list_users_after(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     query: &KeysetQuery,

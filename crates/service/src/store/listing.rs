@@ -215,7 +215,7 @@ fn page_with_total(
     rows.into_model::<UserWithTotal>()
 }
 
-pub(crate) async fn list(
+pub(crate) async fn list_users_page(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     query: &UserQuery,

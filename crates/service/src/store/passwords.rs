@@ -3,14 +3,19 @@
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
-use super::credentials::{check_policy, store_password};
+use super::one_time_tokens::{check_policy, store_password};
 use super::reads::live;
 use super::tx::{begin_change, lock_live_user};
+use crate::api::{Credentials, TokenSender};
 use crate::error::{Error, Result};
 use crate::hashing::Verification;
 use crate::inputs::Actor;
 use crate::password_policy::Password;
+use crate::views::{IssuedToken, UserView};
+use async_trait::async_trait;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::sync::Arc;
+use std::time::Duration;
 use tenantry_entity::{TenantId, UserId, tenants, users};
 
 /// Who is changing the password, and how it proved it may.
@@ -92,4 +97,106 @@ pub(crate) async fn set_password(
     actor: Actor,
 ) -> Result<()> {
     change(repo, tenant, user, new_password, Authority::Admin { actor }).await
+}
+
+#[async_trait]
+impl Credentials for SeaOrmUserRepository {
+    async fn change_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        current: &Password,
+        new_password: &Password,
+    ) -> Result<()> {
+        let current = current.clone();
+        let new_password = new_password.clone();
+        self.detached(move |repo| async move {
+            change_password(&repo, tenant, user, &current, &new_password).await
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        new_password: &Password,
+        actor: Actor,
+    ) -> Result<()> {
+        let new_password = new_password.clone();
+        self.detached(move |repo| async move {
+            set_password(&repo, tenant, user, &new_password, actor).await
+        })
+        .await
+    }
+
+    async fn issue_password_reset(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        ttl: Option<Duration>,
+        actor: Actor,
+    ) -> Result<IssuedToken> {
+        self.detached(move |repo| async move {
+            super::one_time_tokens::issue_password_reset(&repo, tenant, user, ttl, actor).await
+        })
+        .await
+    }
+
+    async fn request_password_reset(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        sender: &dyn TokenSender,
+    ) -> Result<()> {
+        // The sender is borrowed, so it cannot go into the call's task: the task holds the token
+        // (issued and committed) and the sender gets it here. A caller dropped in between
+        // leaves an unsent token, voided by the next request.
+        let email = email.to_owned();
+        let held = Arc::new(super::detach::HeldDelivery::default());
+        let holder = Arc::clone(&held);
+        let result = self
+            .detached(move |repo| async move {
+                super::one_time_tokens::request_password_reset(&repo, tenant, &email, &*holder)
+                    .await
+            })
+            .await;
+        held.deliver(sender).await;
+        result
+    }
+
+    async fn redeem_password_reset(
+        &self,
+        tenant: Option<TenantId>,
+        token: &str,
+        new_password: &Password,
+    ) -> Result<UserView> {
+        let token = token.to_owned();
+        let new_password = new_password.clone();
+        self.detached(move |repo| async move {
+            super::one_time_tokens::redeem_password_reset(&repo, tenant, &token, &new_password)
+                .await
+        })
+        .await
+    }
+
+    async fn issue_email_verification(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        actor: Actor,
+    ) -> Result<IssuedToken> {
+        self.detached(move |repo| async move {
+            super::one_time_tokens::issue_email_verification(&repo, tenant, user, actor).await
+        })
+        .await
+    }
+
+    async fn verify_email(&self, tenant: Option<TenantId>, token: &str) -> Result<UserView> {
+        let token = token.to_owned();
+        self.detached(move |repo| async move {
+            super::one_time_tokens::verify_email(&repo, tenant, &token).await
+        })
+        .await
+    }
 }

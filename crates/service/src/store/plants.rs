@@ -5,11 +5,13 @@ use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::tx::begin_change;
 use super::unique::Unique;
+use crate::api::Plants;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewPlant};
 use crate::normalize::plant_code_key;
 use crate::validation::{self, Validator};
 use crate::views::PlantView;
+use async_trait::async_trait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder,
@@ -112,7 +114,10 @@ pub(crate) async fn get_by_code(
         .map(PlantView::from))
 }
 
-pub(crate) async fn list(repo: &SeaOrmUserRepository, tenant: TenantId) -> Result<Vec<PlantView>> {
+pub(crate) async fn list_plants(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+) -> Result<Vec<PlantView>> {
     Ok(of_tenant(tenant)
         .order_by_asc(plants::Column::CodeKey)
         .all(&repo.db)
@@ -157,4 +162,58 @@ pub(crate) async fn set_active(
     )
     .await?;
     Ok(plant.into())
+}
+
+#[async_trait]
+impl Plants for SeaOrmUserRepository {
+    async fn create_plant(
+        &self,
+        tenant: TenantId,
+        input: NewPlant,
+        actor: Actor,
+    ) -> Result<PlantView> {
+        self.detached(move |repo| async move { create(&repo, tenant, input, actor).await })
+            .await
+    }
+
+    async fn get_plant(&self, tenant: TenantId, id: PlantId) -> Result<Option<PlantView>> {
+        self.detached(move |repo| async move { get(&repo, tenant, id).await })
+            .await
+    }
+
+    async fn get_plant_by_pid(&self, tenant: TenantId, pid: Uuid) -> Result<Option<PlantView>> {
+        self.detached(move |repo| async move { get_by_pid(&repo, tenant, pid).await })
+            .await
+    }
+
+    async fn get_plant_by_code(&self, tenant: TenantId, code: &str) -> Result<Option<PlantView>> {
+        let code = code.to_owned();
+        self.detached(move |repo| async move { get_by_code(&repo, tenant, &code).await })
+            .await
+    }
+
+    async fn list_plants(&self, tenant: TenantId) -> Result<Vec<PlantView>> {
+        self.detached(move |repo| async move { list_plants(&repo, tenant).await })
+            .await
+    }
+
+    async fn deactivate_plant(
+        &self,
+        tenant: TenantId,
+        id: PlantId,
+        actor: Actor,
+    ) -> Result<PlantView> {
+        self.detached(move |repo| async move { set_active(&repo, tenant, id, false, actor).await })
+            .await
+    }
+
+    async fn reactivate_plant(
+        &self,
+        tenant: TenantId,
+        id: PlantId,
+        actor: Actor,
+    ) -> Result<PlantView> {
+        self.detached(move |repo| async move { set_active(&repo, tenant, id, true, actor).await })
+            .await
+    }
 }

@@ -10,10 +10,13 @@ use super::role_rows::{check_distinct_plants, insert_roles, roles_json};
 use super::stamp;
 use super::tx::{begin_change, lock_live_user, lock_tenant};
 use super::unique::Unique;
+use crate::api::Roles;
 use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole};
 use crate::validation::Validator;
+use crate::views::PlantMember;
 use crate::views::UserView;
+use async_trait::async_trait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -209,4 +212,96 @@ pub(crate) async fn effective(
         .await?
         .map(|r| r.role);
     Ok(at_plant.max(user.tenant_role))
+}
+
+#[async_trait]
+impl Roles for SeaOrmUserRepository {
+    async fn assign_plant_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        plant: PlantId,
+        role: UserRole,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(
+            move |repo| async move { assign(&repo, tenant, user, plant, role, actor).await },
+        )
+        .await
+    }
+
+    async fn remove_plant_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        plant: PlantId,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(move |repo| async move { remove(&repo, tenant, user, plant, actor).await })
+            .await
+    }
+
+    async fn set_plant_roles(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        roles: &[PlantRole],
+        actor: Actor,
+    ) -> Result<UserView> {
+        let roles = roles.to_vec();
+        self.detached(
+            move |repo| async move { replace(&repo, tenant, user, None, &roles, actor).await },
+        )
+        .await
+    }
+
+    async fn set_roles(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        tenant_role: Option<UserRole>,
+        plant_roles: &[PlantRole],
+        actor: Actor,
+    ) -> Result<UserView> {
+        let plant_roles = plant_roles.to_vec();
+        self.detached(move |repo| async move {
+            replace(&repo, tenant, user, Some(tenant_role), &plant_roles, actor).await
+        })
+        .await
+    }
+
+    async fn set_tenant_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        role: Option<UserRole>,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(
+            move |repo| async move { set_tenant_role(&repo, tenant, user, role, actor).await },
+        )
+        .await
+    }
+
+    async fn effective_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        plant: PlantId,
+    ) -> Result<Option<UserRole>> {
+        self.detached(move |repo| async move { effective(&repo, tenant, user, plant).await })
+            .await
+    }
+
+    async fn users_for_plant(
+        &self,
+        tenant: TenantId,
+        plant: PlantId,
+        min_role: Option<UserRole>,
+    ) -> Result<Vec<PlantMember>> {
+        self.detached(move |repo| async move {
+            super::listing::users_for_plant(&repo, tenant, plant, min_role).await
+        })
+        .await
+    }
 }

@@ -5,10 +5,12 @@ use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::tx::begin_change;
 use super::unique::Unique;
+use crate::api::Tenants;
 use crate::error::{Result, unique_violation};
 use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
 use crate::views::{Page, TenantView};
+use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
@@ -92,7 +94,7 @@ pub(crate) async fn get_by_slug(
         .map(TenantView::from))
 }
 
-pub(crate) async fn list(
+pub(crate) async fn list_tenants(
     repo: &SeaOrmUserRepository,
     page: PageRequest,
 ) -> Result<Page<TenantView>> {
@@ -167,4 +169,47 @@ async fn rotate_stamps(txn: &DatabaseTransaction, tenant: TenantId) -> Result<()
         .exec(txn)
         .await?;
     Ok(())
+}
+
+#[async_trait]
+impl Tenants for SeaOrmUserRepository {
+    async fn create_tenant(&self, input: NewTenant, actor: Actor) -> Result<TenantView> {
+        self.detached(move |repo| async move { create(&repo, input, actor).await })
+            .await
+    }
+
+    async fn get_tenant(&self, id: TenantId) -> Result<Option<TenantView>> {
+        self.detached(move |repo| async move { get(&repo, id).await })
+            .await
+    }
+
+    async fn get_tenant_by_pid(&self, pid: Uuid) -> Result<Option<TenantView>> {
+        self.detached(move |repo| async move { get_by_pid(&repo, pid).await })
+            .await
+    }
+
+    async fn get_tenant_by_slug(&self, slug: &str) -> Result<Option<TenantView>> {
+        let slug = slug.to_owned();
+        self.detached(move |repo| async move { get_by_slug(&repo, &slug).await })
+            .await
+    }
+
+    async fn list_tenants(&self, page: PageRequest) -> Result<Page<TenantView>> {
+        self.detached(move |repo| async move { list_tenants(&repo, page).await })
+            .await
+    }
+
+    async fn suspend_tenant(&self, id: TenantId, actor: Actor) -> Result<TenantView> {
+        self.detached(move |repo| async move {
+            set_status(&repo, id, TenantStatus::Suspended, actor).await
+        })
+        .await
+    }
+
+    async fn reactivate_tenant(&self, id: TenantId, actor: Actor) -> Result<TenantView> {
+        self.detached(move |repo| async move {
+            set_status(&repo, id, TenantStatus::Active, actor).await
+        })
+        .await
+    }
 }

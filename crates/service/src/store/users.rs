@@ -11,12 +11,16 @@ use super::reads::view_of;
 use super::stamp::{self, new_security_stamp};
 use super::tx::{begin_change, begin_write, lock_live_user, lock_tenant};
 use super::unique::Unique;
+use crate::api::Users;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, NewUser, UserUpdate};
+use crate::inputs::{KeysetQuery, UserFilter, UserQuery};
 use crate::normalize::{email_key, username_key, username_skeleton};
 use crate::password_policy::PolicyContext;
 use crate::validation::{self, Rule, Validator};
 use crate::views::UserView;
+use crate::views::{KeysetPage, Page};
+use async_trait::async_trait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -232,7 +236,7 @@ pub(crate) async fn update(
     active.updated_at = Set(now);
     let user = active.update(&txn).await.map_err(unique_violation)?;
     if email_changed {
-        super::credentials::void(&txn, id, Some(TokenPurpose::EmailVerification)).await?;
+        super::one_time_tokens::void(&txn, id, Some(TokenPurpose::EmailVerification)).await?;
     }
     let event = AuditEvent::about(tenant, actor, AuditAction::UserUpdated, id, now)
         .with(json!({ "changed": changed }));
@@ -254,7 +258,7 @@ pub(crate) async fn deactivate(
     ensure_not_last_admin(&txn, &user, now).await?;
     let previous = user.status;
     // A deactivated user's outstanding tokens must not work if it comes back.
-    super::credentials::void(&txn, id, None).await?;
+    super::one_time_tokens::void(&txn, id, None).await?;
     let mut active = user.into_active_model();
     active.status = Set(UserStatus::Suspended);
     stamp::rotate(&mut active, now);
@@ -303,7 +307,7 @@ pub(crate) async fn delete(
     ensure_not_last_admin(&txn, &user, now).await?;
     // A reset, verification or invitation token issued before the delete must not redeem
     // after a restore.
-    super::credentials::void(&txn, id, None).await?;
+    super::one_time_tokens::void(&txn, id, None).await?;
     let mut active = user.into_active_model();
     active.deleted_at = Set(Some(now));
     stamp::rotate(&mut active, now);
@@ -374,4 +378,119 @@ pub(crate) async fn purge(
     users::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[async_trait]
+impl Users for SeaOrmUserRepository {
+    async fn create_user(
+        &self,
+        tenant: TenantId,
+        input: NewUser,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(move |repo| async move { create(&repo, tenant, input, actor).await })
+            .await
+    }
+
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<UserView>> {
+        self.detached(move |repo| async move { get(&repo, tenant, id).await })
+            .await
+    }
+
+    async fn get_user_by_pid(&self, tenant: TenantId, pid: Uuid) -> Result<Option<UserView>> {
+        self.detached(move |repo| async move { get_by_pid(&repo, tenant, pid).await })
+            .await
+    }
+
+    async fn get_user_by_username(
+        &self,
+        tenant: TenantId,
+        username: &str,
+    ) -> Result<Option<UserView>> {
+        let username = username.to_owned();
+        self.detached(move |repo| async move { get_by_username(&repo, tenant, &username).await })
+            .await
+    }
+
+    async fn get_user_by_email(&self, tenant: TenantId, email: &str) -> Result<Option<UserView>> {
+        let email = email.to_owned();
+        self.detached(move |repo| async move { get_by_email(&repo, tenant, &email).await })
+            .await
+    }
+
+    async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>> {
+        let query = query.clone();
+        self.detached(move |repo| async move {
+            super::listing::list_users_page(&repo, tenant, &query).await
+        })
+        .await
+    }
+
+    async fn list_users_keyset(
+        &self,
+        tenant: TenantId,
+        query: &KeysetQuery,
+    ) -> Result<KeysetPage<UserView>> {
+        let query = query.clone();
+        self.detached(move |repo| async move {
+            super::keyset::list_users_after(&repo, tenant, &query).await
+        })
+        .await
+    }
+
+    async fn count_users(&self, tenant: TenantId, filter: &UserFilter) -> Result<u64> {
+        let filter = filter.clone();
+        self.detached(
+            move |repo| async move { super::listing::count(&repo, tenant, &filter).await },
+        )
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        update: UserUpdate,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(
+            move |repo| async move { self::update(&repo, tenant, id, update, actor).await },
+        )
+        .await
+    }
+
+    async fn deactivate_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(move |repo| async move { deactivate(&repo, tenant, id, actor).await })
+            .await
+    }
+
+    async fn reactivate_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        actor: Actor,
+    ) -> Result<UserView> {
+        self.detached(move |repo| async move { reactivate(&repo, tenant, id, actor).await })
+            .await
+    }
+
+    async fn delete_user(&self, tenant: TenantId, id: UserId, actor: Actor) -> Result<()> {
+        self.detached(move |repo| async move { delete(&repo, tenant, id, actor).await })
+            .await
+    }
+
+    async fn restore_user(&self, tenant: TenantId, id: UserId, actor: Actor) -> Result<UserView> {
+        self.detached(move |repo| async move { restore(&repo, tenant, id, actor).await })
+            .await
+    }
+
+    async fn purge_user(&self, tenant: TenantId, id: UserId, actor: Actor) -> Result<()> {
+        self.detached(move |repo| async move { purge(&repo, tenant, id, actor).await })
+            .await
+    }
 }

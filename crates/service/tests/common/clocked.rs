@@ -3,6 +3,7 @@
 //! concrete [`SeaOrmUserRepository`] handle so tests can read the hasher's run counter.
 
 use std::sync::{Arc, Mutex};
+use tenantry_service::prelude::*;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;

@@ -9,13 +9,13 @@ use super::reads::{live, view_of};
 use super::stamp::new_security_stamp;
 use super::tx::{begin_change, begin_write, lock_live_user};
 use super::unique::Unique;
+use crate::api::{TokenDelivery, TokenSender};
 use crate::error::{Error, Result};
 use crate::inputs::Actor;
 use crate::password_policy::{Password, PolicyContext};
 use crate::token_codec::{self, TokenDigest};
 use crate::validation::Validator;
 use crate::views::{IssuedToken, UserView};
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -27,26 +27,6 @@ use std::time::Duration;
 use tenantry_entity::{
     TenantId, TenantStatus, TokenPurpose, UserId, UserStatus, credential_tokens, tenants, users,
 };
-
-/// Where [`crate::UserRepository::request_password_reset`] hands a reset token when the
-/// email belongs to a user: the host's mailer.
-#[async_trait]
-pub trait TokenSender: Send + Sync {
-    /// Delivers the token (typically: emails a link holding it). Called only when the email
-    /// names an active user; failures are the sender's to log.
-    async fn send(&self, delivery: TokenDelivery);
-}
-
-/// A token to deliver to a user.
-#[derive(Debug)]
-pub struct TokenDelivery {
-    /// The user.
-    pub user: UserView,
-    /// The address to send it to.
-    pub email: String,
-    /// The token.
-    pub token: IssuedToken,
-}
 
 /// Deletes the user's unredeemed tokens (of one purpose, or all): a newer token, a password
 /// change or a deactivation voids them.

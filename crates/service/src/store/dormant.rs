@@ -1,17 +1,17 @@
-//! Account lifecycle: dormant accounts, and users imported with their existing hashes.
+//! Dormant accounts: active users who have not logged in for a while, and deactivating them.
 
 use super::SeaOrmUserRepository;
 use super::admin_guard::{is_signing_in_admin, signing_in_admins};
 use super::audit::{self, AuditAction, AuditEvent};
-use super::credentials;
-use super::new_user;
+use super::one_time_tokens;
 use super::reads::{live, view_of};
 use super::stamp;
 use super::tx::{begin_change, lock_tenant};
+use crate::api::Dormancy;
 use crate::error::Result;
-use crate::hashing::parse_imported_hash;
-use crate::inputs::{Actor, ImportedUser};
+use crate::inputs::Actor;
 use crate::views::UserView;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, PaginatorTrait,
@@ -76,7 +76,7 @@ pub(crate) async fn deactivate_dormant(
         active.status = Set(UserStatus::Suspended);
         stamp::rotate(&mut active, now);
         active.update(&txn).await?;
-        credentials::void(&txn, id, None).await?;
+        one_time_tokens::void(&txn, id, None).await?;
         audit::record(
             &txn,
             AuditEvent::about(tenant, actor, AuditAction::UserDeactivated, id, now).with(
@@ -90,29 +90,22 @@ pub(crate) async fn deactivate_dormant(
     Ok(deactivated)
 }
 
-pub(crate) async fn import(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    input: ImportedUser,
-    actor: Actor,
-) -> Result<UserView> {
-    let profile = new_user::profile_of!(input);
-    let mut hash = None;
-    new_user::check(
-        repo,
-        tenant,
-        &profile,
-        |validator, _| match parse_imported_hash(input.password_hash.expose()) {
-            Ok(parsed) => hash = Some(parsed),
-            Err(rule) => {
-                validator.add("password_hash", rule);
-            }
-        },
-    )
-    .await?;
-    let draft = profile.draft(UserStatus::Active, hash);
-    new_user::insert(repo, tenant, draft, actor, AuditAction::UserImported)
-        .await?
-        .finish()
+#[async_trait]
+impl Dormancy for SeaOrmUserRepository {
+    async fn list_dormant(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<Vec<UserView>> {
+        self.detached(move |repo| async move { list_dormant(&repo, tenant, since).await })
+            .await
+    }
+
+    async fn deactivate_dormant(
+        &self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<u64> {
+        self.detached(
+            move |repo| async move { deactivate_dormant(&repo, tenant, since, actor).await },
+        )
         .await
+    }
 }

@@ -1,0 +1,111 @@
+//! What a host asks of its user store: one small trait per concern, and [`UserRepository`],
+//! all of them at once.
+//!
+//! A host holds `Arc<dyn UserRepository>`, which answers every trait's methods as it is; code
+//! holding a `SeaOrmUserRepository` imports the traits in one line:
+//! `use tenantry_service::prelude::*;`. Code that needs one concern takes only that trait
+//! (`&dyn Logins`, `impl Tenants`), so a test can mock just it: see the [`Tenants`] example.
+
+mod audit_log;
+mod credentials;
+mod dormancy;
+mod identities;
+mod imports;
+mod invitations;
+mod logins;
+mod plants;
+mod roles;
+mod tenants;
+mod users;
+
+pub use audit_log::{AuditAction, AuditLog};
+pub use credentials::{Credentials, TokenDelivery, TokenSender};
+pub use dormancy::Dormancy;
+pub use identities::Identities;
+pub use imports::Imports;
+pub use invitations::Invitations;
+pub use logins::Logins;
+pub use plants::Plants;
+pub use roles::Roles;
+pub use tenants::Tenants;
+pub use users::Users;
+
+/// tenantry's user store, as a host sees it. Hold it as `Arc<dyn UserRepository>`.
+///
+/// Rules every method keeps:
+/// - **Tenancy by construction.** Every method on tenant data takes the
+///   [`TenantId`](crate::TenantId); a user, plant or role of another tenant is
+///   [`Error::NotFound`](crate::Error::NotFound) (or `Ok(None)` for lookups) and is never
+///   returned, changed or deleted.
+/// - **Soft-deleted users are invisible** to every lookup and listing; only
+///   [`restore_user`](Users::restore_user) and [`purge_user`](Users::purge_user) see them.
+/// - **Every change commits together with its audit event**, or not at all.
+/// - Lookups return `Ok(None)` for absent; changes return
+///   [`Error::NotFound`](crate::Error::NotFound).
+///
+/// ```
+/// use std::sync::Arc;
+/// use tenantry_service::{Config, NewTenant, NewUser, SeaOrmUserRepository, UserRepository};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let db = tenantry_service::connect("sqlite::memory:").await?;
+/// tenantry_service::migrate(&db).await?;
+/// let users: Arc<dyn UserRepository> =
+///     Arc::new(SeaOrmUserRepository::new(db, Config::insecure_fast_for_tests())?);
+///
+/// let acme = users
+///     .create_tenant(NewTenant { slug: "acme".into(), name: "Acme".into() }, None)
+///     .await?;
+/// let alice = users
+///     .create_user(
+///         acme.id,
+///         NewUser { username: "Alice".into(), display_name: "Alice".into(), ..Default::default() },
+///         None,
+///     )
+///     .await?;
+/// let found = users.get_user_by_username(acme.id, "ALICE").await?;
+/// assert_eq!(found.map(|u| u.id), Some(alice.id));
+/// # Ok(()) }
+/// ```
+pub trait UserRepository:
+    SessionUsers
+    + Plants
+    + Roles
+    + Credentials
+    + Invitations
+    + Identities
+    + Dormancy
+    + Imports
+    + AuditLog
+    + Send
+    + Sync
+{
+}
+
+/// What a session layer reads (the axum-login backend): a tenant, a user, a login and the
+/// security stamp. A supertrait of [`UserRepository`], so `Arc<dyn UserRepository>` coerces to
+/// `Arc<dyn SessionUsers>`.
+pub trait SessionUsers: Tenants + Users + Logins + Send + Sync {}
+
+/// Whatever implements the three is [`SessionUsers`].
+impl<T> SessionUsers for T where T: Tenants + Users + Logins + Send + Sync + ?Sized {}
+
+/// Whatever implements every concern is a [`UserRepository`].
+impl<T> UserRepository for T where
+    T: Tenants
+        + Plants
+        + Users
+        + Roles
+        + Logins
+        + Credentials
+        + Invitations
+        + Identities
+        + Dormancy
+        + Imports
+        + AuditLog
+        + Send
+        + Sync
+        + ?Sized
+{
+}

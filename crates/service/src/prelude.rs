@@ -1,0 +1,7 @@
+//! The traits a host calls the repository through, in one import:
+//! `use tenantry_service::prelude::*;`.
+
+pub use crate::api::{
+    AuditLog, Credentials, Dormancy, Identities, Imports, Invitations, Logins, Plants, Roles,
+    SessionUsers, Tenants, TokenSender, UserRepository, Users,
+};
