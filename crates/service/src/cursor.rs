@@ -12,7 +12,7 @@
 //! catch mistakes — a cursor replayed against another query or tenant — and is refused with
 //! [`Error::InvalidInput`](crate::Error::InvalidInput), as is a garbled token.
 
-use crate::inputs::{UserFilter, UserOrder};
+use crate::user_filter::{UserFilter, UserOrder};
 use crate::validation::{Rule, ValidationErrors};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -5,6 +5,7 @@
 
 use crate::cursor::Cursor;
 use crate::password_policy::Password;
+pub use crate::user_filter::{UserFilter, UserOrder};
 use crate::validation::{Rule, ValidationErrors};
 use serde::Deserialize;
 use tenantry_entity::{PlantId, UserId, UserRole, UserStatus};
@@ -75,57 +76,6 @@ pub struct UserUpdate {
     pub metadata: Option<Option<serde_json::Value>>,
     /// New expiry: `Some(None)` removes it.
     pub expires_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
-}
-
-/// Which users a listing or count selects. The default selects every user that is not deleted.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct UserFilter {
-    /// Only users of this status.
-    pub status: Option<UserStatus>,
-    /// Only active users (the same as `status: Some(Active)`; both may be given if they agree).
-    #[serde(default)]
-    pub active_only: bool,
-    /// Only users with a role at this plant (a tenant role counts at every plant).
-    pub plant: Option<PlantId>,
-    /// Only users whose role is at least this: at `plant` when given, else anywhere.
-    pub min_role: Option<UserRole>,
-    /// Case-insensitive substring of the username, email or display name. `%` and `_` match
-    /// themselves.
-    pub search: Option<String>,
-}
-
-impl UserFilter {
-    /// Checks the filter's text before it reaches SQL: the search is at most
-    /// [`SEARCH_MAX_CHARS`](crate::validation::SEARCH_MAX_CHARS) characters without control
-    /// characters.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidInput`](crate::Error::InvalidInput) on the field `search`.
-    pub fn check(&self) -> crate::Result<()> {
-        let mut validator = crate::validation::Validator::new();
-        if let Some(search) = &self.search {
-            validator.check("search", crate::validation::search(search));
-        }
-        Ok(validator.finish()?)
-    }
-}
-
-/// The order of a listing. Ties are broken by id, so pages never overlap.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserOrder {
-    /// By normalized username, A → Z (the default).
-    #[default]
-    UsernameAsc,
-    /// By normalized username, Z → A.
-    UsernameDesc,
-    /// Oldest first.
-    CreatedAsc,
-    /// Newest first.
-    CreatedDesc,
-    /// Most recent login first; never-logged-in users last.
-    LastLoginDesc,
 }
 
 /// A page of a listing.

@@ -37,6 +37,7 @@ pub mod prelude;
 mod redacted;
 mod store;
 pub mod token_codec;
+mod user_filter;
 pub mod validation;
 mod views;
 

@@ -30,6 +30,18 @@ pub use roles::Roles;
 pub use tenants::Tenants;
 pub use users::Users;
 
+/// Declares a trait that gathers other traits, and implements it for whatever implements them
+/// all, so the list of concerns is written once.
+macro_rules! gathers {
+    ($(#[$doc:meta])* $name:ident: $($concern:ident),+) => {
+        $(#[$doc])*
+        pub trait $name: $($concern +)+ Send + Sync {}
+
+        impl<T> $name for T where T: $($concern +)+ Send + Sync + ?Sized {}
+    };
+}
+
+gathers!(
 /// tenantry's user store, as a host sees it. Hold it as `Arc<dyn UserRepository>`.
 ///
 /// Rules every method keeps:
@@ -68,44 +80,13 @@ pub use users::Users;
 /// assert_eq!(found.map(|u| u.id), Some(alice.id));
 /// # Ok(()) }
 /// ```
-pub trait UserRepository:
-    SessionUsers
-    + Plants
-    + Roles
-    + Credentials
-    + Invitations
-    + Identities
-    + Dormancy
-    + Imports
-    + AuditLog
-    + Send
-    + Sync
-{
-}
+    UserRepository: SessionUsers, Plants, Roles, Credentials, Invitations, Identities, Dormancy,
+        Imports, AuditLog
+);
 
+gathers!(
 /// What a session layer reads (the axum-login backend): a tenant, a user, a login and the
 /// security stamp. A supertrait of [`UserRepository`], so `Arc<dyn UserRepository>` coerces to
 /// `Arc<dyn SessionUsers>`.
-pub trait SessionUsers: Tenants + Users + Logins + Send + Sync {}
-
-/// Whatever implements the three is [`SessionUsers`].
-impl<T> SessionUsers for T where T: Tenants + Users + Logins + Send + Sync + ?Sized {}
-
-/// Whatever implements every concern is a [`UserRepository`].
-impl<T> UserRepository for T where
-    T: Tenants
-        + Plants
-        + Users
-        + Roles
-        + Logins
-        + Credentials
-        + Invitations
-        + Identities
-        + Dormancy
-        + Imports
-        + AuditLog
-        + Send
-        + Sync
-        + ?Sized
-{
-}
+    SessionUsers: Tenants, Users, Logins
+);

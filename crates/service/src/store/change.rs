@@ -1,10 +1,15 @@
 //! The tail every change to one user shares: audit → view → commit, written once.
 
-use super::audit::{self, AuditEvent};
+use super::audit::{self, AuditAction, AuditEvent};
 use super::reads::view_of;
 use crate::error::Result;
+use crate::error::unique_violation;
+use crate::inputs::Actor;
 use crate::views::UserView;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+};
 use tenantry_entity::users;
 
 /// Records `event`, reads the user's view, and commits `txn`: the end of every change that
@@ -35,4 +40,34 @@ pub(crate) async fn commit_user_change(
 ) -> Result<UserView> {
     let user = change.update(&txn).await?;
     finish(txn, user, event).await
+}
+
+/// Saves a change to one user and [`finish`]es it with a plain event about that user (no
+/// details): the end of the status and lock changes.
+pub(crate) async fn commit_about(
+    txn: DatabaseTransaction,
+    change: users::ActiveModel,
+    actor: Actor,
+    action: AuditAction,
+    at: DateTime<Utc>,
+) -> Result<UserView> {
+    let user = change.update(&txn).await?;
+    let event = AuditEvent::about(user.tenant_id, actor, action, user.id, at);
+    finish(txn, user, event).await
+}
+
+/// Inserts a new row and commits it with the event `audit` makes of it; a uniqueness conflict is
+/// `Conflict`. The end of every create that is not a user's (tenants, plants).
+pub(crate) async fn insert_audited<A>(
+    txn: DatabaseTransaction,
+    row: A,
+    audit: impl FnOnce(&<A::Entity as EntityTrait>::Model) -> AuditEvent,
+) -> Result<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let model = row.insert(&txn).await.map_err(unique_violation)?;
+    commit_event(txn, audit(&model)).await?;
+    Ok(model)
 }

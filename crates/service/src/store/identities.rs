@@ -6,7 +6,7 @@ use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::new_user;
 use super::reads::{live, view_of};
-use super::tx::{begin_change, lock_live_user};
+use super::tx::{begin_change, begin_user_change, lock_live_user};
 use crate::api::Identities;
 use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, IdentityUser, NewIdentity};
@@ -77,8 +77,7 @@ pub(crate) async fn link(
     let mut validator = Validator::new();
     validate_identity(&mut validator, &identity);
     validator.finish()?;
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     let linked = insert_identity(&txn, &user, identity, now).await?;
     change::commit_event(
         txn,

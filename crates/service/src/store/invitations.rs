@@ -4,7 +4,8 @@ use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::new_user::{self, NewProfile};
-use super::one_time_tokens::{self, active_tenant_slug, check_policy, consume, find_redeemable};
+use super::one_time_tokens::{self, active_tenant_slug, consume, find_redeemable};
+use super::passwords::checked_hash;
 use super::reads::live;
 use super::stamp;
 use super::tx::{begin_write, lock_live_user};
@@ -82,16 +83,13 @@ pub(crate) async fn accept(
         validator.check("username", validation::username(username));
         validator.finish()?;
     }
-    let final_username = username.clone().unwrap_or_else(|| user.username.clone());
+    // The policy checks the password against the name the user will have.
+    let named = users::Model {
+        username: username.clone().unwrap_or(user.username.clone()),
+        ..user
+    };
     let slug = active_tenant_slug(&repo.db, token.tenant_id).await?;
-    check_policy(
-        repo,
-        password,
-        &final_username,
-        user.email.as_deref(),
-        &slug,
-    )?;
-    let hash = repo.hasher.hash(password).await?;
+    let hash = checked_hash(repo, password, &named, &slug).await?;
 
     let txn = begin_write(&repo.db).await?;
     consume(&txn, &token, now).await?;

@@ -7,11 +7,11 @@
 //! administrators.
 
 use super::SeaOrmUserRepository;
-use super::audit::{AuditAction, AuditEvent};
-use super::change::commit_user_change;
+use super::audit::AuditAction;
+use super::change;
 use super::lookups::UserKey;
 use super::reads::{live, view_of};
-use super::tx::{begin_change, begin_write, lock_live_user};
+use super::tx::{begin_user_change, begin_write};
 use super::unique::Unique;
 use crate::api::Logins;
 use crate::error::{Error, Result};
@@ -553,19 +553,13 @@ pub(crate) async fn unlock(
     user_id: UserId,
     actor: Actor,
 ) -> Result<UserView> {
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     let mut active = user.into_active_model();
     active.failed_login_count = Set(0);
     active.lock_count = Set(0);
     active.locked_until = Set(None);
     active.updated_at = Set(now);
-    commit_user_change(
-        txn,
-        active,
-        AuditEvent::about(tenant, actor, AuditAction::UserUnlocked, user_id, now),
-    )
-    .await
+    change::commit_about(txn, active, actor, AuditAction::UserUnlocked, now).await
 }
 
 /// The user's current security stamp, for checking a session: only while the user could

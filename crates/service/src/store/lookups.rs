@@ -27,6 +27,20 @@ pub(crate) enum UserKey {
 }
 
 impl UserKey {
+    /// The key of a username, or `None` for a text no stored username can match (control
+    /// characters, over-long): such a lookup is a miss without a query (a NUL is an error on
+    /// PostgreSQL).
+    pub(crate) fn username(username: &str) -> Option<Self> {
+        crate::validation::could_be_stored(username)
+            .then(|| Self::UsernameKey(crate::normalize::username_key(username)))
+    }
+
+    /// The key of an email address, or `None` as for [`UserKey::username`].
+    pub(crate) fn email(email: &str) -> Option<Self> {
+        crate::validation::could_be_stored(email)
+            .then(|| Self::EmailKey(crate::normalize::email_key(email)))
+    }
+
     fn column(&self) -> users::Column {
         match self {
             Self::Id(_) => users::Column::Id,

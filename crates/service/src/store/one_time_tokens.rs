@@ -4,17 +4,14 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
-use super::change::{self, commit_user_change};
+use super::change::commit_user_change;
 use super::reads::{live, view_of};
-use super::stamp::new_security_stamp;
-use super::tx::{begin_change, begin_write, lock_live_user};
+use super::tx::{begin_change, begin_user_change, lock_live_user};
 use super::unique::Unique;
 use crate::api::{TokenDelivery, TokenSender};
 use crate::error::{Error, Result};
 use crate::inputs::Actor;
-use crate::password_policy::{Password, PolicyContext};
 use crate::token_codec::{self, TokenDigest};
-use crate::validation::Validator;
 use crate::views::{IssuedToken, UserView};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -131,7 +128,7 @@ pub(crate) async fn consume(
 }
 
 /// The live user a token acts on, or `InvalidToken`.
-async fn token_user(
+pub(crate) async fn token_user(
     db: &impl ConnectionTrait,
     token: &credential_tokens::Model,
 ) -> Result<users::Model> {
@@ -151,27 +148,6 @@ pub(crate) async fn active_tenant_slug(
         Some(t) if t.status == TenantStatus::Active => Ok(t.slug),
         _ => Err(Error::InvalidToken),
     }
-}
-
-/// Checks `password` against the policy for `user`.
-pub(crate) fn check_policy(
-    repo: &SeaOrmUserRepository,
-    password: &Password,
-    username: &str,
-    email: Option<&str>,
-    tenant_slug: &str,
-) -> Result<()> {
-    let mut validator = Validator::new();
-    let context = PolicyContext {
-        username: Some(username),
-        email,
-        tenant: Some(tenant_slug),
-    };
-    validator.check(
-        "password",
-        repo.config.password_policy.check(password, &context),
-    );
-    Ok(validator.finish()?)
 }
 
 /// Records an issued token (its purpose and expiry, never the token).
@@ -197,8 +173,7 @@ pub(crate) async fn issue_password_reset(
     ttl: Option<Duration>,
     actor: Actor,
 ) -> Result<IssuedToken> {
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     if user.status != UserStatus::Active {
         return Err(Error::Conflict(
             "only an active user can reset its password",
@@ -251,73 +226,13 @@ pub(crate) async fn request_password_reset(
     Ok(())
 }
 
-/// Stores a new password hash on `txn`: rotates the security stamp, clears the lockout and
-/// voids outstanding reset tokens.
-pub(crate) async fn store_password(
-    txn: &DatabaseTransaction,
-    user: users::Model,
-    hash: tenantry_entity::SecretHash,
-    now: DateTime<Utc>,
-) -> Result<users::Model> {
-    let id = user.id;
-    let mut active = user.into_active_model();
-    active.password_hash = Set(Some(hash));
-    active.security_stamp = Set(new_security_stamp());
-    active.failed_login_count = Set(0);
-    active.lock_count = Set(0);
-    active.locked_until = Set(None);
-    active.updated_at = Set(now);
-    let user = active.update(txn).await?;
-    void(txn, id, Some(TokenPurpose::PasswordReset)).await?;
-    Ok(user)
-}
-
-pub(crate) async fn redeem_password_reset(
-    repo: &SeaOrmUserRepository,
-    tenant: Option<TenantId>,
-    raw: &str,
-    new_password: &Password,
-) -> Result<UserView> {
-    let digest = digest(raw)?;
-    let now = repo.now();
-    let token =
-        find_redeemable(&repo.db, &digest, TokenPurpose::PasswordReset, tenant, now).await?;
-    let user = token_user(&repo.db, &token).await?;
-    if user.status != UserStatus::Active {
-        return Err(Error::InvalidToken);
-    }
-    let slug = active_tenant_slug(&repo.db, token.tenant_id).await?;
-    check_policy(
-        repo,
-        new_password,
-        &user.username,
-        user.email.as_deref(),
-        &slug,
-    )?;
-    let hash = repo.hasher.hash(new_password).await?;
-
-    let txn = begin_write(&repo.db).await?;
-    consume(&txn, &token, now).await?;
-    let user = lock_live_user(&txn, token.tenant_id, token.user_id).await?;
-    let user = store_password(&txn, user, hash, now).await?;
-    let event = AuditEvent::about(
-        token.tenant_id,
-        Some(user.id),
-        AuditAction::PasswordReset,
-        user.id,
-        now,
-    );
-    change::finish(txn, user, event).await
-}
-
 pub(crate) async fn issue_email_verification(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     user_id: UserId,
     actor: Actor,
 ) -> Result<IssuedToken> {
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     if user.email.is_none() {
         return Err(Error::Conflict("the user has no email address to verify"));
     }

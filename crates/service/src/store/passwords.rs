@@ -3,20 +3,29 @@
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
-use super::one_time_tokens::{check_policy, store_password};
+use super::one_time_tokens::{
+    active_tenant_slug, consume, digest, find_redeemable, token_user, void,
+};
 use super::reads::live;
-use super::tx::{begin_change, lock_live_user};
+use super::stamp::new_security_stamp;
+use super::tx::{begin_user_change, begin_write, lock_live_user};
 use crate::api::{Credentials, TokenSender};
 use crate::error::{Error, Result};
 use crate::hashing::Verification;
 use crate::inputs::Actor;
-use crate::password_policy::Password;
+use crate::password_policy::{Password, PolicyContext};
+use crate::validation::Validator;
 use crate::views::{IssuedToken, UserView};
 use async_trait::async_trait;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use std::sync::Arc;
 use std::time::Duration;
-use tenantry_entity::{TenantId, UserId, tenants, users};
+use tenantry_entity::SecretHash;
+use tenantry_entity::{TenantId, TokenPurpose, UserId, UserStatus, tenants, users};
 
 /// Who is changing the password, and how it proved it may.
 enum Authority<'a> {
@@ -56,17 +65,9 @@ async fn change(
         .await?
         .ok_or(Error::NotFound)?
         .slug;
-    check_policy(
-        repo,
-        new_password,
-        &user.username,
-        user.email.as_deref(),
-        &slug,
-    )?;
-    let hash = repo.hasher.hash(new_password).await?;
+    let hash = checked_hash(repo, new_password, &user, &slug).await?;
 
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     store_password(&txn, user, hash, now).await?;
     change::commit_event(txn, AuditEvent::about(tenant, actor, action, user_id, now)).await?;
     Ok(())
@@ -174,8 +175,7 @@ impl Credentials for SeaOrmUserRepository {
         let token = token.to_owned();
         let new_password = new_password.clone();
         self.detached(move |repo| async move {
-            super::one_time_tokens::redeem_password_reset(&repo, tenant, &token, &new_password)
-                .await
+            redeem_password_reset(&repo, tenant, &token, &new_password).await
         })
         .await
     }
@@ -199,4 +199,78 @@ impl Credentials for SeaOrmUserRepository {
         })
         .await
     }
+}
+
+/// Checks `password` against the policy for `user` (it may not be built from its names), then hashes it on the hasher's threads:
+/// every path that sets a password (change, admin set, reset, invitation) goes through here.
+pub(crate) async fn checked_hash(
+    repo: &SeaOrmUserRepository,
+    password: &Password,
+    user: &users::Model,
+    tenant_slug: &str,
+) -> Result<SecretHash> {
+    let mut validator = Validator::new();
+    let context = PolicyContext {
+        username: Some(&user.username),
+        email: user.email.as_deref(),
+        tenant: Some(tenant_slug),
+    };
+    validator.check(
+        "password",
+        repo.config.password_policy.check(password, &context),
+    );
+    validator.finish()?;
+    Ok(repo.hasher.hash(password).await?)
+}
+
+/// Stores a new password hash on `txn`: rotates the security stamp, clears the lockout and
+/// voids outstanding reset tokens.
+pub(crate) async fn store_password(
+    txn: &DatabaseTransaction,
+    user: users::Model,
+    hash: tenantry_entity::SecretHash,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    let id = user.id;
+    let mut active = user.into_active_model();
+    active.password_hash = Set(Some(hash));
+    active.security_stamp = Set(new_security_stamp());
+    active.failed_login_count = Set(0);
+    active.lock_count = Set(0);
+    active.locked_until = Set(None);
+    active.updated_at = Set(now);
+    let user = active.update(txn).await?;
+    void(txn, id, Some(TokenPurpose::PasswordReset)).await?;
+    Ok(user)
+}
+
+pub(crate) async fn redeem_password_reset(
+    repo: &SeaOrmUserRepository,
+    tenant: Option<TenantId>,
+    raw: &str,
+    new_password: &Password,
+) -> Result<UserView> {
+    let digest = digest(raw)?;
+    let now = repo.now();
+    let token =
+        find_redeemable(&repo.db, &digest, TokenPurpose::PasswordReset, tenant, now).await?;
+    let user = token_user(&repo.db, &token).await?;
+    if user.status != UserStatus::Active {
+        return Err(Error::InvalidToken);
+    }
+    let slug = active_tenant_slug(&repo.db, token.tenant_id).await?;
+    let hash = checked_hash(repo, new_password, &user, &slug).await?;
+
+    let txn = begin_write(&repo.db).await?;
+    consume(&txn, &token, now).await?;
+    let user = lock_live_user(&txn, token.tenant_id, token.user_id).await?;
+    let user = store_password(&txn, user, hash, now).await?;
+    let event = AuditEvent::about(
+        token.tenant_id,
+        Some(user.id),
+        AuditAction::PasswordReset,
+        user.id,
+        now,
+    );
+    change::finish(txn, user, event).await
 }

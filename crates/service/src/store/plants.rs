@@ -6,7 +6,7 @@ use super::change;
 use super::tx::begin_change;
 use super::unique::Unique;
 use crate::api::Plants;
-use crate::error::{Error, Result, unique_violation};
+use crate::error::{Error, Result};
 use crate::inputs::{Actor, NewPlant};
 use crate::normalize::plant_code_key;
 use crate::validation::{self, Validator};
@@ -34,7 +34,7 @@ pub(crate) async fn create(
 
     let (txn, now) = begin_change(repo).await?;
     super::reads::require_tenant(&txn, tenant).await?;
-    let plant = plants::ActiveModel {
+    let row = plants::ActiveModel {
         pid: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
         code_key: Set(plant_code_key(&input.code)),
@@ -44,21 +44,15 @@ pub(crate) async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(unique_violation)?;
-    change::commit_event(
-        txn,
-        AuditEvent {
-            tenant,
-            actor,
-            action: AuditAction::PlantCreated,
-            target: None,
-            details: json!({ "plant_id": plant.id, "code": plant.code }),
-            at: now,
-        },
-    )
+    };
+    let plant = change::insert_audited(txn, row, |plant| AuditEvent {
+        tenant,
+        actor,
+        action: AuditAction::PlantCreated,
+        target: None,
+        details: json!({ "plant_id": plant.id, "code": plant.code }),
+        at: now,
+    })
     .await?;
     Ok(plant.into())
 }

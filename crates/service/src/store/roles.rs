@@ -8,7 +8,7 @@ use super::change::{self, commit_user_change};
 use super::reads::{live, view_of};
 use super::role_rows::{check_distinct_plants, insert_roles, roles_json};
 use super::stamp;
-use super::tx::{begin_change, lock_live_user, lock_tenant};
+use super::tx::{begin_change, begin_user_change, lock_live_user, lock_tenant};
 use super::unique::Unique;
 use crate::api::Roles;
 use crate::error::{Error, Result};
@@ -56,8 +56,7 @@ pub(crate) async fn assign(
     role: UserRole,
     actor: Actor,
 ) -> Result<UserView> {
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     require_plant(&txn, tenant, plant).await?;
     let previous = match role_of(user_id, plant).unique(&txn).await? {
         Some(existing) if existing.role == role => return view_of(&txn, user).await,
@@ -99,8 +98,7 @@ pub(crate) async fn remove(
     plant: PlantId,
     actor: Actor,
 ) -> Result<UserView> {
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
     require_plant(&txn, tenant, plant).await?;
     let Some(existing) = role_of(user_id, plant).unique(&txn).await? else {
         return view_of(&txn, user).await;

@@ -6,7 +6,7 @@ use super::change;
 use super::tx::begin_change;
 use super::unique::Unique;
 use crate::api::Tenants;
-use crate::error::{Result, unique_violation};
+use crate::error::Result;
 use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
 use crate::views::{Page, TenantView};
@@ -33,7 +33,7 @@ pub(crate) async fn create(
     validator.finish()?;
 
     let (txn, now) = begin_change(repo).await?;
-    let tenant = tenants::ActiveModel {
+    let row = tenants::ActiveModel {
         pid: Set(Uuid::now_v7()),
         slug: Set(input.slug),
         name: Set(input.name),
@@ -41,23 +41,17 @@ pub(crate) async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(unique_violation)?;
+    };
     // A new tenant has no users yet, so an actor cannot be one of them: it is not recorded.
     let _ = actor;
-    change::commit_event(
-        txn,
-        AuditEvent {
-            tenant: tenant.id,
-            actor: None,
-            action: AuditAction::TenantCreated,
-            target: None,
-            details: json!({ "slug": tenant.slug, "pid": tenant.pid }),
-            at: now,
-        },
-    )
+    let tenant = change::insert_audited(txn, row, |tenant| AuditEvent {
+        tenant: tenant.id,
+        actor: None,
+        action: AuditAction::TenantCreated,
+        target: None,
+        details: json!({ "slug": tenant.slug, "pid": tenant.pid }),
+        at: now,
+    })
     .await?;
     Ok(tenant.into())
 }

@@ -35,6 +35,17 @@ pub(crate) async fn begin_change(
     Ok((begin_write(&repo.db).await?, now))
 }
 
+/// [`begin_change`], then [`lock_live_user`]: the opening of every change to one live user.
+pub(crate) async fn begin_user_change(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(DatabaseTransaction, DateTime<Utc>, users::Model)> {
+    let (txn, now) = begin_change(repo).await?;
+    let user = lock_live_user(&txn, tenant, user).await?;
+    Ok((txn, now, user))
+}
+
 /// Reads a live (not soft-deleted) user of the tenant and locks its row until the transaction
 /// ends (`SELECT … FOR UPDATE` on PostgreSQL and MySQL; SQLite's write lock already holds).
 ///

@@ -9,7 +9,7 @@ use super::lookups::UserKey;
 use super::new_user;
 use super::reads::view_of;
 use super::stamp::{self, new_security_stamp};
-use super::tx::{begin_change, begin_write, lock_live_user, lock_tenant};
+use super::tx::{begin_change, begin_user_change, begin_write, lock_live_user, lock_tenant};
 use super::unique::Unique;
 use crate::api::Users;
 use crate::error::{Error, Result, unique_violation};
@@ -21,6 +21,7 @@ use crate::validation::{self, Rule, Validator};
 use crate::views::UserView;
 use crate::views::{KeysetPage, Page};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -29,55 +30,21 @@ use serde_json::json;
 use tenantry_entity::{TenantId, TokenPurpose, UserId, UserStatus, users};
 use uuid::Uuid;
 
-/// The view of the live user of `tenant` that `key` names: the two cached lookups.
+/// The view of the live user of `tenant` that `key` names: the two cached lookups. No key (a
+/// text no user could have, see [`UserKey::username`]) is a miss without a query.
 async fn view_by(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
-    key: UserKey,
+    key: Option<UserKey>,
 ) -> Result<Option<UserView>> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
     let Some(user) = repo.lookups.user(&repo.db, tenant, key).await? else {
         return Ok(None);
     };
     let roles = repo.lookups.roles_of(&repo.db, user.id).await?;
     Ok(Some(UserView::new(user, roles)))
-}
-
-pub(crate) async fn get(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    id: UserId,
-) -> Result<Option<UserView>> {
-    view_by(repo, tenant, UserKey::Id(id)).await
-}
-
-pub(crate) async fn get_by_pid(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    pid: Uuid,
-) -> Result<Option<UserView>> {
-    view_by(repo, tenant, UserKey::Pid(pid)).await
-}
-
-pub(crate) async fn get_by_username(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    username: &str,
-) -> Result<Option<UserView>> {
-    if !crate::validation::could_be_stored(username) {
-        return Ok(None);
-    }
-    view_by(repo, tenant, UserKey::UsernameKey(username_key(username))).await
-}
-
-pub(crate) async fn get_by_email(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    email: &str,
-) -> Result<Option<UserView>> {
-    if !crate::validation::could_be_stored(email) {
-        return Ok(None);
-    }
-    view_by(repo, tenant, UserKey::EmailKey(email_key(email))).await
 }
 
 /// The last instant MySQL and MariaDB keep: sqlx binds times there as `TIMESTAMP`, and the
@@ -273,8 +240,7 @@ pub(crate) async fn reactivate(
     id: UserId,
     actor: Actor,
 ) -> Result<UserView> {
-    let (txn, now) = begin_change(repo).await?;
-    let user = lock_live_user(&txn, tenant, id).await?;
+    let (txn, now, user) = begin_user_change(repo, tenant, id).await?;
     match user.status {
         UserStatus::Active => return view_of(&txn, user).await,
         UserStatus::Invited => {
@@ -287,12 +253,7 @@ pub(crate) async fn reactivate(
     let mut active = user.into_active_model();
     active.status = Set(UserStatus::Active);
     stamp::rotate(&mut active, now);
-    commit_user_change(
-        txn,
-        active,
-        AuditEvent::about(tenant, actor, AuditAction::UserReactivated, id, now),
-    )
-    .await
+    change::commit_about(txn, active, actor, AuditAction::UserReactivated, now).await
 }
 
 pub(crate) async fn delete(
@@ -301,10 +262,7 @@ pub(crate) async fn delete(
     id: UserId,
     actor: Actor,
 ) -> Result<()> {
-    let (txn, now) = begin_change(repo).await?;
-    lock_tenant(&txn, tenant).await?;
-    let user = lock_live_user(&txn, tenant, id).await?;
-    ensure_not_last_admin(&txn, &user, now).await?;
+    let (txn, now, user) = begin_removal(repo, tenant, id, Removal::Delete).await?;
     // A reset, verification or invitation token issued before the delete must not redeem
     // after a restore.
     super::one_time_tokens::void(&txn, id, None).await?;
@@ -318,6 +276,31 @@ pub(crate) async fn delete(
     )
     .await?;
     Ok(())
+}
+
+/// Which users a removal reaches: a delete only live ones, a purge deleted ones too.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    Delete,
+    Purge,
+}
+
+/// Opens a removal: the tenant locked (so two removals of its last admins serialize), the user
+/// found, and refused if it is the tenant's last admin.
+async fn begin_removal(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    removal: Removal,
+) -> Result<(DatabaseTransaction, DateTime<Utc>, users::Model)> {
+    let (txn, now) = begin_change(repo).await?;
+    lock_tenant(&txn, tenant).await?;
+    let user = match removal {
+        Removal::Delete => lock_live_user(&txn, tenant, id).await?,
+        Removal::Purge => any_user(&txn, tenant, id).await?,
+    };
+    ensure_not_last_admin(&txn, &user, now).await?;
+    Ok((txn, now, user))
 }
 
 /// A user of the tenant, deleted or not.
@@ -343,12 +326,7 @@ pub(crate) async fn restore(
     let mut active = user.into_active_model();
     active.deleted_at = Set(None);
     active.updated_at = Set(now);
-    commit_user_change(
-        txn,
-        active,
-        AuditEvent::about(tenant, actor, AuditAction::UserRestored, id, now),
-    )
-    .await
+    change::commit_about(txn, active, actor, AuditAction::UserRestored, now).await
 }
 
 pub(crate) async fn purge(
@@ -357,10 +335,7 @@ pub(crate) async fn purge(
     id: UserId,
     actor: Actor,
 ) -> Result<()> {
-    let (txn, now) = begin_change(repo).await?;
-    lock_tenant(&txn, tenant).await?;
-    let user = any_user(&txn, tenant, id).await?;
-    ensure_not_last_admin(&txn, &user, now).await?;
+    let (txn, now, user) = begin_removal(repo, tenant, id, Removal::Purge).await?;
     // Recorded first: deleting the user then sets the event's target to NULL, and the details
     // keep whom it was about.
     audit::record(
@@ -380,6 +355,14 @@ pub(crate) async fn purge(
     Ok(())
 }
 
+impl SeaOrmUserRepository {
+    /// [`view_by`] in a task of its own: the four user getters.
+    async fn user_view(&self, tenant: TenantId, key: Option<UserKey>) -> Result<Option<UserView>> {
+        self.detached(move |repo| async move { view_by(&repo, tenant, key).await })
+            .await
+    }
+}
+
 #[async_trait]
 impl Users for SeaOrmUserRepository {
     async fn create_user(
@@ -393,13 +376,11 @@ impl Users for SeaOrmUserRepository {
     }
 
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<UserView>> {
-        self.detached(move |repo| async move { get(&repo, tenant, id).await })
-            .await
+        self.user_view(tenant, Some(UserKey::Id(id))).await
     }
 
     async fn get_user_by_pid(&self, tenant: TenantId, pid: Uuid) -> Result<Option<UserView>> {
-        self.detached(move |repo| async move { get_by_pid(&repo, tenant, pid).await })
-            .await
+        self.user_view(tenant, Some(UserKey::Pid(pid))).await
     }
 
     async fn get_user_by_username(
@@ -407,15 +388,11 @@ impl Users for SeaOrmUserRepository {
         tenant: TenantId,
         username: &str,
     ) -> Result<Option<UserView>> {
-        let username = username.to_owned();
-        self.detached(move |repo| async move { get_by_username(&repo, tenant, &username).await })
-            .await
+        self.user_view(tenant, UserKey::username(username)).await
     }
 
     async fn get_user_by_email(&self, tenant: TenantId, email: &str) -> Result<Option<UserView>> {
-        let email = email.to_owned();
-        self.detached(move |repo| async move { get_by_email(&repo, tenant, &email).await })
-            .await
+        self.user_view(tenant, UserKey::email(email)).await
     }
 
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<UserView>> {
