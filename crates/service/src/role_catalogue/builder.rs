@@ -131,11 +131,10 @@ impl RoleCatalogueBuilder {
     /// # Errors
     ///
     /// The first problem found, checked in this order: no role ([`CatalogueError::Empty`]) or
-    /// more than [`ROLE_CATALOGUE_MAX_ROLES`]; in
-    /// declaration order, a key that is invalid or declared twice; a builder call naming an
-    /// undeclared role; an invalid name; an implied or delegated key not declared; a cycle of
-    /// implications; a default role that may not be granted tenant-wide; several default roles
-    /// in an exclusive catalogue.
+    /// more than [`ROLE_CATALOGUE_MAX_ROLES`]; in declaration order, a key that is invalid or
+    /// declared twice; a builder call naming an undeclared role; an invalid name; an implied or
+    /// delegated key not declared; a cycle of implications; a default role that may not be
+    /// granted tenant-wide; several default roles in an exclusive catalogue.
     pub fn build(self) -> Result<RoleCatalogue, CatalogueError> {
         if self.roles.is_empty() {
             return Err(CatalogueError::Empty);
@@ -145,15 +144,7 @@ impl RoleCatalogueBuilder {
                 count: self.roles.len(),
             });
         }
-        let mut index = BTreeMap::new();
-        let mut keys = Vec::with_capacity(self.roles.len());
-        for (at, role) in self.roles.iter().enumerate() {
-            let key = RoleKey::new(&role.key)?;
-            if index.insert(key.clone(), at).is_some() {
-                return Err(CatalogueError::DuplicateKey { key });
-            }
-            keys.push(key);
-        }
+        let (index, keys) = index(&self.roles)?;
         if let Some(key) = self.unknown {
             return Err(CatalogueError::UnknownRole { key });
         }
@@ -178,18 +169,7 @@ impl RoleCatalogueBuilder {
         })?;
         let implied_by = graph::reverse(&closure);
 
-        let defaults: Vec<RoleKey> = (self.roles.iter().zip(&keys))
-            .filter(|(role, _)| role.default)
-            .map(|(_, key)| key.clone())
-            .collect();
-        for (role, key) in self.roles.iter().zip(&keys) {
-            if role.default && !role.scope.allows(GrantScope::Tenant) {
-                return Err(CatalogueError::DefaultNotTenantWide { role: key.clone() });
-            }
-        }
-        if self.exclusive && defaults.len() > 1 {
-            return Err(CatalogueError::SeveralExclusiveDefaults { roles: defaults });
-        }
+        let defaults = defaults(&self.roles, &keys, self.exclusive)?;
 
         let n = keys.len();
         let administers = closure
@@ -223,6 +203,40 @@ impl RoleCatalogueBuilder {
             defaults,
         })
     }
+}
+
+/// Every role's key, checked, and the index of each in declaration order.
+fn index(roles: &[RoleDef]) -> Result<(BTreeMap<RoleKey, usize>, Vec<RoleKey>), CatalogueError> {
+    let mut index = BTreeMap::new();
+    let mut keys = Vec::with_capacity(roles.len());
+    for (at, role) in roles.iter().enumerate() {
+        let key = RoleKey::new(&role.key)?;
+        if index.insert(key.clone(), at).is_some() {
+            return Err(CatalogueError::DuplicateKey { key });
+        }
+        keys.push(key);
+    }
+    Ok((index, keys))
+}
+
+/// The default roles, each grantable tenant-wide (where it is given), and at most one in an
+/// exclusive catalogue (a new user holds one role per scope there).
+fn defaults(
+    roles: &[RoleDef],
+    keys: &[RoleKey],
+    exclusive: bool,
+) -> Result<Vec<RoleKey>, CatalogueError> {
+    let mut defaults = Vec::new();
+    for (role, key) in roles.iter().zip(keys).filter(|(role, _)| role.default) {
+        if !role.scope.allows(GrantScope::Tenant) {
+            return Err(CatalogueError::DefaultNotTenantWide { role: key.clone() });
+        }
+        defaults.push(key.clone());
+    }
+    if exclusive && defaults.len() > 1 {
+        return Err(CatalogueError::SeveralExclusiveDefaults { roles: defaults });
+    }
+    Ok(defaults)
 }
 
 /// A delegation with its keys resolved to indexes.
