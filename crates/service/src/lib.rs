@@ -16,8 +16,8 @@
 //! # drop(repository); Ok(()) }
 //! ```
 //!
-//! The pure parts — [`validation`], [`normalize`], the [`password_policy`], [`hashing`] and
-//! the [`token_codec`] — need no database and are shared by any implementation of the trait.
+//! The pure parts — [`validation`], [`normalize`], the [`password_policy`], [`hashing`], the
+//! [`token_codec`] and the [`role_catalogue`] — need no database and are shared by any implementation of the trait.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -35,6 +35,7 @@ pub mod normalize;
 pub mod password_policy;
 pub mod prelude;
 mod redacted;
+pub mod role_catalogue;
 mod store;
 pub mod token_codec;
 mod user_filter;
@@ -54,6 +55,10 @@ pub use inputs::{
     UserUpdate,
 };
 pub use password_policy::{ImportedHash, Password};
+pub use role_catalogue::{
+    CatalogueError, Delegation, Grant, GrantScope, HostRole, Role, RoleCatalogue,
+    RoleCatalogueBuilder, RoleDef, RoleKey, RoleScope,
+};
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]
 pub use password_policy as password;
