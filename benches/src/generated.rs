@@ -4,8 +4,8 @@
 //! [`Fixture::seed`](crate::Fixture::seed)'s: same usernames, emails, tenant roles and two plant
 //! roles each.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait, Value};
-use tenantry_service::entity::SecretHash;
+use sea_orm::{ConnectionTrait, DatabaseBackend, IdenStatic, Statement, TransactionTrait, Value};
+use tenantry_service::entity::{SecretHash, users};
 use tenantry_service::{PlantId, SeaOrmUserRepository, TenantId};
 
 /// Users generated per statement (and transaction): large, so per-statement costs vanish, yet
@@ -60,15 +60,19 @@ pub(crate) async fn insert_users(
         _ => return None,
     };
     let name = username_sql(backend);
+    // The counters every new user starts at zero, named where the entity says so.
+    let counters: Vec<&str> = users::ZEROED_COUNTERS.iter().map(|c| c.as_str()).collect();
+    let zeros = vec!["0"; counters.len()].join(", ");
     let users_sql = format!(
         "INSERT INTO users (pid, tenant_id, username, username_key, username_skeleton, email, \
          email_key, display_name, password_hash, status, tenant_role, security_stamp, \
-         failed_login_count, lock_count, login_count, created_at, updated_at) \
+         {counters}, created_at, updated_at) \
          {cte}SELECT {pid}, $1, {name}, {name}, {}, {name} || '@example.com', \
          {name} || '@example.com', 'User ' || i, $2, 'active', \
-         CASE WHEN i % 10 = 0 THEN 'operator' END, {stamp}, 0, 0, 0, $3, $3 FROM {}",
+         CASE WHEN i % 10 = 0 THEN 'operator' END, {stamp}, {zeros}, $3, $3 FROM {}",
         skeleton_sql(name),
-        series(backend)
+        series(backend),
+        counters = counters.join(", "),
     );
     // The seeded index `n` of a user, read back from its username.
     let number = "CAST(substr(username, 5) AS INTEGER)";

@@ -119,6 +119,12 @@ pub struct NewUserRow {
     pub now: DateTimeUtc,
 }
 
+/// The counters every new user starts at zero: no failed attempt, no lock, no login. Inserts
+/// that are not built from a [`NewUserRow`] (the benches' generated million users, written as
+/// `INSERT … SELECT` SQL) take their columns from here.
+pub const ZEROED_COUNTERS: [Column; 3] =
+    [Column::FailedLoginCount, Column::LockCount, Column::LoginCount];
+
 impl NewUserRow {
     /// The row to insert, with every column set.
     pub fn into_active_model(self) -> ActiveModel {
@@ -138,10 +144,10 @@ impl NewUserRow {
             security_stamp: Set(self.security_stamp),
             failed_login_count: Set(0),
             lock_count: Set(0),
+            login_count: Set(0),
             email_verified_at: Set(None),
             locked_until: Set(None),
             last_login_at: Set(None),
-            login_count: Set(0),
             last_active_at: Set(None),
             expires_at: Set(self.expires_at),
             metadata: Set(self.metadata),
@@ -150,5 +156,44 @@ impl NewUserRow {
             updated_at: Set(self.now),
             ..Default::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveModelTrait, Iterable, Value};
+
+    /// [`ZEROED_COUNTERS`] is exactly the columns a new row sets to zero, so SQL built from it
+    /// starts a user the way [`NewUserRow::into_active_model`] does.
+    #[test]
+    fn zeroed_counters_are_the_columns_a_new_row_sets_to_zero() {
+        let row = NewUserRow {
+            pid: Uuid::nil(),
+            tenant_id: TenantId(1),
+            username: "u".into(),
+            username_key: "u".into(),
+            username_skeleton: "u".into(),
+            email: None,
+            email_key: None,
+            display_name: "U".into(),
+            password_hash: None,
+            status: UserStatus::Active,
+            tenant_role: None,
+            security_stamp: "s".into(),
+            expires_at: None,
+            metadata: None,
+            now: chrono::DateTime::UNIX_EPOCH,
+        }
+        .into_active_model();
+        let zeroed: Vec<Column> = Column::iter()
+            .filter(|c| {
+                matches!(
+                    row.get(*c).into_value(),
+                    Some(Value::Int(Some(0)) | Value::BigInt(Some(0)))
+                )
+            })
+            .collect();
+        assert_eq!(zeroed, ZEROED_COUNTERS.to_vec());
     }
 }
