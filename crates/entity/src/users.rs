@@ -122,8 +122,11 @@ pub struct NewUserRow {
 /// The counters every new user starts at zero: no failed attempt, no lock, no login. Inserts
 /// that are not built from a [`NewUserRow`] (the benches' generated million users, written as
 /// `INSERT … SELECT` SQL) take their columns from here.
-pub const ZEROED_COUNTERS: [Column; 3] =
-    [Column::FailedLoginCount, Column::LockCount, Column::LoginCount];
+pub const ZEROED_COUNTERS: [Column; 3] = [
+    Column::FailedLoginCount,
+    Column::LockCount,
+    Column::LoginCount,
+];
 
 impl NewUserRow {
     /// The row to insert, with every column set.
@@ -186,14 +189,16 @@ mod tests {
             now: chrono::DateTime::UNIX_EPOCH,
         }
         .into_active_model();
-        let zeroed: Vec<Column> = Column::iter()
+        let zeroed: Vec<&str> = Column::iter()
             .filter(|c| {
                 matches!(
                     row.get(*c).into_value(),
                     Some(Value::Int(Some(0)) | Value::BigInt(Some(0)))
                 )
             })
+            .map(|c| c.as_str())
             .collect();
-        assert_eq!(zeroed, ZEROED_COUNTERS.to_vec());
+        let declared: Vec<&str> = ZEROED_COUNTERS.iter().map(|c| c.as_str()).collect();
+        assert_eq!(zeroed, declared);
     }
 }
