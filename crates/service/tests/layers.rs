@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used)]
 //! The service crate's modules import one another in one direction only (ARCHITECTURE.md: "a
 //! file only calls the layers below it"): no import circle among them. Reads the sources as
 //! text: every `crate::…` and `super::…` path names the module it reaches into.
