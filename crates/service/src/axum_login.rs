@@ -1,7 +1,8 @@
 //! [`axum-login`](https://docs.rs/axum-login) for tenantry (feature `axum-login`): an
-//! [`AuthnBackend`] over any [`UserRepository`], so every axum host reuses one login. It calls
-//! only [`SessionUsers`] ([`Tenants`], [`Users`] and [`Logins`]), so anything implementing those
-//! three (a mock in a test) serves too.
+//! [`AuthnBackend`] over any [`UserRepository`], so every axum host reuses one login, and an
+//! [`AuthzBackend`] whose permissions are roles held tenant-wide or at a plant. It calls only
+//! [`SessionUsers`] ([`Tenants`], [`Plants`], [`Users`] and [`Logins`]), so anything
+//! implementing those four (a mock in a test) serves too.
 //!
 //! The session's auth hash is the user's security stamp: when it rotates (password, status,
 //! role or expiry change, delete, tenant suspension or reactivation), axum-login drops the
@@ -18,13 +19,15 @@
 
 use crate::api::SessionUsers;
 #[cfg(doc)]
-use crate::api::{Logins, Tenants, UserRepository, Users};
+use crate::api::{Logins, Plants, Tenants, UserRepository, Users};
 use crate::error::Error;
 use crate::inputs::LoginContext;
 use crate::password_policy::Password;
+use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue};
 use crate::views::UserView;
-use axum_login::{AuthUser, AuthnBackend, UserId as BackendUserId};
+use axum_login::{AuthUser, AuthnBackend, AuthzBackend, UserId as BackendUserId};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tenantry_entity::{LoginSource, TenantId, TenantStatus, UserId, UserStatus};
 
@@ -97,17 +100,76 @@ fn web() -> LoginSource {
 }
 
 /// The axum-login backend over a tenantry repository: it calls only [`SessionUsers`] (the
-/// repository's [`Tenants`], [`Users`] and [`Logins`]), so an `Arc<dyn UserRepository>`, a
+/// repository's [`Tenants`], [`Plants`], [`Users`] and [`Logins`]), so an `Arc<dyn UserRepository>`, a
 /// `SeaOrmUserRepository` or a test's mock of those three serves.
+///
+/// It is also an [`AuthzBackend`] whose permission is a [`Grant`] — a role and where it is
+/// held (tenant-wide or at one plant) — answered with the host's [`RoleCatalogue`]: a user has
+/// the permission when the role is among its effective roles there (its tenant-wide grants,
+/// plus its grants at that plant, plus everything they imply).
+///
+/// ```
+/// use axum_login::AuthzBackend;
+/// use tenantry_service::axum_login::TenantryBackend;
+/// use tenantry_service::prelude::*;
+/// use tenantry_service::{Grant, NewPlant, NewUser, PlantRole, RoleKey, UserRole};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let db = tenantry_service::connect("sqlite::memory:").await?;
+/// # tenantry_service::migrate(&db).await?;
+/// # let repo = std::sync::Arc::new(tenantry_service::SeaOrmUserRepository::new(
+/// #     db,
+/// #     tenantry_service::Config::insecure_fast_for_tests(),
+/// # )?);
+/// # let acme = repo
+/// #     .create_tenant(tenantry_service::NewTenant { slug: "acme".into(), name: "Acme".into() }, None)
+/// #     .await?;
+/// # let line = repo
+/// #     .create_plant(acme.id, NewPlant { code: "L1".into(), name: "Line 1".into() }, None)
+/// #     .await?;
+/// # let bob = NewUser { username: "bob".into(), display_name: "Bob".into(), ..Default::default() };
+/// # let bob = repo.create_user(acme.id, bob, None).await?;
+/// let bob = repo.assign_plant_role(acme.id, bob.id, line.id, UserRole::Supervisor, None).await?;
+/// let backend = TenantryBackend::new(repo.clone()); // the default catalogue: today's four roles
+/// let session = backend.session_user(bob);
+/// // A supervisor at line 1 is an operator there too, and nothing elsewhere.
+/// assert!(backend.has_perm(&session, Grant::plant(RoleKey::new("operator")?, line.id)).await?);
+/// assert!(!backend.has_perm(&session, Grant::tenant(RoleKey::new("operator")?)).await?);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct TenantryBackend {
     users: Arc<dyn SessionUsers>,
+    roles: Arc<RoleCatalogue>,
 }
 
 impl TenantryBackend {
-    /// A backend logging users in through `users` (an `Arc<dyn UserRepository>` coerces).
+    /// A backend logging users in through `users` (an `Arc<dyn UserRepository>` coerces), its
+    /// permissions answered with the default catalogue ([`RoleCatalogue::default`]).
     pub fn new(users: Arc<dyn SessionUsers>) -> Self {
-        Self { users }
+        Self::with_roles(users, RoleCatalogue::default())
+    }
+
+    /// A backend whose permissions are answered with the host's catalogue `roles`.
+    pub fn with_roles(users: Arc<dyn SessionUsers>, roles: RoleCatalogue) -> Self {
+        Self {
+            users,
+            roles: Arc::new(roles),
+        }
+    }
+
+    /// The catalogue permissions are answered with.
+    pub fn roles(&self) -> &RoleCatalogue {
+        &self.roles
+    }
+
+    /// `user` as a session holds it, for a permission check outside a request (a job, a test).
+    /// It carries no security stamp, so it cannot stand for a session.
+    pub fn session_user(&self, user: UserView) -> SessionUser {
+        SessionUser {
+            user,
+            security_stamp: String::new(),
+        }
     }
 
     /// The repository.
@@ -201,4 +263,55 @@ pub async fn login_fresh(
         .await
         .map_err(axum_login::Error::Session)?;
     auth.login(user).await
+}
+
+/// Permissions are grants of the catalogue: "role R tenant-wide" or "role R at plant P".
+impl AuthzBackend for TenantryBackend {
+    type Permission = Grant;
+
+    /// Every role the user holds, effective: tenant-wide, and at each plant it has a grant at.
+    /// (At any other plant it holds its tenant-wide roles, which [`AuthzBackend::has_perm`]
+    /// answers.)
+    async fn get_user_permissions(&self, user: &SessionUser) -> Result<HashSet<Grant>, Error> {
+        let grants = user.user.grants();
+        let mut scopes: Vec<GrantScope> = grants.iter().map(|g| g.scope).collect();
+        scopes.push(GrantScope::Tenant);
+        scopes.sort_unstable();
+        scopes.dedup();
+        Ok(scopes
+            .into_iter()
+            .flat_map(|scope| {
+                self.roles
+                    .effective(&grants, scope)
+                    .into_iter()
+                    .map(move |role| Grant { role, scope })
+            })
+            .collect())
+    }
+
+    /// Whether `perm`'s role is among the user's effective roles where `perm` is held: at a
+    /// plant, its tenant-wide grants and its grants there, and all they imply.
+    ///
+    /// A plant of another tenant (or no plant at all) is no permission, whatever the user holds
+    /// tenant-wide: plant ids are global, so that is checked (one read, and only when the user
+    /// has no grant at that plant, which the database already ties to its tenant).
+    async fn has_perm(&self, user: &SessionUser, perm: Grant) -> Result<bool, Error> {
+        let grants = user.user.grants();
+        if let GrantScope::Plant(plant) = perm.scope {
+            let granted_there = grants.iter().any(|g| g.scope == perm.scope);
+            if !granted_there
+                && self
+                    .users
+                    .get_plant(user.user.tenant_id, plant)
+                    .await?
+                    .is_none()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(self
+            .roles
+            .effective(&grants, perm.scope)
+            .contains(&perm.role))
+    }
 }

@@ -1,6 +1,7 @@
 //! What the service returns: serializable views that cannot hold a secret.
 
 use crate::cursor::Cursor;
+use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleKey};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tenantry_entity::{
@@ -160,6 +161,25 @@ impl UserView {
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
+    }
+
+    /// The user's grants as the role catalogue sees them: its tenant role (tenant-wide) and its
+    /// role at each plant.
+    pub fn grants(&self) -> Vec<Grant> {
+        let tenant = self.tenant_role.map(|role| (role, GrantScope::Tenant));
+        let plants = self
+            .plant_roles
+            .iter()
+            .map(|r| (r.role, GrantScope::Plant(r.plant_id)));
+        tenant
+            .into_iter()
+            .chain(plants)
+            .filter_map(|(role, scope)| {
+                // The four keys of `UserRole` are valid keys, so nothing is dropped here.
+                let role = RoleKey::new(role.key()).ok()?;
+                Some(Grant { role, scope })
+            })
+            .collect()
     }
 
     /// The user's effective role at `plant`: the higher of its role there and its tenant role.

@@ -80,13 +80,13 @@ gathers!(
 /// assert_eq!(found.map(|u| u.id), Some(alice.id));
 /// # Ok(()) }
 /// ```
-    UserRepository: SessionUsers, Plants, Roles, Credentials, Invitations, Identities, Dormancy,
+    UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities, Dormancy,
         Imports, AuditLog
 );
 
 gathers!(
 /// What a session layer reads (the axum-login backend): a tenant, a user, a login and the
-/// security stamp. A supertrait of [`UserRepository`], so `Arc<dyn UserRepository>` coerces to
+/// security stamp, and a plant (to check that a permission's plant is of the user's tenant). A supertrait of [`UserRepository`], so `Arc<dyn UserRepository>` coerces to
 /// `Arc<dyn SessionUsers>`.
-    SessionUsers: Tenants, Users, Logins
+    SessionUsers: Tenants, Plants, Users, Logins
 );
