@@ -385,6 +385,29 @@ async fn login_sets_a_session_cookie_and_me_shows_the_account() {
 }
 
 #[tokio::test]
+async fn the_role_catalogue_is_listed_to_signed_in_users() {
+    let server = Server::start().await;
+    let (status, body) = server.client().get("/api/roles").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&body), "unauthenticated");
+
+    // Not only admins: a front end needs the roles to show any user's.
+    let otto = server.signed_in("acme", "otto", OTTO_PASSWORD).await;
+    let (status, body) = otto.get("/api/roles").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["exclusive_per_scope"], true);
+    let roles = body["roles"].as_array().unwrap();
+    let keys: Vec<&str> = roles.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["operator", "supervisor", "engineer", "admin"]);
+    let admin = &roles[3];
+    assert_eq!(admin["scope"], "both");
+    assert_eq!(admin["administers_users"], true);
+    assert_eq!(admin["implies"], json!(["engineer"]));
+    assert_eq!(roles[0]["administers_users"], false);
+    assert_eq!(roles[0]["implies"], json!([]));
+}
+
+#[tokio::test]
 async fn every_failed_login_gets_one_identical_401() {
     let server = Server::start().await;
     let attempts = [

@@ -10,6 +10,7 @@
 //! | `POST /api/auth/login` `{"tenant","login","password"}` | anyone | 200 account + session cookie; 401 |
 //! | `POST /api/auth/logout` | anyone | 204, the session is gone |
 //! | `GET /api/me` | signed in | 200 account |
+//! | `GET /api/roles` | signed in | 200 the role catalogue: `{"exclusive_per_scope",`<br>`"roles":[{"key","name","scope","implies","administers_users","default","grants"}]}` in declaration order (`scope`: `tenant`, `plant` or `both`) |
 //! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=` | tenant admin | 200 `{"users":[user…],"total":N,"next"?}` (without `offset`: by cursor, `next` is the following page's `after`) |
 //! | `GET /api/users/{id}` | tenant admin | 200 user |
 //! | `POST /api/users` `{"username"?,"display_name","email","tenant_role"?,"roles":[{"plant","role"}]}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
@@ -112,8 +113,8 @@ use axum_login::AuthManagerLayerBuilder;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tenantry_service::UserRepository;
 use tenantry_service::axum_login::TenantryBackend;
+use tenantry_service::{RoleCatalogue, UserRepository};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
@@ -125,9 +126,12 @@ use error::ApiError;
 /// a few KiB): a larger one is a 413 `payload_too_large` before any of it is parsed.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// How the admin service presents itself to the outside.
+/// How the admin service presents itself to the outside, and the roles it knows.
 #[derive(Clone, Debug)]
 pub struct AdminConfig {
+    /// The role catalogue (`GET /api/roles`, and the sessions' permission checks). Default: the
+    /// library's four ordered roles.
+    pub roles: RoleCatalogue,
     /// The URL users reach the service's front end at, without a trailing slash: invitation
     /// and reset links are built on it.
     pub public_url: String,
@@ -142,6 +146,7 @@ impl AdminConfig {
         let public_url = public_url.into().trim_end_matches('/').to_owned();
         let secure_cookie = public_url.starts_with("https://");
         Self {
+            roles: RoleCatalogue::default(),
             public_url,
             secure_cookie,
         }
@@ -153,6 +158,7 @@ impl AdminConfig {
 pub(crate) struct AppState {
     users: Arc<dyn UserRepository>,
     public_url: Arc<str>,
+    roles: Arc<RoleCatalogue>,
 }
 
 /// The admin service over `users`: every route of the [module docs](self), with sessions.
@@ -162,6 +168,7 @@ pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
     let state = AppState {
         users: Arc::clone(&users),
         public_url: config.public_url.into(),
+        roles: Arc::new(config.roles.clone()),
     };
     let sessions = SessionManagerLayer::new(MemoryStore::default())
         .with_name("tenantry_admin")
@@ -169,13 +176,16 @@ pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
         .with_same_site(SameSite::Strict)
         .with_http_only(true)
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
-    let auth = AuthManagerLayerBuilder::new(TenantryBackend::new(users), sessions).build();
+    let auth =
+        AuthManagerLayerBuilder::new(TenantryBackend::with_roles(users, config.roles), sessions)
+            .build();
 
     Router::new()
         .route("/", get(handlers::index))
         .route("/api/auth/login", post(handlers::auth::login))
         .route("/api/auth/logout", post(handlers::auth::logout))
         .route("/api/me", get(handlers::auth::me))
+        .route("/api/roles", get(handlers::roles))
         .route(
             "/api/users",
             get(handlers::users::list).post(handlers::users::create),
