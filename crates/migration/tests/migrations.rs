@@ -845,10 +845,12 @@ async fn upgrading_past_000015_and_000016_keeps_every_row_of_every_table() {
 
 // ---- 000017: the role catalogue --------------------------------------------------------------
 
+/// A `roles` row without its timestamps: `(key, name, scope, administers_users, is_default,
+/// implies, grants, position)`.
+type RoleRow = (String, String, String, bool, bool, String, String, i32);
+
 /// The `roles` rows in declaration order, without their timestamps.
-async fn catalogue_rows(
-    db: &DatabaseConnection,
-) -> Vec<(String, String, String, bool, bool, String, String, i32)> {
+async fn catalogue_rows(db: &DatabaseConnection) -> Vec<RoleRow> {
     use sea_orm_migration::sea_orm::QueryOrder;
     tenantry_entity::roles::Entity::find()
         .order_by_asc(tenantry_entity::roles::Column::Position)
@@ -873,7 +875,7 @@ async fn catalogue_rows(
 
 /// The default catalogue as 000017 seeds it (the service's tests check it against
 /// `RoleCatalogue::default()`).
-fn seeded_catalogue() -> Vec<(String, String, String, bool, bool, String, String, i32)> {
+fn seeded_catalogue() -> Vec<RoleRow> {
     [
         ("operator", "Operator", false, "[]", "\"nothing\""),
         (

@@ -2,6 +2,8 @@
 //! reconciliation at startup (`sync_role_catalogue`, `SeaOrmUserRepository::open`) and reading
 //! it back (`load_role_catalogue`), on the backend `DATABASE_URL` names (unset: SQLite).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
 #[macro_use]
 mod common;
 
