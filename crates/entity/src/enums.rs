@@ -246,6 +246,28 @@ pub enum AuditAction {
     /// `identity.unlinked`
     #[sea_orm(string_value = "identity.unlinked")]
     IdentityUnlinked,
+    /// `role.revoked_by_catalogue` (grants of a role the declared catalogue no longer has, or
+    /// no longer allows at their scope, removed at startup because the host asked for it)
+    #[sea_orm(string_value = "role.revoked_by_catalogue")]
+    RoleRevokedByCatalogue,
+}
+
+/// Where a role of the catalogue may be granted: `roles.scope`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum RoleScopeValue {
+    /// Only tenant-wide.
+    #[sea_orm(string_value = "tenant")]
+    Tenant,
+    /// Only at a plant.
+    #[sea_orm(string_value = "plant")]
+    Plant,
+    /// Tenant-wide and at a plant.
+    #[sea_orm(string_value = "both")]
+    Both,
 }
 
 /// A string that names none of the enum's values.
@@ -342,7 +364,9 @@ string_enum!(AuditAction {
     EmailVerified => "email.verified",
     IdentityLinked => "identity.linked",
     IdentityUnlinked => "identity.unlinked",
+    RoleRevokedByCatalogue => "role.revoked_by_catalogue",
 });
+string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 
 #[cfg(test)]
 mod tests {
@@ -386,6 +410,10 @@ mod tests {
         for outcome in LoginOutcome::iter() {
             assert_eq!(LoginOutcome::from_str(outcome.as_str()), Ok(outcome));
             assert_eq!(outcome.to_value(), outcome.as_str());
+        }
+        for scope in RoleScopeValue::iter() {
+            assert_eq!(RoleScopeValue::from_str(scope.as_str()), Ok(scope));
+            assert_eq!(scope.to_value(), scope.as_str());
         }
         for action in AuditAction::iter() {
             assert_eq!(AuditAction::from_str(action.as_str()), Ok(action));

@@ -2,7 +2,7 @@
 //!
 //! One file per table, in SeaORM 2.0's dense format: tenants, their plants (sites), their users,
 //! the per-plant roles that tie a user to a plant, credentials (one-time tokens, external
-//! identities), login history and the audit trail. Row ids are newtypes ([`TenantId`],
+//! identities), login history, the audit trail, and the role catalogue (`roles`, `role_catalogue`). Row ids are newtypes ([`TenantId`],
 //! [`PlantId`], [`UserId`]) so a plant id can never be passed where a user id is wanted.
 //!
 //! Hosts normally use these through `tenantry-service`; the entities are public so a host can
@@ -23,6 +23,8 @@ pub mod credential_tokens;
 pub mod login_events;
 pub mod plants;
 pub mod prelude;
+pub mod role_catalogue;
+pub mod roles;
 pub mod skeleton;
 pub mod tenants;
 pub mod user_identities;
@@ -30,8 +32,8 @@ pub mod user_plant_roles;
 pub mod users;
 
 pub use enums::{
-    AuditAction, LoginOutcome, LoginSource, ParseEnumError, TenantStatus, TokenPurpose, UserRole,
-    UserStatus,
+    AuditAction, LoginOutcome, LoginSource, ParseEnumError, RoleScopeValue, TenantStatus,
+    TokenPurpose, UserRole, UserStatus,
 };
 pub use ids::{PlantId, TenantId, UserId};
 pub use secret::SecretHash;

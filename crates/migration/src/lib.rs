@@ -48,6 +48,7 @@ mod m20261122_000013_rebuild_users_created_index;
 mod m20261122_000014_set_users_fillfactor;
 mod m20261201_000015_login_events_without_tenant;
 mod m20261201_000016_add_users_username_skeleton;
+mod m20261201_000017_create_roles;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -64,6 +65,8 @@ pub const TABLES: &[&str] = &[
     "users",
     "plants",
     "tenants",
+    "role_catalogue",
+    "roles",
 ];
 
 /// Runs tenantry's migrations.
@@ -88,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_set_users_fillfactor::Migration),
             Box::new(m20261201_000015_login_events_without_tenant::Migration),
             Box::new(m20261201_000016_add_users_username_skeleton::Migration),
+            Box::new(m20261201_000017_create_roles::Migration),
         ]
     }
 

@@ -842,3 +842,225 @@ async fn upgrading_past_000015_and_000016_keeps_every_row_of_every_table() {
         );
     }
 }
+
+// ---- 000017: the role catalogue --------------------------------------------------------------
+
+/// A `roles` row without its timestamps: `(key, name, scope, administers_users, is_default,
+/// implies, grants, position)`.
+type RoleRow = (String, String, String, bool, bool, String, String, i32);
+
+/// The `roles` rows in declaration order, without their timestamps.
+async fn catalogue_rows(db: &DatabaseConnection) -> Vec<RoleRow> {
+    use sea_orm_migration::sea_orm::QueryOrder;
+    tenantry_entity::roles::Entity::find()
+        .order_by_asc(tenantry_entity::roles::Column::Position)
+        .all(db)
+        .await
+        .expect("roles")
+        .into_iter()
+        .map(|r| {
+            (
+                r.key,
+                r.name,
+                r.scope.as_str().to_owned(),
+                r.administers_users,
+                r.is_default,
+                r.implies,
+                r.grants,
+                r.position,
+            )
+        })
+        .collect()
+}
+
+/// The default catalogue as 000017 seeds it (the service's tests check it against
+/// `RoleCatalogue::default()`).
+fn seeded_catalogue() -> Vec<RoleRow> {
+    [
+        ("operator", "Operator", false, "[]", "\"nothing\""),
+        (
+            "supervisor",
+            "Supervisor",
+            false,
+            "[\"operator\"]",
+            "\"nothing\"",
+        ),
+        (
+            "engineer",
+            "Engineer",
+            false,
+            "[\"supervisor\"]",
+            "\"nothing\"",
+        ),
+        (
+            "admin",
+            "Administrator",
+            true,
+            "[\"engineer\"]",
+            "\"everything\"",
+        ),
+    ]
+    .into_iter()
+    .zip(0..)
+    .map(|((key, name, admin, implies, grants), position)| {
+        (
+            key.to_owned(),
+            name.to_owned(),
+            "both".to_owned(),
+            admin,
+            false,
+            implies.to_owned(),
+            grants.to_owned(),
+            position,
+        )
+    })
+    .collect()
+}
+
+async fn set_tenant_role(db: &DatabaseConnection, user: UserId, role: UserRole) {
+    use sea_orm_migration::sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    users::Entity::update_many()
+        .col_expr(users::Column::TenantRole, Expr::value(role.as_str()))
+        .filter(users::Column::Id.eq(user))
+        .exec(db)
+        .await
+        .expect("tenant role");
+}
+
+/// A database populated through the schema before 000017 — two tenants, users with tenant roles
+/// and plant roles of every kind, an audit event, a token, an identity, a login event — comes
+/// through 000017 with every row and value, gains exactly the default catalogue, and `down`
+/// removes the catalogue and nothing else; up again seeds it again. On every backend.
+#[tokio::test]
+async fn upgrading_to_000017_keeps_every_grant_and_seeds_the_default_catalogue() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    assert_eq!(catalogue_rows(db).await, seeded_catalogue());
+    down_to_before(db, "m20261201_000017_create_roles").await;
+    let tables = tables_of(db).await;
+    assert!(
+        !tables.iter().any(|t| t == "roles" || t == "role_catalogue"),
+        "{tables:?}"
+    );
+
+    for slug in ["acme", "globex"] {
+        let tenant = insert_tenant(db, slug).await;
+        let north = insert_plant(db, tenant, "north").await;
+        let south = insert_plant(db, tenant, "south").await;
+        let admin = insert_user(db, tenant, "root", Some(&format!("root@{slug}.example"))).await;
+        set_tenant_role(db, admin, UserRole::Admin).await;
+        let roles = [
+            UserRole::Operator,
+            UserRole::Supervisor,
+            UserRole::Engineer,
+            UserRole::Admin,
+        ];
+        for (i, role) in roles.into_iter().enumerate() {
+            let user = insert_user(db, tenant, &format!("user{i}"), None).await;
+            try_insert_role(db, tenant, user, north, role)
+                .await
+                .expect("plant role");
+            try_insert_role(db, tenant, user, south, roles[3 - i])
+                .await
+                .expect("plant role");
+            set_tenant_role(db, user, role).await;
+        }
+        let at = chrono::DateTime::from_timestamp_micros(now().timestamp_micros()).expect("now");
+        audit_events::Entity::insert(audit_events::ActiveModel {
+            tenant_id: Set(tenant),
+            actor_user_id: Set(Some(admin)),
+            target_user_id: Set(Some(admin)),
+            action: Set(AuditAction::TenantRoleSet),
+            details: Set(serde_json::json!({ "role": "admin" })),
+            at: Set(at),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("audit event");
+        credential_tokens::Entity::insert(credential_tokens::ActiveModel {
+            tenant_id: Set(tenant),
+            user_id: Set(admin),
+            purpose: Set(TokenPurpose::PasswordReset),
+            token_hash: Set(format!("{slug:0>64}")),
+            expires_at: Set(at),
+            used_at: Set(None),
+            created_by: Set(None),
+            created_at: Set(at),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("token");
+        user_identities::Entity::insert(user_identities::ActiveModel {
+            tenant_id: Set(tenant),
+            user_id: Set(admin),
+            provider: Set("google".to_owned()),
+            subject: Set(format!("{slug}-1")),
+            email: Set(None),
+            last_used_at: Set(None),
+            created_at: Set(at),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("identity");
+        try_insert_login_event(db, Some(tenant), Some(admin), LoginOutcome::Success)
+            .await
+            .expect("login event");
+    }
+    try_insert_login_event(db, None, None, LoginOutcome::UnknownTenant)
+        .await
+        .expect("a tenant-less login event");
+
+    let before = snapshot(db, "before_17").await;
+    for (table, rows) in &before {
+        assert!(!rows.is_empty(), "{table} holds no row");
+    }
+    Migrator::up(db, None).await.expect("up through 000017");
+    assert_eq!(snapshot(db, "after_17").await, before);
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(catalogue_rows(db).await, seeded_catalogue());
+    let settings = tenantry_entity::role_catalogue::Entity::find()
+        .all(db)
+        .await
+        .expect("role_catalogue");
+    assert_eq!(settings.len(), 1);
+    assert_eq!(settings[0].id, tenantry_entity::role_catalogue::ROW_ID);
+    assert!(settings[0].exclusive_per_scope);
+
+    // Down removes the catalogue and keeps every grant; up seeds it again.
+    down_to_before(db, "m20261201_000017_create_roles").await;
+    assert_eq!(snapshot(db, "down_17").await, before);
+    Migrator::up(db, None).await.expect("up once more");
+    assert_eq!(snapshot(db, "again_17").await, before);
+    assert_eq!(catalogue_rows(db).await, seeded_catalogue());
+    assert_eq!(schema_of(db).await, fresh_schema);
+}
+
+/// A role's key is its primary key: compared exactly, like the other keys (MariaDB's default
+/// collation would make `admin` and `Admin` or `admin ` collide).
+#[tokio::test]
+async fn role_keys_are_unique_and_compared_exactly() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let role = |key: &str| tenantry_entity::roles::ActiveModel {
+        key: Set(key.to_owned()),
+        name: Set("A role".to_owned()),
+        scope: Set(tenantry_entity::RoleScopeValue::Both),
+        administers_users: Set(false),
+        is_default: Set(false),
+        implies: Set("[]".to_owned()),
+        grants: Set("\"nothing\"".to_owned()),
+        position: Set(9),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    };
+    let insert = |key: &'static str| {
+        tenantry_entity::roles::Entity::insert(role(key)).exec_without_returning(db)
+    };
+    assert_unique_violation(insert("admin").await, "a second admin row");
+    insert("Admin").await.expect("another key");
+    insert("admin ").await.expect("another key");
+}

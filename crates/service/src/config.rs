@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use crate::hashing::HashingConfig;
 use crate::password_policy::PasswordPolicy;
+use crate::role_catalogue::RoleCatalogue;
+#[cfg(doc)]
+use crate::{Error, SeaOrmUserRepository, UserRole};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(60 * 60);
@@ -35,6 +38,37 @@ pub struct Config {
     /// A user's `last_active_at` is written at most once per this interval, so a busy user does
     /// not cost a write per request. Default: 60 seconds.
     pub activity_interval: Duration,
+    /// The role catalogue the host declares. [`SeaOrmUserRepository::open`] writes it to the
+    /// `roles` table at startup (see [`crate::sync_role_catalogue`]), where the CLI and admin
+    /// API read it back ([`crate::load_role_catalogue`]). Default: [`RoleCatalogue::default`],
+    /// tenantry's four ordered roles.
+    ///
+    /// Grants do not use the catalogue yet: today's API grants [`UserRole`] values, stored as
+    /// their keys (`operator`, `supervisor`, `engineer`, `admin`), and checks them against
+    /// `UserRole`, not against this catalogue. So until grants move to the catalogue, a role
+    /// whose key is not one of those four can be declared and listed but not granted, and
+    /// removing one of the four from the catalogue does not stop the API from granting it.
+    pub roles: RoleCatalogue,
+    /// What startup does with grants of roles the declared catalogue no longer has (or no
+    /// longer allows at their scope). Default: [`MissingRoles::Refuse`].
+    pub missing_roles: MissingRoles,
+}
+
+/// What reconciling the role catalogue does with grants the declared catalogue refuses: grants
+/// of a role it no longer declares, and grants at a scope its role may no longer be granted at
+/// (a role that became plant-only but is held tenant-wide).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MissingRoles {
+    /// Change nothing and fail with [`Error::RoleStillGranted`] or
+    /// [`Error::RoleGrantedOutOfScope`], naming the role and how many grants hold it, so the
+    /// host's operator decides. The default.
+    #[default]
+    Refuse,
+    /// Revoke those grants, in the same transaction: each affected user's security stamp is
+    /// rotated (its sessions end) and one `role.revoked_by_catalogue` audit event records
+    /// what it lost. The last-admin guard does not apply: revoking a removed `admin` role can
+    /// leave a tenant without an administrator, which is what the host asked for.
+    Revoke,
 }
 
 impl Default for Config {
@@ -45,6 +79,8 @@ impl Default for Config {
             lockout: LockoutConfig::default(),
             tokens: TokenConfig::default(),
             activity_interval: MINUTE,
+            roles: RoleCatalogue::default(),
+            missing_roles: MissingRoles::Refuse,
         }
     }
 }
@@ -158,6 +194,8 @@ mod tests {
             Duration::from_secs(172_800)
         );
         assert_eq!(config.activity_interval, Duration::from_secs(60));
+        assert_eq!(config.roles, RoleCatalogue::default());
+        assert_eq!(config.missing_roles, MissingRoles::Refuse);
     }
 
     #[test]

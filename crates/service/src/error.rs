@@ -1,6 +1,8 @@
 //! The one error type of the service.
 
 use crate::hashing::HashError;
+use crate::role_catalogue::{RoleKey, RoleScope};
+use crate::store::StoredCatalogueError;
 use crate::validation::ValidationErrors;
 use sea_orm::{DbErr, SqlErr};
 
@@ -62,6 +64,38 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// Reconciling the role catalogue at startup: `role` is no longer declared but `grants`
+    /// grants (plant roles and tenant roles, in every tenant) still hold it. Nothing was
+    /// written. Declare the role again, revoke its grants, or reconcile with
+    /// [`MissingRoles::Revoke`](crate::config::MissingRoles::Revoke).
+    #[error(
+        "role \"{role}\" is no longer in the role catalogue but {grants} grant(s) still hold it; \
+         revoke them or reconcile with MissingRoles::Revoke"
+    )]
+    RoleStillGranted {
+        /// The role's key.
+        role: RoleKey,
+        /// How many grants hold it.
+        grants: u64,
+    },
+    /// Reconciling the role catalogue at startup: `role` may now be granted `allowed` only,
+    /// but `grants` grants hold it elsewhere (tenant-wide grants of a plant-only role, or plant
+    /// grants of a tenant-only one). Nothing was written.
+    #[error(
+        "role \"{role}\" may now be granted {allowed} only, but {grants} grant(s) hold it \
+         elsewhere; revoke them or reconcile with MissingRoles::Revoke"
+    )]
+    RoleGrantedOutOfScope {
+        /// The role's key.
+        role: RoleKey,
+        /// Where the catalogue now allows it.
+        allowed: RoleScope,
+        /// How many grants hold it where it is no longer allowed.
+        grants: u64,
+    },
+    /// The role catalogue stored in the database cannot be read back (a row edited by hand).
+    #[error("the stored role catalogue is invalid: {0}")]
+    StoredCatalogue(StoredCatalogueError),
     /// A bug: the call's task panicked (the panic hook reported where) or was stopped by a
     /// runtime shutting down. Nothing of the panic is kept here, so nothing of it reaches a
     /// client.

@@ -46,7 +46,7 @@ pub use api::{
     AuditAction, AuditLog, Credentials, Dormancy, Identities, Imports, Invitations, Logins, Plants,
     Roles, SessionUsers, Tenants, TokenDelivery, TokenSender, UserRepository, Users,
 };
-pub use config::Config;
+pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use inputs::{
@@ -62,7 +62,10 @@ pub use role_catalogue::{
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]
 pub use password_policy as password;
-pub use store::{IMPORT_BATCH, SeaOrmUserRepository};
+pub use store::{
+    CatalogueSync, IMPORT_BATCH, SeaOrmUserRepository, StoredCatalogueError, load_role_catalogue,
+    sync_role_catalogue,
+};
 pub use tenantry_entity as entity;
 pub use tenantry_entity::{
     LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId, UserRole,

@@ -12,8 +12,8 @@ use common::*;
 use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
-    audit_events, credential_tokens, login_events, plants, tenants, user_identities,
-    user_plant_roles, users,
+    audit_events, credential_tokens, login_events, plants, role_catalogue, roles, tenants,
+    user_identities, user_plant_roles, users,
 };
 use tenantry_service::migration::TABLES;
 use tenantry_service::prelude::*;
@@ -111,6 +111,8 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
             "user_identities",
             entity_columns::<user_identities::Entity>(),
         ),
+        ("roles", entity_columns::<roles::Entity>()),
+        ("role_catalogue", entity_columns::<role_catalogue::Entity>()),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
     sorted_tables.sort_unstable();

@@ -1,6 +1,6 @@
 //! A role as the catalogue holds it, checked: what [`RoleCatalogue::get`] returns.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[cfg(doc)]
 use super::{RoleCatalogue, RoleDef};
@@ -8,14 +8,15 @@ use super::{RoleKey, RoleScope};
 
 /// Which roles the holder of a role may grant and revoke.
 ///
-/// Serializes as `"everything"`, `"nothing"`, `{"only":[…]}` or `{"all_except":[…]}`.
+/// Serializes as `"everything"`, `"nothing"`, `{"only":[…]}` or `{"all_except":[…]}`, and
+/// deserializes from the same (checking every key), which is how the `roles` table stores it.
 ///
 /// Granting a role hands out everything it implies, so the catalogue reads a delegation through
 /// the hierarchy: [`Only`](Self::Only) also allows the roles its keys imply (a plant admin who
 /// may grant `supervisor` may grant `operator`), and [`AllExcept`](Self::AllExcept) also
 /// excludes every role that implies an excluded one (a tenant admin who may not grant `owner`
 /// may not grant a role above `owner` either).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Delegation {
     /// Every role of the catalogue.

@@ -20,6 +20,10 @@ mod one_time_tokens;
 mod passwords;
 mod plants;
 mod reads;
+mod role_catalogue_grants;
+mod role_catalogue_load;
+mod role_catalogue_rows;
+mod role_catalogue_sync;
 mod role_rows;
 mod roles;
 mod stamp;
@@ -30,6 +34,8 @@ mod users;
 
 pub use bulk::IMPORT_BATCH;
 pub(crate) use detach::detached;
+pub use role_catalogue_load::{StoredCatalogueError, load_role_catalogue};
+pub use role_catalogue_sync::{CatalogueSync, sync_role_catalogue};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -58,7 +64,34 @@ impl std::fmt::Debug for SeaOrmUserRepository {
 }
 
 impl SeaOrmUserRepository {
+    /// What a host calls at startup: a repository on `db` (migrated with [`crate::migrate`])
+    /// with `config`, after reconciling the stored role catalogue with `config.roles`
+    /// ([`sync_role_catalogue`], with `config.missing_roles`).
+    ///
+    /// The repository is built first, so a configuration argon2 refuses writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses;
+    /// [`crate::Error::RoleStillGranted`] or [`crate::Error::RoleGrantedOutOfScope`] when the
+    /// declared catalogue refuses existing grants and `config.missing_roles` is
+    /// [`MissingRoles::Refuse`](crate::config::MissingRoles::Refuse); [`crate::Error::Database`].
+    pub async fn open(db: DatabaseConnection, config: Config) -> Result<Self> {
+        let repository = Self::new(db, config)?;
+        sync_role_catalogue(
+            &repository.db,
+            &repository.config.roles,
+            repository.config.missing_roles,
+        )
+        .await?;
+        Ok(repository)
+    }
+
     /// A repository on `db` (migrated with [`crate::migrate`]) with `config`.
+    ///
+    /// It does not touch the stored role catalogue: a host calls [`Self::open`] at startup,
+    /// which reconciles it first; `new` is for code that runs beside such a host (tests, tools,
+    /// a second repository on the same database).
     ///
     /// # Errors
     ///
