@@ -166,6 +166,77 @@ fn reads(c: &mut Criterion, rt: &tokio::runtime::Runtime, fixture: &Fixture, lab
     group.finish();
 }
 
+/// Runs `work` in a task of its own and waits for it, as a server runs a request's handler.
+async fn in_handler(work: impl std::future::Future<Output = ()> + Send + 'static) {
+    tokio::spawn(work).await.expect("handler task");
+}
+
+/// `count` and `users_for_plant` again with both sides called from a task on a runtime
+/// worker, as an axum handler calls them. Every tenantry call runs on a worker (its own task,
+/// `store/detach.rs`), while the groups above run the baseline in `block_on` on the bench's
+/// own thread: there, each row sqlx's SQLite thread hands over wakes a parked thread more
+/// cheaply than a worker is woken, which favours the baseline by ~1–2 µs a row and is not what a
+/// server sees.
+fn reads_in_handler(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    fixture: &Fixture,
+    label: &str,
+) {
+    let repo = fixture.repo.clone();
+    let tenant = fixture.tenant;
+    let baseline = std::sync::Arc::new(Baseline::new(repo.connection()));
+
+    let mut group = c.benchmark_group(format!("{label}.count_in_handler"));
+    group.bench_function("tenantry", |b| {
+        b.to_async(rt).iter(|| {
+            let repo = repo.clone();
+            in_handler(async move {
+                repo.count_users(tenant, &Default::default())
+                    .await
+                    .expect("count");
+            })
+        });
+    });
+    group.bench_function("baseline", |b| {
+        b.to_async(rt).iter(|| {
+            let baseline = std::sync::Arc::clone(&baseline);
+            in_handler(async move {
+                baseline.count(tenant.0).await.expect("count");
+            })
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("{label}.users_for_plant_in_handler"));
+    group.sample_size(20);
+    let plant_counter = AtomicUsize::new(0);
+    let next_plant =
+        || fixture.plants[plant_counter.fetch_add(1, Ordering::Relaxed) % fixture.plants.len()];
+    group.bench_function("tenantry", |b| {
+        b.to_async(rt).iter(|| {
+            let (repo, plant) = (repo.clone(), next_plant());
+            in_handler(async move {
+                repo.users_for_plant(tenant, plant, None)
+                    .await
+                    .expect("members");
+            })
+        });
+    });
+    group.bench_function("baseline", |b| {
+        b.to_async(rt).iter(|| {
+            let (baseline, plant) = (std::sync::Arc::clone(&baseline), next_plant());
+            in_handler(async move {
+                baseline
+                    .users_for_plant(tenant.0, plant.0)
+                    .await
+                    .expect("members");
+            })
+        });
+    });
+    group.finish();
+}
+
 fn writes(c: &mut Criterion, rt: &tokio::runtime::Runtime, fixture: &Fixture, label: &str) {
     let tenant = fixture.tenant;
     let counter = AtomicUsize::new(0);
@@ -334,6 +405,8 @@ fn print_ratios(label: &str) {
         ("list", 1.25),
         ("count", 1.25),
         ("users_for_plant", 1.25),
+        ("count_in_handler", 1.25),
+        ("users_for_plant_in_handler", 1.25),
         ("authenticate", 1.10),
     ]
     .into_iter()
@@ -400,6 +473,7 @@ fn main() {
     ));
     let label = backend_label(&fixture);
     reads(&mut c, &rt, &fixture, label);
+    reads_in_handler(&mut c, &rt, &fixture, label);
     credentials(&mut c, &rt, &fixture, label);
     writes(&mut c, &rt, &fixture, label);
     c.final_summary();

@@ -174,7 +174,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Tenant(command) => tenant::run(&repo, command).await,
         StoreCommand::Plant(command) => plant::run(&repo, command).await,
         StoreCommand::User(command) => user::run(&repo, command).await,
-        StoreCommand::Role(command) => role::run(&repo, command).await,
+        StoreCommand::Role(command) => role::run(db, &repo, command).await,
         StoreCommand::Token(command) => token::run(&repo, command).await,
     }
 }

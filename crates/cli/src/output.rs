@@ -9,7 +9,9 @@ use crate::token::IssuedTokenReport;
 use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use tenantry_service::{PlantView, TenantView, UserView};
+use tenantry_service::{
+    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, TenantView, UserView,
+};
 use unicode_width::UnicodeWidthStr;
 
 /// What a successful command has to say.
@@ -37,6 +39,8 @@ pub(crate) enum Report {
     Migrations(MigrationChanges),
     /// Every migration and whether it is applied.
     MigrationStatus(Vec<MigrationState>),
+    /// The stored role catalogue.
+    Roles(RoleCatalogue),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -65,6 +69,7 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
         ),
         Report::Migrations(changes) => migration_changes(changes),
         Report::MigrationStatus(states) => migration_status_table(states),
+        Report::Roles(catalogue) => roles_table(catalogue),
     })
 }
 
@@ -81,6 +86,7 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::Token(token) => to_json(token),
         Report::Migrations(changes) => to_json(changes),
         Report::MigrationStatus(states) => to_json(states),
+        Report::Roles(catalogue) => to_json(catalogue),
     };
     encoded
         .map(|text| text + "\n")
@@ -89,6 +95,58 @@ fn render_json(report: &Report) -> CliResult<String> {
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     serde_json::to_string_pretty(value)
+}
+
+fn roles_table(catalogue: &RoleCatalogue) -> String {
+    let keys = |keys: &[RoleKey]| match keys {
+        [] => "-".to_owned(),
+        keys => keys
+            .iter()
+            .map(RoleKey::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    let mut text = table(
+        &[
+            "KEY",
+            "NAME",
+            "SCOPE",
+            "IMPLIES",
+            "ADMINISTERS USERS",
+            "DEFAULT",
+            "GRANTS",
+        ],
+        catalogue.roles().iter().map(|r| {
+            vec![
+                r.key().to_string(),
+                r.name().to_owned(),
+                // The words `--json` and the stored rows use.
+                match r.scope() {
+                    RoleScope::Tenant => "tenant",
+                    RoleScope::Plant => "plant",
+                    _ => "both",
+                }
+                .to_owned(),
+                keys(r.implies()),
+                yes_no(r.administers_users()),
+                yes_no(r.is_default()),
+                match r.delegation() {
+                    Delegation::Everything => "everything".to_owned(),
+                    Delegation::Nothing => "-".to_owned(),
+                    Delegation::Only(only) => keys(only),
+                    Delegation::AllExcept(except) => format!("all but {}", keys(except)),
+                },
+            ]
+        }),
+    );
+    if catalogue.is_exclusive() {
+        text.push_str("(one role per user per scope)\n");
+    }
+    text
+}
+
+fn yes_no(yes: bool) -> String {
+    if yes { "yes" } else { "no" }.to_owned()
 }
 
 fn tenants_table(tenants: &[TenantView]) -> String {

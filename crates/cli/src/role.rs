@@ -1,14 +1,18 @@
-//! `tenantry role assign|remove|tenant`
+//! `tenantry role assign|remove|tenant|catalogue`
 
 use crate::error::CliResult;
 use crate::lookup::{self, UserArg, parse_role, parse_role_or_none};
 use crate::output::Report;
 use clap::Subcommand;
-use tenantry_service::{UserRepository, UserRole};
+use tenantry_service::migration::sea_orm::DatabaseConnection;
+use tenantry_service::{UserRepository, UserRole, load_role_catalogue};
 
 /// `tenantry role …`
 #[derive(Subcommand, Debug, Clone)]
 pub(crate) enum RoleCommand {
+    /// List the role catalogue stored in the database (what the service declared at its last
+    /// start): keys, names, where each may be granted, what it implies, delegation.
+    Catalogue,
     /// Give a user a role at one plant (or change the role it has there).
     Assign {
         #[command(flatten)]
@@ -45,8 +49,16 @@ pub(crate) enum RoleCommand {
 /// # Errors
 ///
 /// An unknown tenant, user or plant; the library's: the last tenant admin, a database failure.
-pub(crate) async fn run(repo: &dyn UserRepository, command: RoleCommand) -> CliResult<Report> {
+pub(crate) async fn run(
+    db: &DatabaseConnection,
+    repo: &dyn UserRepository,
+    command: RoleCommand,
+) -> CliResult<Report> {
     let user = match command {
+        RoleCommand::Catalogue => {
+            // Read from the database: the CLI does not have the host's role types.
+            return Ok(Report::Roles(load_role_catalogue(db).await?));
+        }
         RoleCommand::Assign { user, plant, role } => {
             let (tenant, user) = user.resolve(repo).await?;
             let plant = lookup::plant(repo, &tenant, &plant).await?;

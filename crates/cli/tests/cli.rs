@@ -676,6 +676,65 @@ async fn roles_are_assigned_removed_and_set_tenant_wide() {
 }
 
 #[tokio::test]
+async fn the_role_catalogue_is_listed_from_the_database() {
+    let t = Tenantry::acme().await;
+    let listed = t.json(&["role", "catalogue"]);
+    assert_eq!(listed["exclusive_per_scope"], true);
+    let keys: Vec<String> = as_array(listed["roles"].clone())
+        .iter()
+        .map(|r| r["key"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(keys, ["operator", "supervisor", "engineer", "admin"]);
+
+    // A host declared another catalogue at its last start: the CLI shows it without the
+    // host's Rust types.
+    let declared = tenantry_service::RoleCatalogue::ordered([
+        ("operator", "Operator"),
+        ("supervisor", "Supervisor"),
+        ("engineer", "Engineer"),
+        ("admin", "Administrator"),
+    ])
+    .role(
+        tenantry_service::RoleDef::new("auditor", "Auditor")
+            .scope(tenantry_service::RoleScope::Tenant),
+    )
+    .administrator("admin")
+    .exclusive_per_scope()
+    .build()
+    .unwrap();
+    tenantry_service::sync_role_catalogue(
+        t.db.conn(),
+        &declared,
+        tenantry_service::MissingRoles::Refuse,
+    )
+    .await
+    .unwrap();
+    let rows = cells(&t.ok(&["role", "catalogue"]));
+    assert_eq!(
+        rows[0],
+        [
+            "KEY",
+            "NAME",
+            "SCOPE",
+            "IMPLIES",
+            "ADMINISTERS USERS",
+            "DEFAULT",
+            "GRANTS"
+        ]
+    );
+    assert_eq!(
+        rows[4][..6],
+        ["admin", "Administrator", "both", "engineer", "yes", "no"]
+    );
+    assert_eq!(rows[4][6], "everything");
+    assert_eq!(
+        rows[5][..6],
+        ["auditor", "Auditor", "tenant", "-", "no", "no"]
+    );
+    assert_eq!(rows[1][3], "-", "operator implies nothing");
+}
+
+#[tokio::test]
 async fn every_bad_input_is_one_line_exit_1_and_writes_nothing() {
     let t = Tenantry::acme().await;
     t.ok(&["tenant", "create", "other", "--name", "Other"]);
