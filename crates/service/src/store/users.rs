@@ -216,13 +216,11 @@ pub(crate) async fn deactivate(
     id: UserId,
     actor: Actor,
 ) -> Result<UserView> {
-    let (txn, now) = begin_change(repo).await?;
-    lock_tenant(&txn, tenant).await?;
-    let user = lock_live_user(&txn, tenant, id).await?;
+    // A suspended user is no admin who can sign in, so the guard passes it without a query.
+    let (txn, now, user) = begin_guarded(repo, tenant, id, Reach::Live).await?;
     if user.status == UserStatus::Suspended {
         return view_of(&txn, user).await;
     }
-    ensure_not_last_admin(&txn, &user, now).await?;
     let previous = user.status;
     // A deactivated user's outstanding tokens must not work if it comes back.
     super::one_time_tokens::void(&txn, id, None).await?;
@@ -262,7 +260,7 @@ pub(crate) async fn delete(
     id: UserId,
     actor: Actor,
 ) -> Result<()> {
-    let (txn, now, user) = begin_removal(repo, tenant, id, Removal::Delete).await?;
+    let (txn, now, user) = begin_guarded(repo, tenant, id, Reach::Live).await?;
     // A reset, verification or invitation token issued before the delete must not redeem
     // after a restore.
     super::one_time_tokens::void(&txn, id, None).await?;
@@ -278,26 +276,27 @@ pub(crate) async fn delete(
     Ok(())
 }
 
-/// Which users a removal reaches: a delete only live ones, a purge deleted ones too.
+/// Which users a change reaches: live ones (deactivate, delete), or deleted ones too (purge).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Removal {
-    Delete,
-    Purge,
+enum Reach {
+    Live,
+    AlsoDeleted,
 }
 
-/// Opens a removal: the tenant locked (so two removals of its last admins serialize), the user
-/// found, and refused if it is the tenant's last admin.
-async fn begin_removal(
+/// Opens a change that may take one of the tenant's admins away (deactivate, delete, purge):
+/// the tenant locked (so two such changes take turns and the second sees the first), the user
+/// found, and refused if it is the tenant's last admin who can sign in.
+async fn begin_guarded(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     id: UserId,
-    removal: Removal,
+    reach: Reach,
 ) -> Result<(DatabaseTransaction, DateTime<Utc>, users::Model)> {
     let (txn, now) = begin_change(repo).await?;
     lock_tenant(&txn, tenant).await?;
-    let user = match removal {
-        Removal::Delete => lock_live_user(&txn, tenant, id).await?,
-        Removal::Purge => any_user(&txn, tenant, id).await?,
+    let user = match reach {
+        Reach::Live => lock_live_user(&txn, tenant, id).await?,
+        Reach::AlsoDeleted => any_user(&txn, tenant, id).await?,
     };
     ensure_not_last_admin(&txn, &user, now).await?;
     Ok((txn, now, user))
@@ -335,7 +334,7 @@ pub(crate) async fn purge(
     id: UserId,
     actor: Actor,
 ) -> Result<()> {
-    let (txn, now, user) = begin_removal(repo, tenant, id, Removal::Purge).await?;
+    let (txn, now, user) = begin_guarded(repo, tenant, id, Reach::AlsoDeleted).await?;
     // Recorded first: deleting the user then sets the event's target to NULL, and the details
     // keep whom it was about.
     audit::record(
