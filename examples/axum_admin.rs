@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let db = tenantry_service::connect(&url).await?;
     tenantry_service::migrate(&db).await?;
-    let users = Arc::new(SeaOrmUserRepository::new(db, Config::default())?);
+    let users = Arc::new(SeaOrmUserRepository::open(db, Config::default()).await?);
 
     let app = admin::router(users, AdminConfig::new(public_url));
     let listener = tokio::net::TcpListener::bind(&bind).await?;

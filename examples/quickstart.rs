@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|_| "sqlite://tenantry.db?mode=rwc".to_owned());
     let db = tenantry_service::connect(&url).await?;
     tenantry_service::migrate(&db).await?;
-    let users = SeaOrmUserRepository::new(db, Config::default())?;
+    let users = SeaOrmUserRepository::open(db, Config::default()).await?;
 
     // A tenant of this run's own, so the story can be told again on the same database.
     let run = chrono::Utc::now().format("%Y%m%d%H%M%S%3f");

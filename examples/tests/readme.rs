@@ -35,7 +35,11 @@ async fn the_readme_service_builds_and_answers() {
     let db = tenantry_service::connect(test_db.url()).await.unwrap();
     tenantry_service::migrate(&db).await.unwrap(); // history in tenantry_migrations
     let state = AppState {
-        users: Arc::new(SeaOrmUserRepository::new(db, Config::insecure_fast_for_tests()).unwrap()),
+        users: Arc::new(
+            SeaOrmUserRepository::open(db, Config::insecure_fast_for_tests())
+                .await
+                .unwrap(),
+        ),
     };
     let _app: axum::Router = axum::Router::new()
         .route("/users/{id}", axum::routing::get(get_user))
