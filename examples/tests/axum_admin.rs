@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tenantry_examples::admin::{self, AdminConfig};
 use tenantry_service::{
-    Config, NewPlant, NewTenant, NewUser, Password, PlantRole, PlantView, SeaOrmUserRepository,
-    TenantView, UserRepository, UserRole, UserView,
+    Config, NewPlant, NewTenant, NewUser, Password, PlantRole, PlantView, RoleCatalogue,
+    SeaOrmUserRepository, TenantView, UserRepository, UserRole, UserView,
 };
 use tenantry_testkit::TestDb;
 
@@ -53,6 +53,11 @@ struct Server {
 
 impl Server {
     async fn start() -> Self {
+        Self::start_with(AdminConfig::new(PUBLIC_URL)).await
+    }
+
+    /// The service with `config` (a host's own role catalogue).
+    async fn start_with(config: AdminConfig) -> Self {
         let db = TestDb::migrated().await;
         let repository =
             SeaOrmUserRepository::new(db.conn().clone(), Config::insecure_fast_for_tests())
@@ -96,7 +101,7 @@ impl Server {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = admin::router(Arc::clone(&users), AdminConfig::new(PUBLIC_URL));
+        let app = admin::router(Arc::clone(&users), config);
         tokio::spawn(admin::serve(listener, app, std::future::pending()));
         Self {
             base,
@@ -869,6 +874,84 @@ async fn deactivate_and_reactivate() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error_code(&body), "conflict");
+}
+
+/// Delegated administration: a host whose catalogue lets its admins grant every role but
+/// `engineer` (and so not `admin`, which implies it) gets a 403 for any change that would add or
+/// take away such a grant, and nothing is written; other changes pass.
+#[tokio::test]
+async fn role_changes_are_checked_against_the_catalogues_delegation() {
+    let mut config = AdminConfig::new(PUBLIC_URL);
+    config.roles = RoleCatalogue::ordered([
+        ("operator", "Operator"),
+        ("supervisor", "Supervisor"),
+        ("engineer", "Engineer"),
+        ("admin", "Administrator"),
+    ])
+    .amend("admin", |role| role.grants_all_except(["engineer"]))
+    .administrator("admin")
+    .exclusive_per_scope()
+    .build()
+    .unwrap();
+    let server = Server::start_with(config).await;
+    let admin = server.admin().await;
+    let roles = format!("{}/roles", user_path(&server.otto));
+
+    // Allowed: operator at NORTH (unchanged) and supervisor at SOUTH (added).
+    let allowed = json!({ "roles": [
+        { "plant": "NORTH", "role": "operator" },
+        { "plant": "SOUTH", "role": "supervisor" }
+    ] });
+    let (status, body) = admin.put(&roles, &allowed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    for refused in [
+        json!({ "roles": [{ "plant": "NORTH", "role": "engineer" }] }),
+        json!({ "tenant_role": "admin", "roles": [] }),
+        json!({ "tenant_role": "engineer", "roles": [
+            { "plant": "NORTH", "role": "operator" },
+            { "plant": "SOUTH", "role": "supervisor" }
+        ] }),
+    ] {
+        let (status, body) = admin.put(&roles, &refused).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}: {body}");
+        assert_eq!(error_code(&body), "forbidden");
+    }
+    let (_, otto) = admin.get(&user_path(&server.otto)).await;
+    assert_eq!(otto["tenant_role"], Value::Null, "nothing written");
+    assert_eq!(otto["plant_roles"].as_array().map(Vec::len), Some(2));
+
+    // Creating a user with a role the admin may not grant is refused too, and creates no one.
+    let (status, _) = admin
+        .post(
+            "/api/users",
+            &json!({ "display_name": "Ed", "email": "ed@example.com", "username": "ed",
+                     "roles": [{ "plant": "NORTH", "role": "engineer" }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let found = server
+        .users
+        .get_user_by_username(server.acme.id, "ed")
+        .await
+        .unwrap();
+    assert!(found.is_none());
+
+    // Taking away a grant the admin may not change is refused as well: give otto engineer
+    // directly through the library, then try to remove it over HTTP.
+    server
+        .users
+        .assign_plant_role(
+            server.acme.id,
+            server.otto.id,
+            server.south.id,
+            UserRole::Engineer,
+            None,
+        )
+        .await
+        .unwrap();
+    let (status, _) = admin.put(&roles, &allowed).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

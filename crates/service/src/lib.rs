@@ -57,7 +57,7 @@ pub use inputs::{
 pub use password_policy::{ImportedHash, Password};
 pub use role_catalogue::{
     CatalogueError, Delegation, Grant, GrantScope, HostRole, Role, RoleCatalogue,
-    RoleCatalogueBuilder, RoleDef, RoleKey, RoleScope,
+    RoleCatalogueBuilder, RoleDef, RoleKey, RoleScope, user_role_grants,
 };
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]

@@ -1,7 +1,7 @@
 //! What the service returns: serializable views that cannot hold a secret.
 
 use crate::cursor::Cursor;
-use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleKey};
+use crate::role_catalogue::{Grant, user_role_grants};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tenantry_entity::{
@@ -166,20 +166,8 @@ impl UserView {
     /// The user's grants as the role catalogue sees them: its tenant role (tenant-wide) and its
     /// role at each plant.
     pub fn grants(&self) -> Vec<Grant> {
-        let tenant = self.tenant_role.map(|role| (role, GrantScope::Tenant));
-        let plants = self
-            .plant_roles
-            .iter()
-            .map(|r| (r.role, GrantScope::Plant(r.plant_id)));
-        tenant
-            .into_iter()
-            .chain(plants)
-            .filter_map(|(role, scope)| {
-                // The four keys of `UserRole` are valid keys, so nothing is dropped here.
-                let role = RoleKey::new(role.key()).ok()?;
-                Some(Grant { role, scope })
-            })
-            .collect()
+        let plant_roles = self.plant_roles.iter().map(|r| (r.plant_id, r.role));
+        user_role_grants(self.tenant_role, plant_roles)
     }
 
     /// The user's effective role at `plant`: the higher of its role there and its tenant role.

@@ -50,6 +50,12 @@
 //!   tenant role to be `admin` (a plant-level `admin` role is not enough: user management is
 //!   tenant-wide). A user id of another tenant is 404, exactly like an id that does not exist;
 //!   so is a malformed id.
+//! - **Delegated administration.** `PUT /api/users/{id}/roles` and `POST /api/users` are
+//!   also checked grant by grant against the role catalogue ([`AdminConfig::roles`]): every
+//!   grant the change adds or takes away must be one the signed-in admin's own roles may grant
+//!   (`RoleCatalogue::may_change`), else 403 `forbidden` and nothing is written. With the
+//!   default catalogue a tenant admin may change every grant; a host's catalogue can say less
+//!   (e.g. "every role but owner").
 //! - **Login failures** (unknown tenant, unknown user, wrong password, locked, suspended,
 //!   invited, expired, suspended tenant) are one identical 401 body, and take the same work:
 //!   the library runs the hasher once for each. Missing fields count as wrong credentials;

@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Cursor, Invitation, KeysetQuery, PageRequest, PlantRole, TenantId, UserFilter, UserId,
-    UserOrder, UserQuery, UserRole, UserStatus, UserView,
+    Cursor, Grant, Invitation, KeysetQuery, PageRequest, PlantRole, TenantId, UserFilter, UserId,
+    UserOrder, UserQuery, UserRole, UserStatus, UserView, user_role_grants,
 };
 use uuid::Uuid;
 
@@ -108,6 +108,12 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<InvitedJson>), ApiError> {
     let tenant = admin.tenant.id;
     let plant_roles = resolve_roles(&state, tenant, body.roles).await?;
+    may_change(
+        &state,
+        &admin.user,
+        &[],
+        &grants(body.tenant_role, &plant_roles),
+    )?;
     let invitation = Invitation {
         email: body.email,
         username: body.username,
@@ -167,8 +173,11 @@ pub(crate) async fn set_roles(
 ) -> Result<Json<UserJson>, ApiError> {
     let tenant = admin.tenant.id;
     let actor = Some(admin.user.id);
-    let id: UserId = find(&state, tenant, pid).await?.id;
+    let target = find(&state, tenant, pid).await?;
+    let id: UserId = target.id;
     let plant_roles = resolve_roles(&state, tenant, body.roles).await?;
+    let wanted = grants(body.tenant_role, &plant_roles);
+    may_change(&state, &admin.user, &target.grants(), &wanted)?;
     let user = state
         .users
         .set_roles(tenant, id, body.tenant_role, &plant_roles, actor)
@@ -194,6 +203,39 @@ pub(crate) async fn reset_password(
         &state.public_url,
         "reset-password",
     )))
+}
+
+/// `tenant_role` and `plant_roles` as grants of the role catalogue.
+fn grants(tenant_role: Option<UserRole>, plant_roles: &[PlantRole]) -> Vec<Grant> {
+    user_role_grants(
+        tenant_role,
+        plant_roles.iter().map(|r| (r.plant_id, r.role)),
+    )
+}
+
+/// Delegated administration: 403 unless `actor` may make or take away every grant that differs
+/// between `before` and `after`, by the catalogue's rule ([`RoleCatalogue::may_change`]: what
+/// the actor's own roles may grant, tenant-wide or at their plant only). With the default
+/// catalogue a tenant admin may change every grant.
+///
+/// [`RoleCatalogue::may_change`]: tenantry_service::RoleCatalogue::may_change
+fn may_change(
+    state: &AppState,
+    actor: &UserView,
+    before: &[Grant],
+    after: &[Grant],
+) -> Result<(), ApiError> {
+    let actor_grants = actor.grants();
+    let added = after.iter().filter(|g| !before.contains(g));
+    let removed = before.iter().filter(|g| !after.contains(g));
+    if added
+        .chain(removed)
+        .all(|grant| state.roles.may_change(&actor_grants, grant))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 /// The tenant's user with this public id; another tenant's is not found.
