@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 email: Some("ada@acme.example".into()),
                 display_name: "Ada Admin".into(),
                 password: Some(Password::new("copper kettle whistles at dawn")),
-                tenant_role: Some(UserRole::Admin),
+                tenant_roles: vec![UserRole::Admin.into()],
                 ..Default::default()
             },
             None,
@@ -80,11 +80,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 plant_roles: vec![
                     PlantRole {
                         plant_id: north.id,
-                        role: UserRole::Operator,
+                        role: UserRole::Operator.into(),
                     },
                     PlantRole {
                         plant_id: south.id,
-                        role: UserRole::Supervisor,
+                        role: UserRole::Supervisor.into(),
                     },
                 ],
                 ..Default::default()
@@ -99,10 +99,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 username: "erin".into(),
                 display_name: "Erin Engineer".into(),
                 password: Some(Password::new("granite owls debate quietly")),
-                tenant_role: Some(UserRole::Supervisor),
+                tenant_roles: vec![UserRole::Supervisor.into()],
                 plant_roles: vec![PlantRole {
                     plant_id: north.id,
-                    role: UserRole::Engineer,
+                    role: UserRole::Engineer.into(),
                 }],
                 ..Default::default()
             },
@@ -183,17 +183,24 @@ async fn print_users(
     println!();
     print!(
         "{:<10} {:<16} {:<12}",
-        "username", "display name", "tenant role"
+        "username", "display name", "tenant roles"
     );
     for (_, code) in plants {
         print!(" {code:<11}");
     }
     println!(" last login");
     for user in &page.items {
-        let tenant_role = user.tenant_role.map_or("-", |r| r.as_str());
+        let tenant_roles = match user.tenant_roles.as_slice() {
+            [] => "-".to_owned(),
+            roles => roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        };
         print!(
             "{:<10} {:<16} {:<12}",
-            user.username, user.display_name, tenant_role
+            user.username, user.display_name, tenant_roles
         );
         for (plant, _) in plants {
             print!(

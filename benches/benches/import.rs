@@ -40,15 +40,19 @@ fn main() {
                 email: Some(format!("{}@example.com", username(i))),
                 display_name: format!("User {i}"),
                 password_hash: ImportedHash::new(hash.expose()),
-                tenant_role: i.is_multiple_of(10).then_some(UserRole::Operator),
+                tenant_roles: i
+                    .is_multiple_of(10)
+                    .then_some(UserRole::Operator.into())
+                    .into_iter()
+                    .collect(),
                 plant_roles: vec![
                     PlantRole {
                         plant_id: plants[i % plants.len()],
-                        role: UserRole::Engineer,
+                        role: UserRole::Engineer.into(),
                     },
                     PlantRole {
                         plant_id: plants[(i + 7) % plants.len()],
-                        role: UserRole::Operator,
+                        role: UserRole::Operator.into(),
                     },
                 ],
             })

@@ -201,7 +201,7 @@ async fn seed(
                     email: Some(format!("user{i}@example.com")),
                     plant_roles: vec![PlantRole {
                         plant_id: plants[i % PLANTS],
-                        role: UserRole::Operator,
+                        role: UserRole::Operator.into(),
                     }],
                     ..NewUser::default()
                 },

@@ -248,11 +248,11 @@ fn writes(c: &mut Criterion, rt: &tokio::runtime::Runtime, fixture: &Fixture, la
             let roles = [
                 PlantRole {
                     plant_id: fixture.plants[n % fixture.plants.len()],
-                    role: UserRole::Supervisor,
+                    role: UserRole::Supervisor.into(),
                 },
                 PlantRole {
                     plant_id: fixture.plants[(n + 3) % fixture.plants.len()],
-                    role: UserRole::Operator,
+                    role: UserRole::Operator.into(),
                 },
             ];
             fixture
@@ -291,7 +291,7 @@ fn writes(c: &mut Criterion, rt: &tokio::runtime::Runtime, fixture: &Fixture, la
                         password: Some(Password::new(PASSWORD)),
                         plant_roles: vec![PlantRole {
                             plant_id: fixture.plants[n % fixture.plants.len()],
-                            role: UserRole::Operator,
+                            role: UserRole::Operator.into(),
                         }],
                         ..NewUser::default()
                     },

@@ -26,8 +26,8 @@ pub struct BaselineUser {
     pub display_name: String,
     /// Status.
     pub status: String,
-    /// Tenant role.
-    pub tenant_role: Option<String>,
+    /// Tenant-wide roles.
+    pub tenant_roles: Vec<String>,
     /// Whether a password hash is stored.
     pub has_password: bool,
     /// Last login.
@@ -66,7 +66,7 @@ pub struct BaselineRole {
 }
 
 const USER_COLUMNS: &str = "u.id, u.pid, u.tenant_id, u.username, u.email, u.email_verified_at, \
-     u.display_name, u.status, u.tenant_role, u.password_hash IS NOT NULL AS has_password, \
+     u.display_name, u.status, u.password_hash IS NOT NULL AS has_password, \
      u.last_login_at, u.login_count, u.last_active_at, u.expires_at, u.locked_until, \
      u.metadata, u.created_at, u.updated_at";
 
@@ -95,7 +95,8 @@ impl Queries {
             )),
             count: sql(format!("SELECT COUNT(*) {live}")),
             for_plant: sql(format!(
-                "SELECT {USER_COLUMNS} {live} AND (u.tenant_role IS NOT NULL OR EXISTS \
+                "SELECT {USER_COLUMNS} {live} AND (EXISTS \
+                 (SELECT 1 FROM user_tenant_roles t WHERE t.user_id = u.id) OR EXISTS \
                  (SELECT 1 FROM user_plant_roles r WHERE r.user_id = u.id AND r.plant_id = ?)) \
                  ORDER BY u.username_key, u.id"
             )),
@@ -104,12 +105,15 @@ impl Queries {
     }
 }
 
-/// The roles of `n` users, joined to their plants.
+/// The grants of `n` users, tenant-wide and at plants (joined to their plants), by plant code:
+/// binds the `n` ids twice.
 fn roles_sql(n: usize) -> String {
     let marks = vec!["?"; n].join(", ");
     format!(
-        "SELECT r.user_id, p.id, p.pid, p.code, p.name, r.role FROM user_plant_roles r \
-         JOIN plants p ON p.id = r.plant_id WHERE r.user_id IN ({marks}) ORDER BY p.code_key"
+        "SELECT t.user_id, NULL, NULL, NULL, NULL, NULL, t.role FROM user_tenant_roles t \
+         WHERE t.user_id IN ({marks}) UNION ALL \
+         SELECT r.user_id, p.id, p.pid, p.code, p.code_key, p.name, r.role FROM user_plant_roles r \
+         JOIN plants p ON p.id = r.plant_id WHERE r.user_id IN ({marks}) ORDER BY 5"
     )
 }
 
@@ -253,16 +257,16 @@ macro_rules! backend {
                     email_verified_at: row.try_get(5)?,
                     display_name: row.try_get(6)?,
                     status: row.try_get(7)?,
-                    tenant_role: row.try_get(8)?,
-                    has_password: row.try_get(9)?,
-                    last_login_at: row.try_get(10)?,
-                    login_count: row.try_get(11)?,
-                    last_active_at: row.try_get(12)?,
-                    expires_at: row.try_get(13)?,
-                    locked_until: row.try_get(14)?,
-                    metadata: row.try_get(15)?,
-                    created_at: row.try_get(16)?,
-                    updated_at: row.try_get(17)?,
+                    tenant_roles: Vec::new(),
+                    has_password: row.try_get(8)?,
+                    last_login_at: row.try_get(9)?,
+                    login_count: row.try_get(10)?,
+                    last_active_at: row.try_get(11)?,
+                    expires_at: row.try_get(12)?,
+                    locked_until: row.try_get(13)?,
+                    metadata: row.try_get(14)?,
+                    created_at: row.try_get(15)?,
+                    updated_at: row.try_get(16)?,
                     plant_roles: Vec::new(),
                 })
             }
@@ -282,25 +286,29 @@ macro_rules! backend {
                     placeholders(backend, roles_sql(users.len())).into()
                 };
                 let mut query = sqlx::query(AssertSqlSafe(sql));
-                for u in &users {
+                for u in users.iter().chain(&users) {
                     query = query.bind(u.id);
                 }
                 let rows = query.fetch_all(pool).await?;
-                let mut by_user: HashMap<i64, Vec<BaselineRole>> = HashMap::new();
+                let mut by_user: HashMap<i64, (Vec<String>, Vec<BaselineRole>)> = HashMap::new();
                 for row in &rows {
-                    by_user
-                        .entry(row.try_get(0)?)
-                        .or_default()
-                        .push(BaselineRole {
-                            plant_id: row.try_get(1)?,
+                    let held = by_user.entry(row.try_get(0)?).or_default();
+                    let role: String = row.try_get(6)?;
+                    match row.try_get::<Option<i64>, _>(1)? {
+                        None => held.0.push(role),
+                        Some(plant_id) => held.1.push(BaselineRole {
+                            plant_id,
                             plant_pid: row.try_get(2)?,
                             plant_code: row.try_get(3)?,
-                            plant_name: row.try_get(4)?,
-                            role: row.try_get(5)?,
-                        });
+                            plant_name: row.try_get(5)?,
+                            role,
+                        }),
+                    }
                 }
                 for u in &mut users {
-                    u.plant_roles = by_user.remove(&u.id).unwrap_or_default();
+                    let (tenant_roles, plant_roles) = by_user.remove(&u.id).unwrap_or_default();
+                    u.tenant_roles = tenant_roles;
+                    u.plant_roles = plant_roles;
                 }
                 Ok(users)
             }

@@ -65,11 +65,11 @@ pub(crate) async fn insert_users(
     let zeros = vec!["0"; counters.len()].join(", ");
     let users_sql = format!(
         "INSERT INTO users (pid, tenant_id, username, username_key, username_skeleton, email, \
-         email_key, display_name, password_hash, status, tenant_role, security_stamp, \
+         email_key, display_name, password_hash, status, security_stamp, \
          {counters}, created_at, updated_at) \
          {cte}SELECT {pid}, $1, {name}, {name}, {}, {name} || '@example.com', \
          {name} || '@example.com', 'User ' || i, $2, 'active', \
-         CASE WHEN i % 10 = 0 THEN 'operator' END, {stamp}, {zeros}, $3, $3 FROM {}",
+         {stamp}, {zeros}, $3, $3 FROM {}",
         skeleton_sql(name),
         series(backend),
         counters = counters.join(", "),
@@ -100,6 +100,12 @@ pub(crate) async fn insert_users(
             ),
         ),
         role_sql(plant_of(7), "'operator'"),
+        // Every tenth user is an operator tenant-wide.
+        format!(
+            "INSERT INTO user_tenant_roles (tenant_id, user_id, role, created_at) \
+             SELECT $1, id, 'operator', $2 FROM users \
+             WHERE tenant_id = $1 AND username_key BETWEEN $3 AND $4 AND {number} % 10 = 0"
+        ),
     ];
     let placeholders = |sql: &str| match backend {
         // `?NNN` is SQLite's numbered placeholder.

@@ -15,7 +15,7 @@ mod generated;
 
 use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect, TransactionTrait};
 use std::time::Instant;
-use tenantry_service::entity::{SecretHash, user_plant_roles, users};
+use tenantry_service::entity::{SecretHash, user_plant_roles, user_tenant_roles, users};
 use tenantry_service::hashing::HashingConfig;
 use tenantry_service::normalize::{email_key, username_key, username_skeleton};
 use tenantry_service::prelude::*;
@@ -179,7 +179,6 @@ async fn insert_users(
                 display_name: format!("User {i}"),
                 password_hash: Some(hash.clone()),
                 status: UserStatus::Active,
-                tenant_role: i.is_multiple_of(10).then_some(UserRole::Operator),
                 security_stamp: uuid::Uuid::new_v4().simple().to_string(),
                 expires_at: None,
                 metadata: None,
@@ -210,7 +209,7 @@ async fn insert_users(
                 tenant_id: Set(tenant),
                 user_id: Set(*id),
                 plant_id: Set(plant),
-                role: Set(role),
+                role: Set(role.key().to_owned()),
                 granted_by: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -221,6 +220,26 @@ async fn insert_users(
             .exec_without_returning(&txn)
             .await
             .expect("insert roles");
+        // Every tenth user is an operator tenant-wide.
+        let tenant_roles = ids
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| (start + k).is_multiple_of(10))
+            .map(|(_, id)| user_tenant_roles::ActiveModel {
+                tenant_id: Set(tenant),
+                user_id: Set(*id),
+                role: Set(UserRole::Operator.key().to_owned()),
+                granted_by: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect::<Vec<_>>();
+        if !tenant_roles.is_empty() {
+            user_tenant_roles::Entity::insert_many(tenant_roles)
+                .exec_without_returning(&txn)
+                .await
+                .expect("insert tenant roles");
+        }
         txn.commit().await.expect("commit");
     }
     all_user_ids(repo).await

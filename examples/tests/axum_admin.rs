@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tenantry_examples::admin::{self, AdminConfig};
 use tenantry_service::{
-    Config, NewPlant, NewTenant, NewUser, Password, PlantRole, PlantView, RoleCatalogue,
+    Config, NewPlant, NewTenant, NewUser, Password, PlantRole, PlantView, RoleCatalogue, RoleKey,
     SeaOrmUserRepository, TenantView, UserRepository, UserRole, UserView,
 };
 use tenantry_testkit::TestDb;
@@ -84,7 +84,7 @@ impl Server {
             None,
             vec![PlantRole {
                 plant_id: north.id,
-                role: UserRole::Operator,
+                role: UserRole::Operator.into(),
             }],
         )
         .await;
@@ -180,6 +180,7 @@ async fn user(
     tenant_role: Option<UserRole>,
     plant_roles: Vec<PlantRole>,
 ) -> UserView {
+    let tenant_roles = tenant_role.map(RoleKey::from).into_iter().collect();
     users
         .create_user(
             tenant.id,
@@ -188,7 +189,7 @@ async fn user(
                 email: Some(format!("{username}@{}.example", tenant.slug)),
                 display_name: format!("{username} of {}", tenant.slug),
                 password: Some(Password::new(password)),
-                tenant_role,
+                tenant_roles,
                 plant_roles,
                 ..Default::default()
             },
@@ -365,7 +366,7 @@ async fn login_sets_a_session_cookie_and_me_shows_the_account() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["user"]["id"], server.ada.pid.to_string());
     assert_eq!(me["user"]["username"], "ada");
-    assert_eq!(me["user"]["tenant_role"], "admin");
+    assert_eq!(me["user"]["roles"], json!(["admin"]));
     assert_eq!(me["user"]["status"], "active");
     assert!(me["user"]["last_login_at"].is_string());
     assert_eq!(me["tenant"], json!({ "slug": "acme", "name": "acme Inc." }));
@@ -460,7 +461,7 @@ async fn user_routes_need_a_session_and_a_tenant_admin() {
         (
             reqwest::Method::PUT,
             format!("{otto}/roles"),
-            Some(json!({ "tenant_role": "admin", "roles": [] })),
+            Some(json!({ "roles": ["admin"], "plant_roles": [] })),
         ),
         (
             reqwest::Method::POST,
@@ -503,7 +504,7 @@ async fn user_routes_need_a_session_and_a_tenant_admin() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(otto_now.tenant_role, None);
+    assert!(otto_now.tenant_roles.is_empty());
     assert!(
         server
             .users
@@ -544,7 +545,7 @@ async fn a_deactivated_users_session_stops_working() {
     let (status, _) = admin
         .put(
             &format!("{}/roles", user_path(&server.otto)),
-            &json!({ "roles": [{ "plant": "SOUTH", "role": "supervisor" }] }),
+            &json!({ "plant_roles": [{ "plant": "SOUTH", "role": "supervisor" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -579,8 +580,8 @@ async fn creating_a_user_invites_it_and_the_invitee_accepts_then_logs_in() {
                 "username": "ines",
                 "display_name": "Ines Engineer",
                 "email": "ines@acme.example",
-                "tenant_role": "supervisor",
-                "roles": [{ "plant": "north", "role": "engineer" }]
+                "roles": ["supervisor"],
+                "plant_roles": [{ "plant": "north", "role": "engineer" }]
             }),
         )
         .await;
@@ -588,7 +589,7 @@ async fn creating_a_user_invites_it_and_the_invitee_accepts_then_logs_in() {
     let user = &body["user"];
     assert_eq!(user["username"], "ines");
     assert_eq!(user["status"], "invited");
-    assert_eq!(user["tenant_role"], "supervisor");
+    assert_eq!(user["roles"], json!(["supervisor"]));
     assert_eq!(
         user["plant_roles"],
         json!([{ "plant": "NORTH", "plant_name": "North Works", "role": "engineer" }])
@@ -670,11 +671,11 @@ async fn listing_filters_pages_and_counts() {
         vec![
             PlantRole {
                 plant_id: server.north.id,
-                role: UserRole::Engineer,
+                role: UserRole::Engineer.into(),
             },
             PlantRole {
                 plant_id: server.south.id,
-                role: UserRole::Operator,
+                role: UserRole::Operator.into(),
             },
         ],
     )
@@ -687,7 +688,7 @@ async fn listing_filters_pages_and_counts() {
         None,
         vec![PlantRole {
             plant_id: server.south.id,
-            role: UserRole::Supervisor,
+            role: UserRole::Supervisor.into(),
         }],
     )
     .await;
@@ -720,8 +721,8 @@ async fn listing_filters_pages_and_counts() {
             "id",
             "last_login_at",
             "plant_roles",
+            "roles",
             "status",
-            "tenant_role",
             "username"
         ]
     );
@@ -777,7 +778,7 @@ async fn listing_filters_pages_and_counts() {
 
     // Bad parameters are reported together.
     let (status, body) = admin
-        .get("/api/users?status=gone&role=king&plant=EAST&limit=-1")
+        .get("/api/users?status=gone&role=King&plant=EAST&limit=-1")
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_input");
@@ -785,6 +786,10 @@ async fn listing_filters_pages_and_counts() {
     assert!(has_field_error(&body, "role", "invalid_format"), "{body}");
     assert!(has_field_error(&body, "plant", "not_found"), "{body}");
     assert!(has_field_error(&body, "limit", "invalid_format"), "{body}");
+    // A well-formed key the catalogue does not declare.
+    let (status, body) = admin.get("/api/users?role=king").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(has_field_error(&body, "role", "not_found"), "{body}");
 }
 
 #[tokio::test]
@@ -824,7 +829,7 @@ async fn users_are_found_by_id_within_the_sessions_tenant_only() {
         .unwrap()
         .unwrap();
     assert_eq!(gina_now.status, tenantry_service::UserStatus::Active);
-    assert_eq!(gina_now.tenant_role, Some(UserRole::Admin));
+    assert_eq!(gina_now.tenant_roles, [UserRole::Admin]);
 }
 
 #[tokio::test]
@@ -898,7 +903,7 @@ async fn role_changes_are_checked_against_the_catalogues_delegation() {
     let roles = format!("{}/roles", user_path(&server.otto));
 
     // Allowed: operator at NORTH (unchanged) and supervisor at SOUTH (added).
-    let allowed = json!({ "roles": [
+    let allowed = json!({ "plant_roles": [
         { "plant": "NORTH", "role": "operator" },
         { "plant": "SOUTH", "role": "supervisor" }
     ] });
@@ -906,9 +911,9 @@ async fn role_changes_are_checked_against_the_catalogues_delegation() {
     assert_eq!(status, StatusCode::OK, "{body}");
 
     for refused in [
-        json!({ "roles": [{ "plant": "NORTH", "role": "engineer" }] }),
-        json!({ "tenant_role": "admin", "roles": [] }),
-        json!({ "tenant_role": "engineer", "roles": [
+        json!({ "plant_roles": [{ "plant": "NORTH", "role": "engineer" }] }),
+        json!({ "roles": ["admin"], "plant_roles": [] }),
+        json!({ "roles": ["engineer"], "plant_roles": [
             { "plant": "NORTH", "role": "operator" },
             { "plant": "SOUTH", "role": "supervisor" }
         ] }),
@@ -918,7 +923,7 @@ async fn role_changes_are_checked_against_the_catalogues_delegation() {
         assert_eq!(error_code(&body), "forbidden");
     }
     let (_, otto) = admin.get(&user_path(&server.otto)).await;
-    assert_eq!(otto["tenant_role"], Value::Null, "nothing written");
+    assert_eq!(otto["roles"], json!([]), "nothing written");
     assert_eq!(otto["plant_roles"].as_array().map(Vec::len), Some(2));
 
     // Creating a user with a role the admin may not grant is refused too, and creates no one.
@@ -926,7 +931,7 @@ async fn role_changes_are_checked_against_the_catalogues_delegation() {
         .post(
             "/api/users",
             &json!({ "display_name": "Ed", "email": "ed@example.com", "username": "ed",
-                     "roles": [{ "plant": "NORTH", "role": "engineer" }] }),
+                     "plant_roles": [{ "plant": "NORTH", "role": "engineer" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -964,8 +969,8 @@ async fn put_roles_replaces_them_exactly() {
         .put(
             &roles,
             &json!({
-                "tenant_role": "supervisor",
-                "roles": [
+                "roles": ["supervisor"],
+                "plant_roles": [
                     { "plant": "south", "role": "engineer" },
                     { "plant": "NORTH", "role": "admin" }
                 ]
@@ -973,7 +978,7 @@ async fn put_roles_replaces_them_exactly() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["tenant_role"], "supervisor");
+    assert_eq!(body["roles"], json!(["supervisor"]));
     assert_eq!(
         body["plant_roles"],
         json!([
@@ -982,15 +987,15 @@ async fn put_roles_replaces_them_exactly() {
         ])
     );
 
-    // No tenant_role: none. The plant roles are exactly the new list.
+    // No roles: none tenant-wide. The plant roles are exactly the new list.
     let (status, body) = admin
         .put(
             &roles,
-            &json!({ "roles": [{ "plant": "SOUTH", "role": "operator" }] }),
+            &json!({ "plant_roles": [{ "plant": "SOUTH", "role": "operator" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["tenant_role"], Value::Null);
+    assert_eq!(body["roles"], json!([]));
     assert_eq!(
         body["plant_roles"],
         json!([{ "plant": "SOUTH", "plant_name": "South Works", "role": "operator" }])
@@ -1003,8 +1008,8 @@ async fn put_roles_replaces_them_exactly() {
         .put(
             &roles,
             &json!({
-                "tenant_role": "admin",
-                "roles": [
+                "roles": ["admin"],
+                "plant_roles": [
                     { "plant": "EAST", "role": "operator" },
                     { "plant": "north", "role": "operator" },
                     { "plant": "NORTH", "role": "engineer" },
@@ -1014,18 +1019,26 @@ async fn put_roles_replaces_them_exactly() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
-    assert!(has_field_error(&refused, "roles[0].plant", "not_found"));
-    assert!(has_field_error(&refused, "roles[2].plant", "duplicate"));
-    assert!(has_field_error(&refused, "roles[3].role", "required"));
+    assert!(has_field_error(
+        &refused,
+        "plant_roles[0].plant",
+        "not_found"
+    ));
+    assert!(has_field_error(
+        &refused,
+        "plant_roles[2].plant",
+        "duplicate"
+    ));
+    assert!(has_field_error(&refused, "plant_roles[3].role", "required"));
     let (status, refused) = admin
         .put(
             &roles,
-            &json!({ "roles": [{ "plant": "SOUTH", "role": "boss" }] }),
+            &json!({ "plant_roles": [{ "plant": "SOUTH", "role": "boss" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        has_field_error(&refused, "roles[0].role", "invalid_format"),
+        has_field_error(&refused, "plant_roles[0].role", "not_found"),
         "{refused}"
     );
     let (_, fetched) = admin.get(&user_path(&server.otto)).await;
@@ -1035,7 +1048,7 @@ async fn put_roles_replaces_them_exactly() {
     let (status, body) = admin.put(&roles, &json!({ "roles": [] })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["plant_roles"], json!([]));
-    assert_eq!(body["tenant_role"], Value::Null);
+    assert_eq!(body["roles"], json!([]));
 
     // The last tenant admin cannot demote itself.
     let (status, body) = admin
@@ -1157,14 +1170,14 @@ async fn invalid_input_is_400_with_every_field_error() {
                 "username": "x",
                 "display_name": "",
                 "email": "not-an-email",
-                "roles": [{ "plant": "EAST", "role": "operator" }]
+                "plant_roles": [{ "plant": "EAST", "role": "operator" }]
             }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(error_code(&body), "invalid_input");
     assert!(
-        has_field_error(&body, "roles[0].plant", "not_found"),
+        has_field_error(&body, "plant_roles[0].plant", "not_found"),
         "{body}"
     );
     let (status, body) = admin
@@ -1630,20 +1643,20 @@ async fn an_array_is_not_an_object_body() {
     let (status, body) = admin
         .post(
             "/api/users",
-            &json!({ "display_name": "Eve", "email": "eve@acme.example", "roles": [["NORTH", "operator"]] }),
+            &json!({ "display_name": "Eve", "email": "eve@acme.example", "plant_roles": [["NORTH", "operator"]] }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(expected(&body, "roles[0]"), "a JSON object", "{body}");
+    assert_eq!(expected(&body, "plant_roles[0]"), "a JSON object", "{body}");
     let (status, body) = admin
         .put(
             &format!("{}/roles", user_path(&server.otto)),
-            &json!({ "roles": [["SOUTH", "admin"]] }),
+            &json!({ "plant_roles": [["SOUTH", "admin"]] }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
-        has_field_error(&body, "roles[0]", "invalid_format"),
+        has_field_error(&body, "plant_roles[0]", "invalid_format"),
         "{body}"
     );
     // Nothing was created or changed.
@@ -1667,39 +1680,24 @@ async fn a_wrong_type_names_the_field_and_what_it_takes() {
     let server = Server::start().await;
     let admin = server.admin().await;
     let roles = format!("{}/roles", user_path(&server.otto));
-    let one_of_the_roles = "one of `operator`, `supervisor`, `engineer`, `admin`";
     let cases = [
-        (json!({ "tenant_role": 5 }), "tenant_role", one_of_the_roles),
+        (json!({ "roles": 5 }), "roles", "a sequence"),
+        (json!({ "roles": [5] }), "roles[0]", "a string"),
+        (json!({ "roles": [true] }), "roles[0]", "a string"),
+        (json!({ "roles": [[]] }), "roles[0]", "a string"),
         (
-            json!({ "tenant_role": true }),
-            "tenant_role",
-            one_of_the_roles,
+            json!({ "plant_roles": [{ "plant": "NORTH", "role": 5 }] }),
+            "plant_roles[0].role",
+            "a string",
         ),
         (
-            json!({ "tenant_role": [] }),
-            "tenant_role",
-            one_of_the_roles,
+            json!({ "plant_roles": "NORTH" }),
+            "plant_roles",
+            "a sequence",
         ),
         (
-            json!({ "tenant_role": "boss" }),
-            "tenant_role",
-            one_of_the_roles,
-        ),
-        // A value built to look like serde's own text is not echoed.
-        (
-            json!({ "tenant_role": "x`, expected EVIL" }),
-            "tenant_role",
-            one_of_the_roles,
-        ),
-        (
-            json!({ "roles": [{ "plant": "NORTH", "role": 5 }] }),
-            "roles[0].role",
-            one_of_the_roles,
-        ),
-        (json!({ "roles": "NORTH" }), "roles", "a sequence"),
-        (
-            json!({ "roles": [{ "plant": 5, "role": "admin" }] }),
-            "roles[0].plant",
+            json!({ "plant_roles": [{ "plant": 5, "role": "admin" }] }),
+            "plant_roles[0].plant",
             "a string",
         ),
     ];
@@ -1736,9 +1734,20 @@ async fn a_wrong_type_names_the_field_and_what_it_takes() {
     );
     assert_eq!(
         expected(&answer, "role"),
-        "`tenant_role` or `roles`",
+        "`roles` or `plant_roles`",
         "{answer}"
     );
+    // A role that is not a key, or that the catalogue does not know: named, never echoed.
+    for (role, rule) in [
+        ("x`, expected EVIL", "invalid_format"),
+        ("boss", "not_found"),
+    ] {
+        let (status, answer) = admin.put(&roles, &json!({ "roles": [role] })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(has_field_error(&answer, "roles[0]", rule), "{answer}");
+        assert!(!answer.to_string().contains("EVIL"), "{answer}");
+        assert!(!answer.to_string().contains("boss"), "{answer}");
+    }
     let (status, answer) = server
         .client()
         .post_raw(
@@ -1749,12 +1758,7 @@ async fn a_wrong_type_names_the_field_and_what_it_takes() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert!(has_field_error(&answer, "login", "duplicate"), "{answer}");
     // What is not JSON still says so.
-    for raw in [
-        "{\"tenant_role\": 5",
-        "{\"tenant_role\": 5}}",
-        "[1,",
-        "{'a':1}",
-    ] {
+    for raw in ["{\"roles\": 5", "{\"roles\": 5}}", "[1,", "{'a':1}"] {
         let (status, answer) = admin.post_raw("/api/users", raw).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{raw}");
         assert_eq!(answer["message"], "the body is not valid JSON", "{raw}");
@@ -1766,7 +1770,7 @@ async fn a_wrong_type_names_the_field_and_what_it_takes() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(otto.tenant_role, None);
+    assert!(otto.tenant_roles.is_empty());
 }
 
 /// Posts `body` to the login with `Transfer-Encoding: chunked` (no length announced, so only

@@ -4,7 +4,7 @@
 
 use crate::error::{CliError, CliResult};
 use clap::Args;
-use tenantry_service::{PlantView, TenantView, UserRepository, UserRole, UserStatus, UserView};
+use tenantry_service::{PlantView, RoleKey, TenantView, UserRepository, UserStatus, UserView};
 
 /// `--tenant T`: the tenant a command works in.
 #[derive(Args, Debug, Clone)]
@@ -99,31 +99,25 @@ fn not_found(kind: &'static str, name: &str) -> CliError {
     }
 }
 
-/// The names `parse_role` accepts, for help texts and errors.
-pub(crate) const ROLE_NAMES: &str = "operator, supervisor, engineer, admin";
-
-/// Parses a role name for clap: `operator`, `supervisor`, `engineer` or `admin`.
+/// Parses a role key for clap (its form only: the catalogue decides whether it exists).
 ///
 /// # Errors
 ///
-/// A message listing the valid names.
-pub(crate) fn parse_role(name: &str) -> Result<UserRole, String> {
-    name.parse()
-        .map_err(|_| format!("expected one of {ROLE_NAMES}"))
+/// What is wrong with the key.
+pub(crate) fn parse_role(name: &str) -> Result<RoleKey, String> {
+    RoleKey::new(name).map_err(|error| error.to_string())
 }
 
-/// Parses a role name or `none` (no role) for clap.
+/// Parses a role key or `none` (no role) for clap.
 ///
 /// # Errors
 ///
-/// A message listing the valid names.
-pub(crate) fn parse_role_or_none(name: &str) -> Result<Option<UserRole>, String> {
+/// What is wrong with the key.
+pub(crate) fn parse_role_or_none(name: &str) -> Result<Option<RoleKey>, String> {
     if name == "none" {
         return Ok(None);
     }
-    name.parse()
-        .map(Some)
-        .map_err(|_| format!("expected one of {ROLE_NAMES}, none"))
+    parse_role(name).map(Some)
 }
 
 /// Parses a user status for clap: `invited`, `active` or `suspended`.
@@ -142,12 +136,15 @@ mod tests {
 
     #[test]
     fn role_and_status_names() {
-        assert_eq!(parse_role("engineer"), Ok(UserRole::Engineer));
+        let key = |k: &str| RoleKey::new(k).expect("key");
+        assert_eq!(parse_role("engineer"), Ok(key("engineer")));
+        // Any well-formed key: the stored catalogue decides whether it exists.
+        assert_eq!(parse_role("project_manager"), Ok(key("project_manager")));
         assert!(parse_role("Admin").is_err());
-        assert!(parse_role("none").is_err());
+        assert!(parse_role("").is_err());
         assert_eq!(parse_role_or_none("none"), Ok(None));
-        assert_eq!(parse_role_or_none("admin"), Ok(Some(UserRole::Admin)));
-        assert!(parse_role_or_none("root").is_err_and(|e| e.contains("none")));
+        assert_eq!(parse_role_or_none("admin"), Ok(Some(key("admin"))));
+        assert!(parse_role_or_none("\u{430}dmin").is_err());
         assert_eq!(parse_status("suspended"), Ok(UserStatus::Suspended));
         assert!(parse_status("deleted").is_err());
     }

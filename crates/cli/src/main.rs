@@ -27,7 +27,7 @@ use error::{CliError, CliResult, one_line};
 use std::io::Write;
 use std::process::ExitCode;
 use tenantry_service::migration::sea_orm::DatabaseConnection;
-use tenantry_service::{Config, SeaOrmUserRepository};
+use tenantry_service::{Config, SeaOrmUserRepository, load_role_catalogue};
 
 /// The database used when neither `--database-url` nor `DATABASE_URL` is given.
 const DEFAULT_DATABASE_URL: &str = "sqlite://tenantry.db?mode=rwc";
@@ -169,7 +169,12 @@ async fn run(cli: Cli) -> CliResult<output::Report> {
 /// Pending migrations; the repository cannot be built; whatever the command fails with.
 async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<output::Report> {
     migrate::ensure_current(db).await?;
-    let repo = SeaOrmUserRepository::new(db.clone(), config())?;
+    // The catalogue the service stored: the CLI checks and resolves roles by it.
+    let config = Config {
+        roles: load_role_catalogue(db).await?,
+        ..config()
+    };
+    let repo = SeaOrmUserRepository::new(db.clone(), config)?;
     match command {
         StoreCommand::Tenant(command) => tenant::run(&repo, command).await,
         StoreCommand::Plant(command) => plant::run(&repo, command).await,
@@ -243,9 +248,9 @@ mod tests {
             Ok(_) => String::new(),
             Err(e) => clap_message(&e),
         };
-        let message = parse(&["tenantry", "role", "tenant", "--tenant", "t", "u", "root"]);
-        assert!(message.starts_with("invalid value 'root'"), "{message}");
-        assert!(message.contains("none"), "{message}");
+        let message = parse(&["tenantry", "role", "tenant", "--tenant", "t", "u", "Root"]);
+        assert!(message.starts_with("invalid value 'Root'"), "{message}");
+        assert!(message.contains("lowercase"), "{message}");
         assert!(!message.contains('\n'));
         let message = parse(&["tenantry", "tenant", "list", "--bogus"]);
         assert!(

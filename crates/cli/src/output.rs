@@ -184,7 +184,7 @@ fn users_table(users: &[UserView]) -> String {
             "DISPLAY NAME",
             "EMAIL",
             "STATUS",
-            "TENANT ROLE",
+            "TENANT ROLES",
             "PLANT ROLES",
             "LAST LOGIN",
         ],
@@ -194,7 +194,7 @@ fn users_table(users: &[UserView]) -> String {
                 u.display_name.clone(),
                 or_dash(u.email.as_deref()),
                 u.status.to_string(),
-                or_dash(u.tenant_role.map(|r| r.as_str())),
+                tenant_roles(u),
                 plant_roles(u),
                 u.last_login_at.map_or_else(|| "never".to_owned(), time),
             ]
@@ -210,7 +210,7 @@ fn user_details(u: &UserView) -> String {
         ("display name", u.display_name.clone()),
         ("email", or_dash(u.email.as_deref())),
         ("status", u.status.to_string()),
-        ("tenant role", or_dash(u.tenant_role.map(|r| r.as_str()))),
+        ("tenant roles", tenant_roles(u)),
         ("plant roles", plant_roles(u)),
         (
             "password",
@@ -256,6 +256,18 @@ fn migration_status_table(states: &[MigrationState]) -> String {
             .iter()
             .map(|s| vec![s.name.clone(), s.status.to_owned()]),
     )
+}
+
+/// `admin,project_manager`, or `-` without tenant-wide roles.
+fn tenant_roles(user: &UserView) -> String {
+    if user.tenant_roles.is_empty() {
+        return "-".to_owned();
+    }
+    user.tenant_roles
+        .iter()
+        .map(RoleKey::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `P1:admin,P2:operator`, or `-` without plant roles.

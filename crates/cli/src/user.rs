@@ -8,7 +8,7 @@ use crate::password;
 use clap::Subcommand;
 use serde::Serialize;
 use tenantry_service::{
-    LoginContext, LoginSource, NewUser, UserFilter, UserQuery, UserRepository, UserRole, UserStatus,
+    LoginContext, LoginSource, NewUser, RoleKey, UserFilter, UserQuery, UserRepository, UserStatus,
 };
 
 /// `tenantry user …`
@@ -31,9 +31,10 @@ pub(crate) enum UserCommand {
         /// Display name (default: the username).
         #[arg(long)]
         display_name: Option<String>,
-        /// Role at every plant of the tenant: operator, supervisor, engineer or admin.
-        #[arg(long, value_name = "ROLE", value_parser = parse_role)]
-        tenant_role: Option<UserRole>,
+        /// A role at every plant of the tenant (repeat for several; none: the catalogue's
+        /// default roles).
+        #[arg(long = "tenant-role", value_name = "ROLE", value_parser = parse_role)]
+        tenant_roles: Vec<RoleKey>,
         /// Read the password from stdin instead of prompting.
         #[arg(long)]
         password_stdin: bool,
@@ -117,7 +118,7 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
             username,
             email,
             display_name,
-            tenant_role,
+            tenant_roles,
             password_stdin,
         } => {
             let tenant = tenant.resolve(repo).await?;
@@ -128,7 +129,7 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
                 username,
                 email,
                 password,
-                tenant_role,
+                tenant_roles,
                 ..NewUser::default()
             };
             let user = repo.create_user(tenant.id, input, None).await?;

@@ -198,16 +198,18 @@ pub enum AuditAction {
     /// `user.purged` (hard delete)
     #[sea_orm(string_value = "user.purged")]
     UserPurged,
-    /// `role.assigned` (a plant role given or changed)
+    /// `role.assigned` (a role granted, at a plant or tenant-wide; in an exclusive catalogue it
+    /// replaces the role held there)
     #[sea_orm(string_value = "role.assigned")]
     PlantRoleAssigned,
-    /// `role.removed` (a plant role taken away)
+    /// `role.removed` (a role, or every role at one scope, revoked)
     #[sea_orm(string_value = "role.removed")]
     PlantRoleRemoved,
-    /// `roles.replaced` (the whole set of plant roles)
+    /// `roles.replaced` (a user's whole set of roles, or of its plant or tenant-wide roles)
     #[sea_orm(string_value = "roles.replaced")]
     PlantRolesReplaced,
-    /// `tenant_role.set`
+    /// `tenant_role.set` (written before roles were a catalogue's; tenant-wide changes are now
+    /// `role.assigned`, `role.removed` or `roles.replaced`)
     #[sea_orm(string_value = "tenant_role.set")]
     TenantRoleSet,
     /// `user.invited`

@@ -29,6 +29,7 @@ pub mod skeleton;
 pub mod tenants;
 pub mod user_identities;
 pub mod user_plant_roles;
+pub mod user_tenant_roles;
 pub mod users;
 
 pub use enums::{

@@ -9,6 +9,7 @@ pub use crate::roles::Entity as Roles;
 pub use crate::tenants::Entity as Tenants;
 pub use crate::user_identities::Entity as UserIdentities;
 pub use crate::user_plant_roles::Entity as UserPlantRoles;
+pub use crate::user_tenant_roles::Entity as UserTenantRoles;
 pub use crate::users::Entity as Users;
 pub use crate::{
     LoginOutcome, LoginSource, PlantId, RoleScopeValue, SecretHash, TenantId, TenantStatus,

@@ -1,12 +1,13 @@
-//! `user_plant_roles`: the role a user holds at one plant of its own tenant.
+//! `user_plant_roles`: a role a user holds at one plant of its own tenant (one row per role).
 
-use crate::{PlantId, TenantId, UserId, UserRole};
+use crate::{PlantId, TenantId, UserId};
 use sea_orm::entity::prelude::*;
 
 /// A row of `user_plant_roles`.
 ///
 /// The database enforces that the user and the plant both belong to `tenant_id` (composite
-/// foreign keys to `users (id, tenant_id)` and `plants (id, tenant_id)`), on every backend.
+/// foreign keys to `users (id, tenant_id)` and `plants (id, tenant_id)`), on every backend, and
+/// that the role is one of the catalogue's (`roles (key)`). A user holds a role at a plant once.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "user_plant_roles")]
@@ -20,8 +21,8 @@ pub struct Model {
     pub user_id: UserId,
     /// The plant the role applies to.
     pub plant_id: PlantId,
-    /// The role.
-    pub role: UserRole,
+    /// The role's key in the catalogue (`roles.key`, a foreign key).
+    pub role: String,
     /// Who granted it, when known.
     pub granted_by: Option<UserId>,
     /// When the row was created (UTC).

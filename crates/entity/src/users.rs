@@ -1,6 +1,6 @@
 //! `users`: an account of one tenant.
 
-use crate::{SecretHash, TenantId, UserId, UserRole, UserStatus};
+use crate::{SecretHash, TenantId, UserId, UserStatus};
 use sea_orm::entity::prelude::*;
 
 /// A row of `users`.
@@ -37,8 +37,6 @@ pub struct Model {
     pub password_hash: Option<SecretHash>,
     /// `invited`, `active` or `suspended`.
     pub status: UserStatus,
-    /// A role that applies at every plant of the tenant.
-    pub tenant_role: Option<UserRole>,
     /// Random value rotated on password, status and role changes; hosts keep it in sessions.
     pub security_stamp: String,
     /// Consecutive failed logins since the last success.
@@ -71,6 +69,9 @@ pub struct Model {
     /// The user's plant roles.
     #[sea_orm(has_many)]
     pub plant_roles: HasMany<super::user_plant_roles::Entity>,
+    /// Its tenant-wide roles.
+    #[sea_orm(has_many)]
+    pub tenant_roles: HasMany<super::user_tenant_roles::Entity>,
     /// The user's external identities.
     #[sea_orm(has_many)]
     pub identities: HasMany<super::user_identities::Entity>,
@@ -107,8 +108,6 @@ pub struct NewUserRow {
     pub password_hash: Option<SecretHash>,
     /// Initial status.
     pub status: UserStatus,
-    /// Tenant-wide role.
-    pub tenant_role: Option<UserRole>,
     /// The first security stamp.
     pub security_stamp: String,
     /// When the account expires.
@@ -143,7 +142,6 @@ impl NewUserRow {
             display_name: Set(self.display_name),
             password_hash: Set(self.password_hash),
             status: Set(self.status),
-            tenant_role: Set(self.tenant_role),
             security_stamp: Set(self.security_stamp),
             failed_login_count: Set(0),
             lock_count: Set(0),
@@ -182,7 +180,6 @@ mod tests {
             display_name: "U".into(),
             password_hash: None,
             status: UserStatus::Active,
-            tenant_role: None,
             security_stamp: "s".into(),
             expires_at: None,
             metadata: None,

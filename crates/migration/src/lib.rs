@@ -49,6 +49,7 @@ mod m20261122_000014_set_users_fillfactor;
 mod m20261201_000015_login_events_without_tenant;
 mod m20261201_000016_add_users_username_skeleton;
 mod m20261201_000017_create_roles;
+mod m20261202_000018_role_grants;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -62,6 +63,7 @@ pub const TABLES: &[&str] = &[
     "credential_tokens",
     "audit_events",
     "user_plant_roles",
+    "user_tenant_roles",
     "users",
     "plants",
     "tenants",
@@ -92,6 +94,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_login_events_without_tenant::Migration),
             Box::new(m20261201_000016_add_users_username_skeleton::Migration),
             Box::new(m20261201_000017_create_roles::Migration),
+            Box::new(m20261202_000018_role_grants::Migration),
         ]
     }
 

@@ -22,57 +22,73 @@ pub enum UserPlantRoles {
     UpdatedAt,
 }
 
+/// The table as this migration creates it, under the name `table` and with `role` that long
+/// (migration 000018 rebuilds it on SQLite with a longer key and a foreign key more).
+pub fn definition<T: IntoIden + Copy + 'static>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    role_length: u32,
+) -> TableCreateStatement {
+    Table::create()
+        .table(table)
+        .col(columns::id(UserPlantRoles::Id))
+        .col(columns::reference(UserPlantRoles::TenantId))
+        .col(columns::reference(UserPlantRoles::UserId))
+        .col(columns::reference(UserPlantRoles::PlantId))
+        .col(columns::string(UserPlantRoles::Role, role_length))
+        .col(
+            ColumnDef::new(UserPlantRoles::GrantedBy)
+                .big_integer()
+                .null(),
+        )
+        .col(columns::utc_timestamp(manager, UserPlantRoles::CreatedAt))
+        .col(columns::utc_timestamp(manager, UserPlantRoles::UpdatedAt))
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_user_plant_roles_user")
+                .from(table, (UserPlantRoles::UserId, UserPlantRoles::TenantId))
+                .to(Users::Table, (Users::Id, Users::TenantId))
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_user_plant_roles_plant")
+                .from(table, (UserPlantRoles::PlantId, UserPlantRoles::TenantId))
+                .to(Plants::Table, (Plants::Id, Plants::TenantId))
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_user_plant_roles_granted_by")
+                .from(table, UserPlantRoles::GrantedBy)
+                .to(Users::Table, Users::Id)
+                .on_delete(ForeignKeyAction::SetNull),
+        )
+        .to_owned()
+}
+
+/// The indexes besides the unique one: by plant (a plant's members) and by granter.
+pub async fn create_secondary_indexes(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    columns::index(
+        manager,
+        "ix_user_plant_roles_plant",
+        UserPlantRoles::Table,
+        [UserPlantRoles::PlantId, UserPlantRoles::TenantId],
+    )
+    .await?;
+    columns::index(
+        manager,
+        "ix_user_plant_roles_granted_by",
+        UserPlantRoles::Table,
+        [UserPlantRoles::GrantedBy],
+    )
+    .await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        columns::create_table(
-            manager,
-            Table::create()
-                .table(UserPlantRoles::Table)
-                .col(columns::id(UserPlantRoles::Id))
-                .col(columns::reference(UserPlantRoles::TenantId))
-                .col(columns::reference(UserPlantRoles::UserId))
-                .col(columns::reference(UserPlantRoles::PlantId))
-                .col(columns::string(UserPlantRoles::Role, 16))
-                .col(
-                    ColumnDef::new(UserPlantRoles::GrantedBy)
-                        .big_integer()
-                        .null(),
-                )
-                .col(columns::utc_timestamp(manager, UserPlantRoles::CreatedAt))
-                .col(columns::utc_timestamp(manager, UserPlantRoles::UpdatedAt))
-                // Composite keys: the user and the plant must both be of the role's tenant.
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_user_plant_roles_user")
-                        .from(
-                            UserPlantRoles::Table,
-                            (UserPlantRoles::UserId, UserPlantRoles::TenantId),
-                        )
-                        .to(Users::Table, (Users::Id, Users::TenantId))
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_user_plant_roles_plant")
-                        .from(
-                            UserPlantRoles::Table,
-                            (UserPlantRoles::PlantId, UserPlantRoles::TenantId),
-                        )
-                        .to(Plants::Table, (Plants::Id, Plants::TenantId))
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_user_plant_roles_granted_by")
-                        .from(UserPlantRoles::Table, UserPlantRoles::GrantedBy)
-                        .to(Users::Table, Users::Id)
-                        .on_delete(ForeignKeyAction::SetNull),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // Also serves every lookup by user_id (its leading column).
+        columns::create_table(manager, definition(manager, UserPlantRoles::Table, 16)).await?;
         columns::unique_index(
             manager,
             "ux_user_plant_roles_user_plant",
@@ -80,20 +96,7 @@ impl MigrationTrait for Migration {
             [UserPlantRoles::UserId, UserPlantRoles::PlantId],
         )
         .await?;
-        columns::index(
-            manager,
-            "ix_user_plant_roles_plant",
-            UserPlantRoles::Table,
-            [UserPlantRoles::PlantId, UserPlantRoles::TenantId],
-        )
-        .await?;
-        columns::index(
-            manager,
-            "ix_user_plant_roles_granted_by",
-            UserPlantRoles::Table,
-            [UserPlantRoles::GrantedBy],
-        )
-        .await
+        create_secondary_indexes(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -324,7 +324,6 @@ async fn try_insert_user(
         display_name: Set(username_key.to_owned()),
         password_hash: Set(None),
         status: Set(UserStatus::Active),
-        tenant_role: Set(None),
         security_stamp: Set("stamp".to_owned()),
         failed_login_count: Set(0),
         locked_until: Set(None),
@@ -365,7 +364,7 @@ async fn try_insert_role(
         tenant_id: Set(tenant),
         user_id: Set(user),
         plant_id: Set(plant),
-        role: Set(role),
+        role: Set(role.as_str().to_owned()),
         granted_by: Set(None),
         created_at: Set(now()),
         updated_at: Set(now()),
@@ -424,10 +423,77 @@ async fn every_unique_key_rejects_a_duplicate() {
     try_insert_role(db, acme, user, plant, UserRole::Operator)
         .await
         .expect("first role");
+    // A second role at the same plant is a grant of its own; the same role twice is not.
+    try_insert_role(db, acme, user, plant, UserRole::Admin)
+        .await
+        .expect("second role at the plant");
     assert_unique_violation(
         try_insert_role(db, acme, user, plant, UserRole::Admin).await,
-        "(user_id, plant_id)",
+        "(user_id, plant_id, role)",
     );
+    let tenant_role = |role: &str| tenantry_entity::user_tenant_roles::ActiveModel {
+        tenant_id: Set(acme),
+        user_id: Set(user),
+        role: Set(role.to_owned()),
+        granted_by: Set(None),
+        created_at: Set(now()),
+        ..Default::default()
+    };
+    tenant_role("operator")
+        .insert(db)
+        .await
+        .expect("tenant role");
+    tenant_role("admin")
+        .insert(db)
+        .await
+        .expect("second tenant role");
+    assert_unique_violation(tenant_role("admin").insert(db).await, "(user_id, role)");
+}
+
+/// A grant names a role of the catalogue, tenant-wide or at a plant: the database refuses any
+/// other key, and a role still granted cannot leave the catalogue.
+#[tokio::test]
+async fn a_grant_of_a_role_the_catalogue_lacks_is_refused() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let acme = insert_tenant(db, "acme").await;
+    let plant = insert_plant(db, acme, "p1").await;
+    let user = insert_user(db, acme, "alice", None).await;
+    let mut at_plant = user_plant_roles::ActiveModel {
+        tenant_id: Set(acme),
+        user_id: Set(user),
+        plant_id: Set(plant),
+        role: Set("boss".to_owned()),
+        granted_by: Set(None),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    };
+    assert_foreign_key_violation(at_plant.clone().insert(db).await, "unknown role at a plant");
+    // Keys compare exactly: `Admin` is not `admin`.
+    at_plant.role = Set("Admin".to_owned());
+    assert_foreign_key_violation(at_plant.insert(db).await, "a key in another case");
+    let tenant_wide = tenantry_entity::user_tenant_roles::ActiveModel {
+        tenant_id: Set(acme),
+        user_id: Set(user),
+        role: Set("boss".to_owned()),
+        granted_by: Set(None),
+        created_at: Set(now()),
+        ..Default::default()
+    };
+    assert_foreign_key_violation(tenant_wide.insert(db).await, "unknown role tenant-wide");
+    try_insert_role(db, acme, user, plant, UserRole::Admin)
+        .await
+        .expect("a known role");
+    let deleted = tenantry_entity::roles::Entity::delete_by_id("admin".to_owned())
+        .exec(db)
+        .await;
+    // SQLite reports a refused `ON DELETE RESTRICT` as its own kind of constraint failure.
+    let refused = deleted.as_ref().is_err_and(|e| {
+        matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+            || e.to_string().contains("FOREIGN KEY constraint failed")
+    });
+    assert!(refused, "deleting a granted role: {deleted:?}");
 }
 
 #[tokio::test]
@@ -515,7 +581,7 @@ async fn deleting_a_tenant_removes_everything_of_it_and_nothing_else() {
             tenant_id: Set(tenant),
             user_id: Set(granter),
             plant_id: Set(plant),
-            role: Set(UserRole::Admin),
+            role: Set(UserRole::Admin.as_str().to_owned()),
             granted_by: Set(Some(granter)),
             created_at: Set(now()),
             updated_at: Set(now()),
@@ -605,7 +671,7 @@ async fn enums_and_unicode_round_trip_through_the_database() {
             .into_iter()
             .find(|r| r.user_id == user)
             .expect("stored role");
-        assert_eq!(stored.role, role);
+        assert_eq!(stored.role, role.as_str());
         let back = users::Entity::find_by_id(user)
             .one(db)
             .await
@@ -745,11 +811,14 @@ const TABLES: [&str; 8] = [
     "user_identities",
 ];
 
-/// Every row of every table, as JSON objects, in id order. `alias` makes the statement's text
-/// differ between two snapshots: PostgreSQL refuses to reuse a pooled connection's cached
-/// `SELECT *` once a migration changed the table ("cached plan must not change result type").
-async fn snapshot(db: &DatabaseConnection, alias: &str) -> Vec<(String, Vec<serde_json::Value>)> {
+/// Every row of every table, as JSON objects, in id order, read on a new pool: a pooled
+/// connection that prepared a `SELECT *` before a migration changed the table can be left with
+/// the old columns (PostgreSQL: "cached plan must not change result type"; SQLite re-prepares
+/// with the new ones while sqlx keeps the old count). `alias` makes each snapshot's text its own.
+async fn snapshot(test_db: &TestDb, alias: &str) -> Vec<(String, Vec<serde_json::Value>)> {
     use sea_orm_migration::sea_orm::{FromQueryResult, JsonValue};
+    let pool = reopened(test_db).await;
+    let db = &pool;
     let backend = db.get_database_backend();
     let mut tables = Vec::new();
     for table in TABLES {
@@ -831,16 +900,22 @@ async fn upgrading_past_000015_and_000016_keeps_every_row_of_every_table() {
         .expect("login event");
 
     down_to_before(db, "m20261201_000015_login_events_without_tenant").await;
-    let before = snapshot(db, "before_up").await;
+    let reopened_db = reopened(&test_db).await;
+    let db = &reopened_db;
+    let before = snapshot(&test_db, "before_up").await;
     for (table, rows) in &before {
         assert!(!rows.is_empty(), "{table} holds no row");
     }
     Migrator::up(db, None).await.expect("up");
-    let after = snapshot(db, "after_up").await;
+    let after = snapshot(&test_db, "after_up").await;
     for ((table, old_rows), (_, new_rows)) in before.iter().zip(&after) {
         assert_eq!(old_rows.len(), new_rows.len(), "rows of {table}");
         for (old, new) in old_rows.iter().zip(new_rows) {
             for (column, value) in old.as_object().expect("a row") {
+                if column == "tenant_role" {
+                    // Moved to `user_tenant_roles` by 000018, and tested there.
+                    continue;
+                }
                 assert_eq!(new.get(column), Some(value), "{table}.{column}");
             }
         }
@@ -929,33 +1004,27 @@ fn seeded_catalogue() -> Vec<RoleRow> {
     .collect()
 }
 
+/// Sets `users.tenant_role`, the column the schema before 000018 kept a tenant-wide role in
+/// (the entity no longer has it).
 async fn set_tenant_role(db: &DatabaseConnection, user: UserId, role: UserRole) {
-    use sea_orm_migration::sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
-    users::Entity::update_many()
-        .col_expr(users::Column::TenantRole, Expr::value(role.as_str()))
-        .filter(users::Column::Id.eq(user))
-        .exec(db)
-        .await
-        .expect("tenant role");
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "UPDATE users SET tenant_role = $1 WHERE id = $2",
+        _ => "UPDATE users SET tenant_role = ? WHERE id = ?",
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [role.as_str().into(), user.0.into()],
+    ))
+    .await
+    .expect("tenant role");
 }
 
-/// A database populated through the schema before 000017 — two tenants, users with tenant roles
-/// and plant roles of every kind, an audit event, a token, an identity, a login event — comes
-/// through 000017 with every row and value, gains exactly the default catalogue, and `down`
-/// removes the catalogue and nothing else; up again seeds it again. On every backend.
-#[tokio::test]
-async fn upgrading_to_000017_keeps_every_grant_and_seeds_the_default_catalogue() {
-    let test_db = TestDb::migrated().await;
-    let db = test_db.conn();
-    let fresh_schema = schema_of(db).await;
-    assert_eq!(catalogue_rows(db).await, seeded_catalogue());
-    down_to_before(db, "m20261201_000017_create_roles").await;
-    let tables = tables_of(db).await;
-    assert!(
-        !tables.iter().any(|t| t == "roles" || t == "role_catalogue"),
-        "{tables:?}"
-    );
-
+/// Two tenants as the schema before 000017 holds them: users with tenant roles and plant
+/// roles of every kind, an audit event, a token, an identity, login events (one without a
+/// tenant). The same rows suit every migration since: 000017 and 000018 are tested on them.
+async fn populate_before_the_catalogue(db: &DatabaseConnection) {
     for slug in ["acme", "globex"] {
         let tenant = insert_tenant(db, slug).await;
         let north = insert_plant(db, tenant, "north").await;
@@ -1025,14 +1094,35 @@ async fn upgrading_to_000017_keeps_every_grant_and_seeds_the_default_catalogue()
     try_insert_login_event(db, None, None, LoginOutcome::UnknownTenant)
         .await
         .expect("a tenant-less login event");
+}
 
-    let before = snapshot(db, "before_17").await;
+/// A database populated through the schema before 000017 — two tenants, users with tenant roles
+/// and plant roles of every kind, an audit event, a token, an identity, a login event — comes
+/// through 000017 with every row and value, gains exactly the default catalogue, and `down`
+/// removes the catalogue and nothing else; up again seeds it again. On every backend.
+#[tokio::test]
+async fn upgrading_to_000017_keeps_every_grant_and_seeds_the_default_catalogue() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    assert_eq!(catalogue_rows(db).await, seeded_catalogue());
+    down_to_before(db, GRANTS).await;
+    let schema_17 = schema_of(db).await;
+    Migrator::down(db, Some(1)).await.expect("down 000017");
+    let tables = tables_of(db).await;
+    assert!(
+        !tables.iter().any(|t| t == "roles" || t == "role_catalogue"),
+        "{tables:?}"
+    );
+
+    populate_before_the_catalogue(db).await;
+
+    let before = snapshot(&test_db, "before_17").await;
     for (table, rows) in &before {
         assert!(!rows.is_empty(), "{table} holds no row");
     }
-    Migrator::up(db, None).await.expect("up through 000017");
-    assert_eq!(snapshot(db, "after_17").await, before);
-    assert_eq!(schema_of(db).await, fresh_schema);
+    Migrator::up(db, Some(1)).await.expect("up through 000017");
+    assert_eq!(snapshot(&test_db, "after_17").await, before);
+    assert_eq!(schema_of(db).await, schema_17);
     assert_eq!(catalogue_rows(db).await, seeded_catalogue());
     let settings = tenantry_entity::role_catalogue::Entity::find()
         .all(db)
@@ -1043,12 +1133,207 @@ async fn upgrading_to_000017_keeps_every_grant_and_seeds_the_default_catalogue()
     assert!(settings[0].exclusive_per_scope);
 
     // Down removes the catalogue and keeps every grant; up seeds it again.
-    down_to_before(db, "m20261201_000017_create_roles").await;
-    assert_eq!(snapshot(db, "down_17").await, before);
-    Migrator::up(db, None).await.expect("up once more");
-    assert_eq!(snapshot(db, "again_17").await, before);
+    Migrator::down(db, Some(1)).await.expect("down 000017");
+    assert_eq!(snapshot(&test_db, "down_17").await, before);
+    Migrator::up(db, Some(1)).await.expect("up once more");
+    assert_eq!(snapshot(&test_db, "again_17").await, before);
     assert_eq!(catalogue_rows(db).await, seeded_catalogue());
+    assert_eq!(schema_of(db).await, schema_17);
+}
+
+// ---- 000018: grants as rows of their own -----------------------------------------------------
+
+/// The migration that moves grants to rows naming the catalogue's roles.
+const GRANTS: &str = "m20261202_000018_role_grants";
+
+/// `(user, tenant, role)` of every tenant-wide grant: from `users.tenant_role` before 000018,
+/// from `user_tenant_roles` after, sorted.
+async fn tenant_grants(db: &DatabaseConnection, sql: &str) -> Vec<(i64, i64, String)> {
+    let backend = db.get_database_backend();
+    let mut grants: Vec<(i64, i64, String)> = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("tenant grants")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("user"),
+                row.try_get_by_index(1).expect("tenant"),
+                row.try_get_by_index(2).expect("role"),
+            )
+        })
+        .collect();
+    grants.sort();
+    grants
+}
+
+const OLD_TENANT_GRANTS: &str =
+    "SELECT id, tenant_id, tenant_role FROM users WHERE tenant_role IS NOT NULL";
+const NEW_TENANT_GRANTS: &str = "SELECT user_id, tenant_id, role FROM user_tenant_roles";
+
+/// Runs `sql` (no values) on `db`.
+async fn exec(db: &DatabaseConnection, sql: &str) {
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A database populated before 000018 comes through it with every grant: each
+/// `users.tenant_role` becomes a `user_tenant_roles` row, every plant grant and every other
+/// row and value is kept, and the schema is the fresh one. `down` refuses — naming the cause
+/// and changing nothing — while a user holds two roles in one scope or a role the old shape
+/// cannot store, and otherwise restores every grant where it was. On every backend.
+#[tokio::test]
+async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    let schema_17 = schema_of(db).await;
+    populate_before_the_catalogue(db).await;
+    let before = snapshot(&test_db, "before_18").await;
+    let old_grants = tenant_grants(db, OLD_TENANT_GRANTS).await;
+    assert_eq!(
+        old_grants.len(),
+        10,
+        "two tenants: root and four users each"
+    );
+
+    Migrator::up(db, None).await.expect("up through 000018");
     assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(tenant_grants(db, NEW_TENANT_GRANTS).await, old_grants);
+    let after = snapshot(&test_db, "after_18").await;
+    for ((table, old_rows), (_, new_rows)) in before.iter().zip(&after) {
+        assert_eq!(old_rows.len(), new_rows.len(), "rows of {table}");
+        for (old, new) in old_rows.iter().zip(new_rows) {
+            let mut old = old.clone();
+            if table == "users" {
+                old.as_object_mut().expect("a row").remove("tenant_role");
+            }
+            assert_eq!(&old, new, "{table}");
+        }
+    }
+
+    // Each of these grants has no place in the old shape: down refuses and changes nothing.
+    let (user, tenant) = (old_grants[1].0, old_grants[1].1);
+    let second = if old_grants[1].2 == "engineer" {
+        "operator"
+    } else {
+        "engineer"
+    };
+    let plant_grant = user_plant_roles::Entity::find()
+        .all(db)
+        .await
+        .expect("plant roles")
+        .into_iter()
+        .next()
+        .expect("a plant grant");
+    let refusals = [
+        (
+            format!(
+                "INSERT INTO user_tenant_roles (tenant_id, user_id, role, created_at) \
+                 VALUES ({tenant}, {user}, '{second}', '2026-12-01 00:00:00')"
+            ),
+            "DELETE FROM user_tenant_roles WHERE role = '{second}' AND user_id = {user}",
+            "more than one tenant-wide role",
+        ),
+        (
+            format!(
+                "INSERT INTO user_plant_roles (tenant_id, user_id, plant_id, role, created_at, \
+                 updated_at) VALUES ({}, {}, {}, '{}', '2026-12-01 00:00:00', \
+                 '2026-12-01 00:00:00')",
+                plant_grant.tenant_id.0,
+                plant_grant.user_id.0,
+                plant_grant.plant_id.0,
+                if plant_grant.role == "admin" {
+                    "operator"
+                } else {
+                    "admin"
+                },
+            ),
+            "DELETE FROM user_plant_roles WHERE id > {max_plant_grant}",
+            "more than one role at a plant",
+        ),
+        (
+            "INSERT INTO roles (key, name, scope, administers_users, is_default, implies, \
+             grants, position, created_at, updated_at) VALUES ('viewer', 'Viewer', 'both', \
+             false, false, '[]', '\"nothing\"', 4, '2026-12-01 00:00:00', \
+             '2026-12-01 00:00:00')"
+                .to_owned(),
+            "",
+            "",
+        ),
+    ];
+    let max_plant_grant = user_plant_roles::Entity::find()
+        .all(db)
+        .await
+        .expect("plant roles")
+        .iter()
+        .map(|r| r.id)
+        .max()
+        .expect("a plant grant");
+    let settled = snapshot(&test_db, "settled_18").await;
+    for (grant, undo, cause) in &refusals[..2] {
+        exec(db, grant).await;
+        let error = Migrator::down(db, Some(1))
+            .await
+            .expect_err("down must refuse")
+            .to_string();
+        assert!(error.contains(cause), "{error}");
+        assert_eq!(schema_of(db).await, fresh_schema, "nothing changed");
+        let undo = undo
+            .replace("{user}", &user.to_string())
+            .replace("{second}", second)
+            .replace("{max_plant_grant}", &max_plant_grant.to_string());
+        exec(db, &undo).await;
+        assert_eq!(snapshot(&test_db, "undone_18").await, settled);
+    }
+    // A role other than the four: the old `role` column cannot say it.
+    exec(db, &quoted_key(db, &refusals[2].0)).await;
+    let (holder, _, held) = &old_grants[0];
+    let regrant = |role: &str| {
+        format!("UPDATE user_tenant_roles SET role = '{role}' WHERE user_id = {holder}")
+    };
+    exec(db, &regrant("viewer")).await;
+    let error = Migrator::down(db, Some(1))
+        .await
+        .expect_err("down must refuse")
+        .to_string();
+    assert!(error.contains("other than operator"), "{error}");
+    exec(db, &regrant(held)).await;
+    exec(
+        db,
+        &quoted_key(db, "DELETE FROM roles WHERE key = 'viewer'"),
+    )
+    .await;
+    assert_eq!(snapshot(&test_db, "undone_viewer").await, settled);
+
+    // Down puts every grant back; up moves them again.
+    Migrator::down(db, Some(1)).await.expect("down 000018");
+    let reopened_db = reopened(&test_db).await;
+    let db = &reopened_db;
+    assert_eq!(snapshot(&test_db, "down_18").await, before);
+    assert_eq!(tenant_grants(db, OLD_TENANT_GRANTS).await, old_grants);
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        // SQLite keeps a table's `CREATE` text, where the restored column now comes last.
+        assert_eq!(schema_of(db).await, schema_17);
+    }
+    Migrator::up(db, None).await.expect("up once more");
+    let db = &reopened(&test_db).await;
+    assert_eq!(tenant_grants(db, NEW_TENANT_GRANTS).await, old_grants);
+    assert_eq!(schema_of(db).await, fresh_schema);
+}
+
+/// `sql` with the column `key` quoted for the backend (`KEY` is a reserved word on MySQL).
+fn quoted_key(db: &DatabaseConnection, sql: &str) -> String {
+    match db.get_database_backend() {
+        DatabaseBackend::MySql => sql
+            .replace("(key,", "(`key`,")
+            .replace("WHERE key", "WHERE `key`"),
+        _ => sql
+            .replace("(key,", "(\"key\",")
+            .replace("WHERE key", "WHERE \"key\""),
+    }
 }
 
 /// A role's key is its primary key: compared exactly, like the other keys (MariaDB's default

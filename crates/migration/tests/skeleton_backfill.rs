@@ -68,7 +68,6 @@ fn old_row(tenant: TenantId, username: &str, deleted: bool) -> users::ActiveMode
         display_name: Set(username.to_owned()),
         password_hash: Set(None),
         status: Set(UserStatus::Active),
-        tenant_role: Set(None),
         security_stamp: Set("stamp".to_owned()),
         failed_login_count: Set(0),
         lock_count: Set(0),

@@ -124,7 +124,7 @@ fn fingerprint(tenant: TenantId, order: UserOrder, filter: &UserFilter) -> [u8; 
             filter.status,
             filter.active_only,
             filter.plant,
-            filter.min_role,
+            filter.role,
             filter.search.as_deref().filter(|s| !s.is_empty()),
         )
         .as_bytes(),

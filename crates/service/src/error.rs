@@ -1,10 +1,11 @@
 //! The one error type of the service.
 
 use crate::hashing::HashError;
-use crate::role_catalogue::{RoleKey, RoleScope};
+use crate::role_catalogue::{CatalogueError, GrantScope, RoleKey, RoleScope};
 use crate::store::StoredCatalogueError;
 use crate::validation::ValidationErrors;
 use sea_orm::{DbErr, SqlErr};
+use tenantry_entity::UserId;
 
 /// What went wrong, named for what the caller can do about it.
 ///
@@ -45,6 +46,21 @@ pub enum Error {
     /// The change would leave the tenant without an active tenant admin.
     #[error("the last active tenant admin cannot be removed, demoted or deactivated")]
     LastAdmin,
+    /// A grant the role catalogue refuses: a role it does not declare, or a scope the role may
+    /// not be granted at. Nothing was written.
+    #[error("role refused: {0}")]
+    RoleRefused(CatalogueError),
+    /// The actor may not grant or revoke this role there (the catalogue's delegation rules).
+    /// Nothing was written.
+    #[error("{actor} may not change the grant of {role} {scope}")]
+    NotPermitted {
+        /// Who tried.
+        actor: UserId,
+        /// The role.
+        role: RoleKey,
+        /// Where.
+        scope: GrantScope,
+    },
     /// The database failed; the source holds the driver's error.
     #[error("database error")]
     Database(#[source] DbErr),

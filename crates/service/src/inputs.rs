@@ -5,10 +5,13 @@
 
 use crate::cursor::Cursor;
 use crate::password_policy::Password;
+use crate::role_catalogue::RoleKey;
 pub use crate::user_filter::{UserFilter, UserOrder};
 use crate::validation::{Rule, ValidationErrors};
 use serde::Deserialize;
-use tenantry_entity::{PlantId, UserId, UserRole, UserStatus};
+#[cfg(doc)]
+use tenantry_entity::UserRole;
+use tenantry_entity::{PlantId, UserId, UserStatus};
 
 /// A new tenant.
 #[derive(Clone, Debug, Deserialize)]
@@ -43,8 +46,10 @@ pub struct NewUser {
     /// `Active` (the default) or `Invited`; an invited user never has a password.
     #[serde(default)]
     pub status: Option<UserStatus>,
-    /// A role at every plant of the tenant.
-    pub tenant_role: Option<UserRole>,
+    /// Roles at every plant of the tenant (keys of the catalogue). When empty, a new user gets
+    /// the catalogue's default roles.
+    #[serde(default)]
+    pub tenant_roles: Vec<RoleKey>,
     /// Roles at individual plants.
     #[serde(default)]
     pub plant_roles: Vec<PlantRole>,
@@ -55,12 +60,73 @@ pub struct NewUser {
 }
 
 /// A role at one plant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct PlantRole {
     /// The plant.
     pub plant_id: PlantId,
-    /// The role there.
-    pub role: UserRole,
+    /// The role there (a key of the catalogue).
+    pub role: RoleKey,
+}
+
+impl PlantRole {
+    /// `role` at `plant` (a [`UserRole`], a host's [`HostRole`](crate::HostRole) key or a
+    /// [`RoleKey`]).
+    pub fn new(plant: PlantId, role: impl Into<RoleKey>) -> Self {
+        Self {
+            plant_id: plant,
+            role: role.into(),
+        }
+    }
+}
+
+/// A user's whole set of roles, or one part of it, as [`Roles::replace_roles`](crate::Roles::replace_roles)
+/// saves it. A part that is `None` is kept as it is.
+///
+/// ```
+/// use tenantry_service::{PlantRole, RoleKey, RoleSet, PlantId};
+///
+/// // The fibre planner: two tenant-wide roles at once, the plant roles untouched.
+/// let set = RoleSet::tenant([RoleKey::new("admin")?, RoleKey::new("project_manager")?]);
+/// assert!(set.plants.is_none());
+/// // Everything: one tenant-wide role and one at a plant.
+/// let all = RoleSet::all([RoleKey::new("viewer")?], [PlantRole::new(PlantId(7), RoleKey::new("editor")?)]);
+/// # Ok::<(), tenantry_service::CatalogueError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct RoleSet {
+    /// The tenant-wide roles, exactly; `None` keeps them.
+    pub tenant: Option<Vec<RoleKey>>,
+    /// The plant roles, exactly; `None` keeps them.
+    pub plants: Option<Vec<PlantRole>>,
+}
+
+impl RoleSet {
+    /// Exactly these tenant-wide roles; the plant roles kept.
+    pub fn tenant(roles: impl IntoIterator<Item = RoleKey>) -> Self {
+        Self {
+            tenant: Some(roles.into_iter().collect()),
+            plants: None,
+        }
+    }
+
+    /// Exactly these plant roles; the tenant-wide roles kept.
+    pub fn plants(roles: impl IntoIterator<Item = PlantRole>) -> Self {
+        Self {
+            tenant: None,
+            plants: Some(roles.into_iter().collect()),
+        }
+    }
+
+    /// Exactly these tenant-wide and plant roles.
+    pub fn all(
+        tenant: impl IntoIterator<Item = RoleKey>,
+        plants: impl IntoIterator<Item = PlantRole>,
+    ) -> Self {
+        Self {
+            tenant: Some(tenant.into_iter().collect()),
+            plants: Some(plants.into_iter().collect()),
+        }
+    }
 }
 
 /// A change to a user's profile. `None` leaves a field as it is.
@@ -230,8 +296,10 @@ pub struct Invitation {
     pub username: Option<String>,
     /// 1–100 characters.
     pub display_name: String,
-    /// A role at every plant.
-    pub tenant_role: Option<UserRole>,
+    /// Roles at every plant of the tenant (keys of the catalogue). When empty, a new user gets
+    /// the catalogue's default roles.
+    #[serde(default)]
+    pub tenant_roles: Vec<RoleKey>,
     /// Roles at individual plants.
     #[serde(default)]
     pub plant_roles: Vec<PlantRole>,
@@ -259,8 +327,10 @@ pub struct IdentityUser {
     pub email: Option<String>,
     /// Display name.
     pub display_name: String,
-    /// A role at every plant.
-    pub tenant_role: Option<UserRole>,
+    /// Roles at every plant of the tenant (keys of the catalogue). When empty, a new user gets
+    /// the catalogue's default roles.
+    #[serde(default)]
+    pub tenant_roles: Vec<RoleKey>,
 }
 
 /// A user moved from another system with its existing password hash.
@@ -275,8 +345,10 @@ pub struct ImportedUser {
     /// An argon2 PHC string (argon2id, argon2i or argon2d, any parameters; Django's `argon2`
     /// prefix accepted). It is upgraded to the current parameters at the user's next login.
     pub password_hash: crate::password_policy::ImportedHash,
-    /// A role at every plant.
-    pub tenant_role: Option<UserRole>,
+    /// Roles at every plant of the tenant (keys of the catalogue). When empty, a new user gets
+    /// the catalogue's default roles.
+    #[serde(default)]
+    pub tenant_roles: Vec<RoleKey>,
     /// Roles at individual plants.
     #[serde(default)]
     pub plant_roles: Vec<PlantRole>,

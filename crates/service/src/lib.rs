@@ -51,13 +51,13 @@ pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use inputs::{
     Actor, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, NewIdentity,
-    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, UserFilter, UserOrder, UserQuery,
-    UserUpdate,
+    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, RoleSet, UserFilter, UserOrder,
+    UserQuery, UserUpdate,
 };
 pub use password_policy::{ImportedHash, Password};
 pub use role_catalogue::{
     CatalogueError, Delegation, Grant, GrantScope, HostRole, Role, RoleCatalogue,
-    RoleCatalogueBuilder, RoleDef, RoleKey, RoleScope, user_role_grants,
+    RoleCatalogueBuilder, RoleDef, RoleKey, RoleScope,
 };
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]

@@ -1,8 +1,9 @@
 //! Which users a listing selects ([`UserFilter`]) and in what order ([`UserOrder`]): shared by
 //! the query inputs and the keyset cursor, which fingerprints both.
 
+use crate::role_catalogue::RoleKey;
 use serde::Deserialize;
-use tenantry_entity::{PlantId, UserRole, UserStatus};
+use tenantry_entity::{PlantId, UserStatus};
 
 /// Which users a listing or count selects. The default selects every user that is not deleted.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -14,8 +15,10 @@ pub struct UserFilter {
     pub active_only: bool,
     /// Only users with a role at this plant (a tenant role counts at every plant).
     pub plant: Option<PlantId>,
-    /// Only users whose role is at least this: at `plant` when given, else anywhere.
-    pub min_role: Option<UserRole>,
+    /// Only users holding this role, or one that implies it ("at least" it, in an ordered
+    /// catalogue): at `plant` when given (tenant-wide grants count there), else anywhere.
+    #[serde(alias = "min_role")]
+    pub role: Option<RoleKey>,
     /// Case-insensitive substring of the username, email or display name. `%` and `_` match
     /// themselves.
     pub search: Option<String>,

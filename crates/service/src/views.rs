@@ -1,9 +1,10 @@
 //! What the service returns: serializable views that cannot hold a secret.
 
 use crate::cursor::Cursor;
-use crate::role_catalogue::{Grant, user_role_grants};
+use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleKey};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use tenantry_entity::{
     PlantId, TenantId, TenantStatus, UserId, UserRole, UserStatus, audit_events, plants, tenants,
     users,
@@ -90,8 +91,8 @@ pub struct PlantRoleView {
     pub plant_code: String,
     /// Its name.
     pub plant_name: String,
-    /// The role held there.
-    pub role: UserRole,
+    /// A role held there (a key of the catalogue).
+    pub role: RoleKey,
 }
 
 /// A user with its plant roles. Holds no password hash and no security stamp.
@@ -113,9 +114,9 @@ pub struct UserView {
     pub display_name: String,
     /// `invited`, `active` or `suspended`.
     pub status: UserStatus,
-    /// Role at every plant of the tenant.
-    pub tenant_role: Option<UserRole>,
-    /// Roles at individual plants, ordered by plant code.
+    /// Roles held at every plant of the tenant, ordered by key.
+    pub tenant_roles: Vec<RoleKey>,
+    /// Roles at individual plants, ordered by plant code, then key.
     pub plant_roles: Vec<PlantRoleView>,
     /// Whether a password is set (the hash itself is never exposed).
     pub has_password: bool,
@@ -138,8 +139,8 @@ pub struct UserView {
 }
 
 impl UserView {
-    /// Builds the view from a row and its plant roles.
-    pub(crate) fn new(m: users::Model, plant_roles: Vec<PlantRoleView>) -> Self {
+    /// Builds the view from a row and its grants.
+    pub(crate) fn new(m: users::Model, roles: UserGrants) -> Self {
         Self {
             id: m.id,
             pid: m.pid,
@@ -149,8 +150,8 @@ impl UserView {
             email_verified_at: m.email_verified_at,
             display_name: m.display_name,
             status: m.status,
-            tenant_role: m.tenant_role,
-            plant_roles,
+            tenant_roles: roles.tenant,
+            plant_roles: roles.plants,
             has_password: m.password_hash.is_some(),
             last_login_at: m.last_login_at,
             login_count: m.login_count,
@@ -163,22 +164,47 @@ impl UserView {
         }
     }
 
-    /// The user's grants as the role catalogue sees them: its tenant role (tenant-wide) and its
-    /// role at each plant.
+    /// The user's grants as the role catalogue sees them: its tenant-wide roles, then its
+    /// roles at each plant.
     pub fn grants(&self) -> Vec<Grant> {
-        let plant_roles = self.plant_roles.iter().map(|r| (r.plant_id, r.role));
-        user_role_grants(self.tenant_role, plant_roles)
+        let tenant = self.tenant_roles.iter().map(|role| Grant {
+            role: role.clone(),
+            scope: GrantScope::Tenant,
+        });
+        let plants = self.plant_roles.iter().map(|r| Grant {
+            role: r.role.clone(),
+            scope: GrantScope::Plant(r.plant_id),
+        });
+        tenant.chain(plants).collect()
     }
 
-    /// The user's effective role at `plant`: the higher of its role there and its tenant role.
-    pub fn effective_role(&self, plant: PlantId) -> Option<UserRole> {
+    /// The roles granted to the user at `plant` directly or tenant-wide, without what they
+    /// imply ([`RoleCatalogue::effective`](crate::RoleCatalogue::effective) adds that).
+    pub fn roles_at(&self, plant: PlantId) -> impl Iterator<Item = &RoleKey> {
         let at_plant = self
             .plant_roles
             .iter()
-            .find(|r| r.plant_id == plant)
-            .map(|r| r.role);
-        at_plant.max(self.tenant_role)
+            .filter(move |r| r.plant_id == plant)
+            .map(|r| &r.role);
+        self.tenant_roles.iter().chain(at_plant)
     }
+
+    /// For the default catalogue (today's four ordered roles): the highest [`UserRole`] the
+    /// user holds at `plant` or tenant-wide. Keys that are not a `UserRole` are skipped.
+    pub fn effective_role(&self, plant: PlantId) -> Option<UserRole> {
+        self.roles_at(plant)
+            .filter_map(|key| UserRole::from_key(key))
+            .max()
+    }
+}
+
+/// A user's grants as a view shows them, each list in the view's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UserGrants {
+    /// Tenant-wide roles.
+    pub tenant: Vec<RoleKey>,
+    /// Roles at plants.
+    pub plants: Vec<PlantRoleView>,
 }
 
 /// A user holding a role at a plant, from [`crate::Roles::users_for_plant`].
@@ -186,8 +212,18 @@ impl UserView {
 pub struct PlantMember {
     /// The user.
     pub user: UserView,
-    /// Its effective role at the plant.
-    pub effective_role: UserRole,
+    /// Its roles at the plant, tenant-wide grants and everything they imply included.
+    pub effective_roles: BTreeSet<RoleKey>,
+}
+
+impl PlantMember {
+    /// For the default catalogue: the highest [`UserRole`] among its effective roles.
+    pub fn effective_role(&self) -> Option<UserRole> {
+        self.effective_roles
+            .iter()
+            .filter_map(|key| UserRole::from_key(key))
+            .max()
+    }
 }
 
 /// One audit event.

@@ -226,7 +226,7 @@ async fn every_change_writes_exactly_one_event() {
     expect_one_event(
         &f,
         t,
-        "tenant_role.set",
+        "roles.replaced",
         by,
         id,
         repo.set_tenant_role(t, alice.id, Some(UserRole::Engineer), by),
@@ -481,7 +481,7 @@ async fn event_details_never_hold_a_secret() {
     let alice = f
         .create(NewUser {
             email: Some("alice@example.com".into()),
-            tenant_role: Some(UserRole::Admin),
+            tenant_roles: vec![UserRole::Admin.into()],
             plant_roles: vec![plant_role(f.plant(0), UserRole::Engineer)],
             ..new_user_with_password("alice")
         })

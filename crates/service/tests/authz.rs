@@ -77,7 +77,7 @@ async fn a_tenant_role_counts_at_every_plant_of_the_tenant_and_no_other() {
     let backend = TenantryBackend::new(f.repo.clone());
     let eve = f
         .create(tenantry_service::NewUser {
-            tenant_role: Some(UserRole::Engineer),
+            tenant_roles: vec![UserRole::Engineer.into()],
             ..new_user("eve")
         })
         .await;
@@ -182,7 +182,7 @@ async fn many_checks_at_once_agree() {
         .unwrap();
     let eve = f
         .create(tenantry_service::NewUser {
-            tenant_role: Some(UserRole::Supervisor),
+            tenant_roles: vec![UserRole::Supervisor.into()],
             ..new_user("eve")
         })
         .await;

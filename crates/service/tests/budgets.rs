@@ -165,7 +165,7 @@ async fn a_page_of_users_with_roles_costs_two_statements_whatever_its_size() {
             "plant and role",
             UserFilter {
                 plant: Some(f.plant(0)),
-                min_role: Some(UserRole::Operator),
+                role: Some(UserRole::Operator.into()),
                 ..UserFilter::default()
             },
         ),

@@ -68,10 +68,14 @@ fn user(s: &Setup, i: usize) -> ImportedUser {
         email: Some(format!("user{i:05}@example.com")),
         display_name: format!("User {i}"),
         password_hash: ImportedHash::new(s.hash.clone()),
-        tenant_role: i.is_multiple_of(3).then_some(UserRole::Operator),
+        tenant_roles: i
+            .is_multiple_of(3)
+            .then_some(UserRole::Operator.into())
+            .into_iter()
+            .collect(),
         plant_roles: vec![PlantRole {
             plant_id: s.plants[i % 2],
-            role: UserRole::Engineer,
+            role: UserRole::Engineer.into(),
         }],
     }
 }
@@ -132,7 +136,7 @@ async fn imports_users_with_roles_and_their_hashes_log_in() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(login.user.id, ids[3]);
-    assert_eq!(login.user.tenant_role, Some(UserRole::Operator));
+    assert_eq!(login.user.tenant_roles, [UserRole::Operator]);
 
     let audit = s
         .repo
@@ -171,7 +175,7 @@ async fn duplicates_within_the_call_are_refused_by_index() {
     assert!(matches!(source, Error::EmailTaken));
 
     let mut users: Vec<ImportedUser> = (0..3).map(|i| user(&s, i)).collect();
-    let again = users[1].plant_roles[0];
+    let again = users[1].plant_roles[0].clone();
     users[1].plant_roles.push(again);
     let (index, _, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
     assert_eq!(index, 1);
@@ -221,7 +225,7 @@ async fn a_plant_of_another_tenant_is_not_found_and_nothing_is_written() {
     let mut users: Vec<ImportedUser> = (0..5).map(|i| user(&s, i)).collect();
     users[2].plant_roles = vec![PlantRole {
         plant_id: foreign,
-        role: UserRole::Admin,
+        role: UserRole::Admin.into(),
     }];
     let (index, imported, source) = refusal(s.repo.import_users(s.tenant, users, None).await);
     assert_eq!((index, imported), (2, 0));

@@ -25,9 +25,9 @@ use tenantry_service::migration::sea_orm::{
 };
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    AuditAction, Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password,
-    PlantId, PlantRole, Result, SeaOrmUserRepository, TenantId, UserId, UserQuery, UserRole,
-    UserUpdate,
+    AuditAction, Config, Error, HostRole, LoginContext, LoginSource, NewPlant, NewTenant, NewUser,
+    Password, PlantId, PlantRole, Result, SeaOrmUserRepository, TenantId, UserId, UserQuery,
+    UserRole, UserUpdate,
 };
 use tenantry_testkit::TestDb;
 
@@ -98,10 +98,7 @@ async fn fixture() -> Fixture {
         };
         repo.create_user(tenant, input, None).await.unwrap();
     }
-    let role = |plant: usize, role| PlantRole {
-        plant_id: plants[plant],
-        role,
-    };
+    let role = |plant: usize, role: UserRole| PlantRole::new(plants[plant], role);
     let role_sets = [
         vec![role(0, UserRole::Operator), role(1, UserRole::Supervisor)],
         vec![role(1, UserRole::Admin), role(2, UserRole::Engineer)],
@@ -317,7 +314,10 @@ async fn users_match_audit(conn: &DatabaseConnection) {
 }
 
 fn sorted(roles: &[PlantRole]) -> Vec<(PlantId, UserRole)> {
-    let mut pairs: Vec<_> = roles.iter().map(|r| (r.plant_id, r.role)).collect();
+    let mut pairs: Vec<_> = roles
+        .iter()
+        .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
+        .collect();
     pairs.sort();
     pairs
 }
@@ -404,7 +404,7 @@ async fn calls_cancelled_at_random_points_keep_the_pool_and_the_data_whole() {
         .iter()
         .map(|r| PlantRole {
             plant_id: r.plant_id,
-            role: r.role,
+            role: r.role.clone(),
         })
         .collect();
     assert!(

@@ -144,7 +144,10 @@ async fn concurrent_set_plant_roles_end_with_one_callers_exact_set() {
         plant_role(p1, UserRole::Engineer),
     ];
     let sorted = |set: &[PlantRole]| {
-        let mut pairs: Vec<_> = set.iter().map(|r| (r.plant_id, r.role)).collect();
+        let mut pairs: Vec<_> = set
+            .iter()
+            .map(|r| (r.plant_id, common::user_role(&r.role)))
+            .collect();
         pairs.sort();
         pairs
     };
@@ -194,7 +197,7 @@ async fn two_admins_removing_each_other_leave_one() {
         // Earlier rounds' survivor is still an admin: demote it so these two are the only ones.
         let survivors = f
             .repo
-            .users_for_plant(t, f.plant(0), Some(UserRole::Admin))
+            .users_for_plant(t, f.plant(0), Some(UserRole::Admin.into()))
             .await
             .unwrap();
         for member in survivors {

@@ -203,7 +203,7 @@ async fn every_path_that_sets_a_username_refuses_a_look_alike() {
                     username: CYRILLIC_ADMIN1.into(),
                     email: None,
                     display_name: "Sso".into(),
-                    tenant_role: None,
+                    tenant_roles: vec![],
                 },
                 None,
             )

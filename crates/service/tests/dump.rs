@@ -13,7 +13,7 @@ use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Sta
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
     audit_events, credential_tokens, login_events, plants, role_catalogue, roles, tenants,
-    user_identities, user_plant_roles, users,
+    user_identities, user_plant_roles, user_tenant_roles, users,
 };
 use tenantry_service::migration::TABLES;
 use tenantry_service::prelude::*;
@@ -101,6 +101,10 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
             "user_plant_roles",
             entity_columns::<user_plant_roles::Entity>(),
         ),
+        (
+            "user_tenant_roles",
+            entity_columns::<user_tenant_roles::Entity>(),
+        ),
         ("audit_events", entity_columns::<audit_events::Entity>()),
         (
             "credential_tokens",
@@ -174,10 +178,10 @@ async fn no_password_or_token_is_stored_in_any_form() {
             t,
             NewUser {
                 password: Some(secrets.password("glossy pelican debates loudly")),
-                tenant_role: Some(UserRole::Admin),
+                tenant_roles: vec![UserRole::Admin.into()],
                 plant_roles: vec![PlantRole {
                     plant_id: plant.id,
-                    role: UserRole::Engineer,
+                    role: UserRole::Engineer.into(),
                 }],
                 ..user_input("owner", None)
             },
@@ -345,7 +349,7 @@ async fn no_password_or_token_is_stored_in_any_form() {
             username: "ssouser".into(),
             email: Some("sso@example.com".into()),
             display_name: "SSO".into(),
-            tenant_role: None,
+            tenant_roles: vec![],
         },
         None,
     )

@@ -169,7 +169,7 @@ async fn no_error_display_leaks_database_text_or_values() {
     });
     let roles = [PlantRole {
         plant_id: PlantId(i64::from(i32::MAX)),
-        role: UserRole::Operator,
+        role: UserRole::Operator.into(),
     }];
     let r = repo.set_plant_roles(tenant, ada.id, &roles, None).await;
     expect("missing plant", r.map(drop), |e| {

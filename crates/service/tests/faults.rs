@@ -19,8 +19,8 @@ use tenantry_service::migration::sea_orm::{
 };
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    Config, Error, NewPlant, NewTenant, NewUser, PlantId, PlantRole, SeaOrmUserRepository,
-    TenantId, UserId, UserRole,
+    Config, Error, HostRole, NewPlant, NewTenant, NewUser, PlantId, PlantRole,
+    SeaOrmUserRepository, TenantId, UserId, UserRole,
 };
 use tenantry_testkit::TestDb;
 
@@ -91,14 +91,17 @@ async fn roles_of(repo: &SeaOrmUserRepository, tenant: TenantId, user: UserId) -
         .iter()
         .map(|r| PlantRole {
             plant_id: r.plant_id,
-            role: r.role,
+            role: r.role.clone(),
         })
         .collect()
 }
 
 fn sorted(mut roles: Vec<PlantRole>) -> Vec<(PlantId, UserRole)> {
     roles.sort_by_key(|r| r.plant_id);
-    roles.iter().map(|r| (r.plant_id, r.role)).collect()
+    roles
+        .iter()
+        .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
+        .collect()
 }
 
 /// Every user of the tenant has its creation audit event, and no event names a missing user.
@@ -244,11 +247,11 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
     let before = vec![
         PlantRole {
             plant_id: f.plants[0],
-            role: UserRole::Operator,
+            role: UserRole::Operator.into(),
         },
         PlantRole {
             plant_id: f.plants[1],
-            role: UserRole::Engineer,
+            role: UserRole::Engineer.into(),
         },
     ];
     f.repo
@@ -260,7 +263,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
     let holder_id = session_id(&holder).await;
     let after = [PlantRole {
         plant_id: f.plants[2],
-        role: UserRole::Admin,
+        role: UserRole::Admin.into(),
     }];
     let done = AtomicBool::new(false);
     let (result, ()) = tokio::join!(
@@ -340,21 +343,21 @@ async fn calls_cancelled_mid_transaction_leave_no_partial_state() {
         vec![
             PlantRole {
                 plant_id: f.plants[0],
-                role: UserRole::Operator,
+                role: UserRole::Operator.into(),
             },
             PlantRole {
                 plant_id: f.plants[1],
-                role: UserRole::Supervisor,
+                role: UserRole::Supervisor.into(),
             },
         ],
         vec![
             PlantRole {
                 plant_id: f.plants[1],
-                role: UserRole::Admin,
+                role: UserRole::Admin.into(),
             },
             PlantRole {
                 plant_id: f.plants[2],
-                role: UserRole::Engineer,
+                role: UserRole::Engineer.into(),
             },
         ],
     ];

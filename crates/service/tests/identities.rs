@@ -190,7 +190,7 @@ async fn a_provisioned_user_signs_in_through_its_identity_only() {
                 username: "dora".into(),
                 email: Some("dora@example.com".into()),
                 display_name: "Dora".into(),
-                tenant_role: Some(UserRole::Operator),
+                tenant_roles: vec![UserRole::Operator.into()],
             },
             None,
         )
@@ -198,7 +198,7 @@ async fn a_provisioned_user_signs_in_through_its_identity_only() {
         .unwrap();
     assert_eq!(provisioned.status, UserStatus::Active);
     assert!(!provisioned.has_password);
-    assert_eq!(provisioned.tenant_role, Some(UserRole::Operator));
+    assert_eq!(provisioned.tenant_roles, [UserRole::Operator]);
     assert_eq!(env.row(provisioned.id).await.password_hash, None);
     assert_eq!(
         env.audit_actions().await.last().unwrap(),
@@ -374,7 +374,7 @@ async fn provisioning_with_a_linked_identity_creates_nobody() {
         username: "fay2".into(),
         email: None,
         display_name: "Fay Two".into(),
-        tenant_role: None,
+        tenant_roles: vec![],
     };
     assert!(matches!(
         env.repo

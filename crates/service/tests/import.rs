@@ -222,10 +222,10 @@ async fn an_import_keeps_its_roles_and_refuses_taken_names() {
         .import_user(
             env.tid(),
             ImportedUser {
-                tenant_role: Some(UserRole::Supervisor),
+                tenant_roles: vec![UserRole::Supervisor.into()],
                 plant_roles: vec![PlantRole {
                     plant_id: plant.id,
-                    role: UserRole::Admin,
+                    role: UserRole::Admin.into(),
                 }],
                 ..imported("gina", &phc)
             },
@@ -233,7 +233,7 @@ async fn an_import_keeps_its_roles_and_refuses_taken_names() {
         )
         .await
         .unwrap();
-    assert_eq!(user.tenant_role, Some(UserRole::Supervisor));
+    assert_eq!(user.tenant_roles, [UserRole::Supervisor]);
     assert_eq!(user.plant_roles.len(), 1);
     let mut same_username = imported("GINA", &phc);
     same_username.email = None;

@@ -41,10 +41,10 @@ async fn an_invitation_with_a_username_is_accepted_with_a_password() {
         .invite_user(
             env.tid(),
             Invitation {
-                tenant_role: Some(UserRole::Supervisor),
+                tenant_roles: vec![UserRole::Supervisor.into()],
                 plant_roles: vec![PlantRole {
                     plant_id: plant.id,
-                    role: UserRole::Engineer,
+                    role: UserRole::Engineer.into(),
                 }],
                 ..invitation("Yara@Example.com", Some("yara"))
             },
@@ -86,7 +86,7 @@ async fn an_invitation_with_a_username_is_accepted_with_a_password() {
     assert_eq!(accepted.username, "yara");
     assert!(accepted.has_password);
     assert_eq!(accepted.email_verified_at, Some(env.now()));
-    assert_eq!(accepted.tenant_role, Some(UserRole::Supervisor));
+    assert_eq!(accepted.tenant_roles, [UserRole::Supervisor]);
     assert_eq!(accepted.plant_roles.len(), 1);
     assert_eq!(accepted.plant_roles[0].role, UserRole::Engineer);
     assert_eq!(

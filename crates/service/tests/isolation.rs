@@ -26,7 +26,7 @@ async fn two_tenants() -> TwoTenants {
     let alice = f
         .create(NewUser {
             email: Some("alice@example.com".into()),
-            tenant_role: Some(UserRole::Supervisor),
+            tenant_roles: vec![UserRole::Supervisor.into()],
             plant_roles: vec![
                 plant_role(f.plant(0), UserRole::Engineer),
                 plant_role(f.plant(1), UserRole::Operator),
@@ -116,11 +116,11 @@ async fn lookups_with_another_tenant_find_nothing() {
         },
         UserFilter {
             plant: Some(t.f.plant(1)),
-            min_role: Some(UserRole::Operator),
+            role: Some(UserRole::Operator.into()),
             ..UserFilter::default()
         },
         UserFilter {
-            min_role: Some(UserRole::Supervisor),
+            role: Some(UserRole::Supervisor.into()),
             ..UserFilter::default()
         },
     ];

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    Config, Error, NewPlant, NewTenant, NewUser, PlantId, PlantRole, SeaOrmUserRepository,
-    TenantId, UserId, UserRole, UserUpdate,
+    Config, Error, HostRole, NewPlant, NewTenant, NewUser, PlantId, PlantRole,
+    SeaOrmUserRepository, TenantId, UserId, UserRole, UserUpdate,
 };
 use tenantry_testkit::TestDb;
 
@@ -260,7 +260,10 @@ async fn run_scenario(
                 Ok((
                     u.id,
                     u.username.clone(),
-                    u.plant_roles.iter().map(|r| (r.plant_id, r.role)).collect(),
+                    u.plant_roles
+                        .iter()
+                        .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
+                        .collect(),
                 ))
             })
             .collect::<Result<_, proptest::test_runner::TestCaseError>>()?;
@@ -449,7 +452,7 @@ async fn apply(
                 .iter()
                 .map(|(plant_id, role)| PlantRole {
                     plant_id: *plant_id,
-                    role: *role,
+                    role: (*role).into(),
                 })
                 .collect();
             let result = repo.set_plant_roles(tenant, id, &input, None).await;

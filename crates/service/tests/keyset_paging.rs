@@ -196,7 +196,7 @@ async fn cursors_of_another_query_or_tenant_are_refused() {
         with(&|q| q.filter.search = Some("u".into())),
         with(&|q| q.filter.status = Some(UserStatus::Active)),
         with(&|q| q.filter.plant = Some(f.plant(1))),
-        with(&|q| q.filter.min_role = Some(UserRole::Admin)),
+        with(&|q| q.filter.role = Some(UserRole::Admin.into())),
     ];
     for q in other_queries {
         let errors = invalid(f.repo.list_users_keyset(f.tid(), &q).await);

@@ -12,7 +12,7 @@ use tenantry_service::{Error, NewUser, UserId, UserRole, UserStatus, UserUpdate,
 
 fn admin_input(username: &str) -> NewUser {
     NewUser {
-        tenant_role: Some(UserRole::Admin),
+        tenant_roles: vec![UserRole::Admin.into()],
         ..user_input(username, Some(STRONG))
     }
 }
@@ -62,7 +62,7 @@ async fn assert_every_path_refused(env: &Env, root: &UserView) {
     );
     let row = env.row(id).await;
     assert_eq!(row.status, UserStatus::Active);
-    assert_eq!(row.tenant_role, Some(UserRole::Admin));
+    assert_eq!(stored_tenant_roles(env.conn(), id).await, ["admin"]);
     assert_eq!(row.deleted_at, None);
     assert_eq!(row.expires_at, None);
     env.login_ok(&root.username, STRONG).await;
@@ -110,7 +110,7 @@ async fn admins_who_cannot_sign_in_do_not_count() {
                 email: "inv@example.com".into(),
                 username: Some("inv".into()),
                 display_name: "Inv".into(),
-                tenant_role: Some(UserRole::Admin),
+                tenant_roles: vec![UserRole::Admin.into()],
                 ..tenantry_service::Invitation::default()
             },
             None,
@@ -210,7 +210,7 @@ async fn two_admins_removing_each_other_at_once_leave_one_who_can_sign_in() {
         if round > 0 {
             for name in [format!("one{}", round - 1), format!("two{}", round - 1)] {
                 if let Some(u) = repo.get_user_by_username(t, &name).await.unwrap()
-                    && u.tenant_role == Some(UserRole::Admin)
+                    && u.tenant_roles == [UserRole::Admin]
                 {
                     let _ = repo.set_tenant_role(t, u.id, None, None).await;
                 }
@@ -243,7 +243,7 @@ async fn two_admins_removing_each_other_at_once_leave_one_who_can_sign_in() {
             let row = env.row(id).await;
             if row.status == UserStatus::Active
                 && row.deleted_at.is_none()
-                && row.tenant_role == Some(UserRole::Admin)
+                && stored_tenant_roles(env.conn(), id).await == ["admin"]
                 && row.expires_at.is_none_or(|at| at > env.now())
             {
                 can_sign_in += 1;

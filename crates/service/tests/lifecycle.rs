@@ -14,7 +14,7 @@ const DAY: i64 = 24 * 3600;
 
 fn admin_input(username: &str) -> NewUser {
     NewUser {
-        tenant_role: Some(UserRole::Admin),
+        tenant_roles: vec![UserRole::Admin.into()],
         ..user_input(username, Some(STRONG))
     }
 }

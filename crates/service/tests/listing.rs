@@ -29,13 +29,15 @@ use tenantry_service::{
 async fn seed_listing(f: &Fixture) -> Vec<UserId> {
     let t = f.tid();
     let (p1, p2) = (f.plant(0), f.plant(1));
-    let user =
-        |name: &str, email: Option<&str>, tenant_role, roles: &[(PlantId, UserRole)]| NewUser {
-            email: email.map(str::to_owned),
-            tenant_role,
-            plant_roles: roles.iter().map(|&(p, r)| plant_role(p, r)).collect(),
-            ..new_user(name)
-        };
+    let user = |name: &str,
+                email: Option<&str>,
+                tenant_role: Option<UserRole>,
+                roles: &[(PlantId, UserRole)]| NewUser {
+        email: email.map(str::to_owned),
+        tenant_roles: tenant_role.map(Into::into).into_iter().collect(),
+        plant_roles: roles.iter().map(|&(p, r)| plant_role(p, r)).collect(),
+        ..new_user(name)
+    };
     let inputs = [
         user("carol", Some("carol@example.com"), None, &[(p1, Operator)]),
         user("Alice", Some("alice@corp.example"), Some(Admin), &[]),
@@ -123,7 +125,7 @@ async fn filters_select_the_right_users() {
 
     let plant = |p: PlantId, min: Option<UserRole>| UserFilter {
         plant: Some(p),
-        min_role: min,
+        role: min.map(Into::into),
         ..UserFilter::default()
     };
     // A tenant role counts at every plant.
@@ -152,7 +154,7 @@ async fn filters_select_the_right_users() {
 
     // min_role without a plant: a role at least this anywhere.
     let min = |r: UserRole| UserFilter {
-        min_role: Some(r),
+        role: Some(r.into()),
         ..UserFilter::default()
     };
     assert_eq!(names(&f, min(Admin)).await, ["Alice"]);
@@ -196,7 +198,7 @@ async fn filters_select_the_right_users() {
             &f,
             UserFilter {
                 status: Some(UserStatus::Suspended),
-                min_role: Some(Supervisor),
+                role: Some(Supervisor.into()),
                 ..UserFilter::default()
             }
         )

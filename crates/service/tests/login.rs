@@ -37,10 +37,7 @@ async fn a_successful_login_returns_the_same_view_as_get_user() {
             )
             .await
             .unwrap();
-        roles.push(PlantRole {
-            plant_id: plant.id,
-            role,
-        });
+        roles.push(PlantRole::new(plant.id, role));
     }
     env.repo
         .set_plant_roles(env.tid(), alice.id, &roles, None)

@@ -232,7 +232,7 @@ struct Granted {
 async fn grant_supervisor_three_times(f: &Fixture) -> Granted {
     let tenant_wide = f
         .create(NewUser {
-            tenant_role: Some(UserRole::Supervisor),
+            tenant_roles: vec![UserRole::Supervisor.into()],
             ..new_user("tenant_wide")
         })
         .await
@@ -246,7 +246,7 @@ async fn grant_supervisor_three_times(f: &Fixture) -> Granted {
         .id;
     let bystander = f
         .create(NewUser {
-            tenant_role: Some(UserRole::Operator),
+            tenant_roles: vec![UserRole::Operator.into()],
             plant_roles: vec![plant_role(f.plant(1), UserRole::Operator)],
             ..new_user("bystander")
         })
@@ -281,7 +281,7 @@ async fn grant_supervisor_three_times(f: &Fixture) -> Granted {
 }
 
 /// Every grant in the database: `(user, plant or None for tenant-wide, role)`, sorted.
-async fn grants(f: &Fixture) -> Vec<(UserId, Option<i64>, UserRole)> {
+async fn grants(f: &Fixture) -> Vec<(UserId, Option<i64>, String)> {
     let mut grants: Vec<_> = user_plant_roles::Entity::find()
         .all(f.conn())
         .await
@@ -289,14 +289,12 @@ async fn grants(f: &Fixture) -> Vec<(UserId, Option<i64>, UserRole)> {
         .into_iter()
         .map(|r| (r.user_id, Some(r.plant_id.0), r.role))
         .collect();
-    for user in tenantry_service::entity::users::Entity::find()
+    for row in tenantry_service::entity::user_tenant_roles::Entity::find()
         .all(f.conn())
         .await
         .unwrap()
     {
-        if let Some(role) = user.tenant_role {
-            grants.push((user.id, None, role));
-        }
+        grants.push((row.user_id, None, row.role));
     }
     grants.sort();
     grants
@@ -371,7 +369,7 @@ async fn revoking_a_removed_role_takes_its_grants_in_every_tenant() {
     // Exactly the supervisor grants are gone.
     let expected: Vec<_> = grants_before
         .into_iter()
-        .filter(|(_, _, role)| *role != UserRole::Supervisor)
+        .filter(|(_, _, role)| role != "supervisor")
         .collect();
     assert_eq!(grants(&f).await, expected);
     assert!(expected.iter().any(|(user, _, _)| *user == g.bystander));
@@ -404,7 +402,10 @@ async fn revoking_a_removed_role_takes_its_grants_in_every_tenant() {
         .iter()
         .find(|e| e.target_user_id == Some(g.tenant_wide))
         .unwrap();
-    assert_eq!(tenant_wide.details["tenant_role"], "supervisor");
+    assert_eq!(
+        tenant_wide.details["tenant_roles"],
+        serde_json::json!(["supervisor"])
+    );
     let at_plant = events
         .iter()
         .find(|e| e.target_user_id == Some(g.at_plant))
@@ -424,7 +425,7 @@ async fn removing_a_role_nobody_holds_deletes_it() {
     let f = fixture().await;
     // Operators only: supervisor is held by nobody.
     f.create(NewUser {
-        tenant_role: Some(UserRole::Operator),
+        tenant_roles: vec![UserRole::Operator.into()],
         ..new_user("operator1")
     })
     .await;
@@ -487,7 +488,7 @@ async fn a_scope_that_refuses_existing_grants_is_refused_or_revoked() {
         (1, keys(&["operator"]))
     );
     let bystander = f.row(g.bystander).await.unwrap();
-    assert_eq!(bystander.tenant_role, None);
+    assert!(stored_tenant_roles(f.conn(), g.bystander).await.is_empty());
     assert_ne!(bystander.security_stamp, stamp);
     // Its grant at a plant is still allowed, and kept.
     assert_eq!(

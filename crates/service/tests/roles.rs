@@ -32,7 +32,7 @@ async fn effective_role_is_the_higher_of_plant_and_tenant_role() {
         .set_tenant_role(t, user.id, Some(Operator), None)
         .await
         .unwrap();
-    assert_eq!(view.tenant_role, Some(Operator));
+    assert_eq!(view.tenant_roles, [Operator]);
     assert_eq!(
         eff(p1).await,
         Some(Supervisor),
@@ -64,7 +64,7 @@ async fn effective_role_is_the_higher_of_plant_and_tenant_role() {
         .set_tenant_role(t, user.id, None, None)
         .await
         .unwrap();
-    assert_eq!(view.tenant_role, None);
+    assert!(view.tenant_roles.is_empty());
     assert_eq!(eff(p1).await, Some(Supervisor));
     assert_eq!(eff(p2).await, None);
 
@@ -284,7 +284,7 @@ async fn users_for_plant_lists_effective_roles() {
     let with =
         |name: &str, tenant_role: Option<UserRole>, plant_roles: Vec<(PlantId, UserRole)>| {
             NewUser {
-                tenant_role,
+                tenant_roles: tenant_role.map(Into::into).into_iter().collect(),
                 plant_roles: plant_roles
                     .into_iter()
                     .map(|(p, r)| plant_role(p, r))
@@ -310,13 +310,14 @@ async fn users_for_plant_lists_effective_roles() {
     let members = |plant: PlantId, min: Option<UserRole>| {
         let repo = f.repo.clone();
         async move {
-            repo.users_for_plant(t, plant, min)
+            repo.users_for_plant(t, plant, min.map(Into::into))
                 .await
                 .unwrap()
                 .into_iter()
                 .map(|m| {
-                    assert_eq!(m.user.effective_role(plant), Some(m.effective_role));
-                    (m.user.username, m.effective_role)
+                    assert_eq!(m.user.effective_role(plant), m.effective_role());
+                    let role = m.effective_role().expect("a role");
+                    (m.user.username, role)
                 })
                 .collect::<Vec<_>>()
         }
@@ -405,7 +406,7 @@ async fn the_last_active_tenant_admin_is_protected() {
     assert_err!(f.repo.delete_user(t, root.id, None).await, Error::LastAdmin);
     assert_err!(f.repo.purge_user(t, root.id, None).await, Error::LastAdmin);
     let now = f.repo.get_user(t, root.id).await.unwrap().unwrap();
-    assert_eq!(now.tenant_role, Some(Admin));
+    assert_eq!(now.tenant_roles, [Admin]);
     assert_eq!(now.status, UserStatus::Active);
     assert_eq!(
         f.audit_count(t).await,
@@ -425,7 +426,7 @@ async fn the_last_active_tenant_admin_is_protected() {
         .set_tenant_role(t, root.id, Some(Engineer), None)
         .await
         .unwrap();
-    assert_eq!(demoted.tenant_role, Some(Engineer));
+    assert_eq!(demoted.tenant_roles, [Engineer]);
     assert_err!(
         f.repo.set_tenant_role(t, second.id, None, None).await,
         Error::LastAdmin
@@ -453,7 +454,7 @@ async fn the_last_active_tenant_admin_is_protected() {
     // Nor an invited one.
     f.create(NewUser {
         status: Some(UserStatus::Invited),
-        tenant_role: Some(Admin),
+        tenant_roles: vec![Admin.into()],
         ..new_user("invitee")
     })
     .await;

@@ -23,7 +23,7 @@ async fn nothing_shows_the_password_or_its_hash() {
     let input = NewUser {
         email: Some("alice@example.com".into()),
         password: Some(Password::new(password)),
-        tenant_role: Some(UserRole::Admin),
+        tenant_roles: vec![UserRole::Admin.into()],
         plant_roles: vec![plant_role(f.plant(0), UserRole::Engineer)],
         ..new_user("alice")
     };

@@ -18,8 +18,8 @@ use tenantry_service::entity::users;
 use tenantry_service::migration::sea_orm::{EntityTrait, PaginatorTrait};
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    Config, Error, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantId,
-    PlantRole, SeaOrmUserRepository, TenantId, UserRole,
+    Config, Error, HostRole, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password,
+    PlantId, PlantRole, SeaOrmUserRepository, TenantId, UserRole,
 };
 use tenantry_testkit::TestDb;
 
@@ -186,7 +186,7 @@ async fn two_writers_replace_roles_500_times() {
     let set = |pairs: &[(PlantId, UserRole)]| -> Vec<PlantRole> {
         pairs
             .iter()
-            .map(|&(plant_id, role)| PlantRole { plant_id, role })
+            .map(|&(plant_id, role)| PlantRole::new(plant_id, role))
             .collect()
     };
     // Overlapping sets, so a mix of the two would be visible.
@@ -200,7 +200,10 @@ async fn two_writers_replace_roles_500_times() {
         (plants[3], UserRole::Operator),
     ]);
     let as_map = |roles: &[PlantRole]| -> BTreeMap<PlantId, UserRole> {
-        roles.iter().map(|r| (r.plant_id, r.role)).collect()
+        roles
+            .iter()
+            .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
+            .collect()
     };
     let (map_a, map_b) = (as_map(&a), as_map(&b));
     let started = Instant::now();
@@ -218,7 +221,7 @@ async fn two_writers_replace_roles_500_times() {
                     let seen: BTreeMap<_, _> = view
                         .plant_roles
                         .iter()
-                        .map(|r| (r.plant_id, r.role))
+                        .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
                         .collect();
                     assert!(seen == map_a || seen == map_b, "mixed set {seen:?}");
                 }
@@ -235,7 +238,7 @@ async fn two_writers_replace_roles_500_times() {
                 let seen: BTreeMap<_, _> = view
                     .plant_roles
                     .iter()
-                    .map(|r| (r.plant_id, r.role))
+                    .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
                     .collect();
                 // Empty only before the first write commits.
                 assert!(
@@ -255,7 +258,7 @@ async fn two_writers_replace_roles_500_times() {
     let end: BTreeMap<_, _> = end
         .plant_roles
         .iter()
-        .map(|r| (r.plant_id, r.role))
+        .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
         .collect();
     println!(
         "2 writers x 500 set_plant_roles, {reads} concurrent reads: {:?}",

@@ -25,7 +25,7 @@ async fn create_user_with_everything_and_find_it_every_way() {
             display_name: "Ada Lovelace".into(),
             password: Some(Password::new(STRONG)),
             status: None,
-            tenant_role: Some(UserRole::Supervisor),
+            tenant_roles: vec![UserRole::Supervisor.into()],
             plant_roles: vec![
                 plant_role(f.plant(2), UserRole::Engineer),
                 plant_role(f.plant(0), UserRole::Operator),
@@ -40,7 +40,7 @@ async fn create_user_with_everything_and_find_it_every_way() {
     assert_eq!(created.display_name, "Ada Lovelace");
     assert_eq!(created.status, UserStatus::Active);
     assert_eq!(created.tenant_id, f.tid());
-    assert_eq!(created.tenant_role, Some(UserRole::Supervisor));
+    assert_eq!(created.tenant_roles, [UserRole::Supervisor]);
     assert!(created.has_password);
     assert_eq!(created.expires_at, Some(expires));
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::error::{ApiError, FieldProblem};
-use super::json::{Object, expected_of};
+use super::json::Object;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header;
@@ -12,7 +12,7 @@ use axum_login::AuthSession;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use std::net::SocketAddr;
 use tenantry_service::axum_login::TenantryBackend;
-use tenantry_service::{TenantView, UserRole, UserView};
+use tenantry_service::{TenantView, UserView};
 use uuid::Uuid;
 
 /// A JSON body. A body that is not `application/json`, not JSON, or not a JSON object is a
@@ -74,7 +74,7 @@ fn body_error(error: &serde_path_to_error::Error<serde_json::Error>, body: &[u8]
         return ApiError::invalid(vec![problem]);
     }
     let field = if path == "." { "body".to_owned() } else { path };
-    let expected = expected_in(&message).or_else(|| expected_of(&field).map(str::to_owned));
+    let expected = expected_in(&message);
     let mut problem = if message.starts_with("unknown field") {
         FieldProblem::new(field, "unknown_field", "not a field of this request")
     } else {
@@ -196,7 +196,8 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// A signed-in tenant admin (tenant role `admin`); 403 for any other signed-in user.
+/// A signed-in tenant admin (a tenant-wide role that administers users, in the catalogue);
+/// 403 for any other signed-in user.
 pub(crate) struct TenantAdmin(pub SignedIn);
 
 impl FromRequestParts<AppState> for TenantAdmin {
@@ -204,7 +205,13 @@ impl FromRequestParts<AppState> for TenantAdmin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
-        if signed_in.user.tenant_role == Some(UserRole::Admin) {
+        let roles = &state.roles;
+        if signed_in
+            .user
+            .tenant_roles
+            .iter()
+            .any(|role| roles.administers_users(role))
+        {
             Ok(Self(signed_in))
         } else {
             Err(ApiError::forbidden())

@@ -7,7 +7,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::marker::PhantomData;
-use tenantry_service::{IssuedToken, Password, TenantView, UserRole, UserStatus, UserView};
+use tenantry_service::{IssuedToken, Password, RoleKey, TenantView, UserStatus, UserView};
 use uuid::Uuid;
 
 /// A user, as every route shows it.
@@ -19,7 +19,8 @@ pub(crate) struct UserJson {
     display_name: String,
     email: Option<String>,
     status: UserStatus,
-    tenant_role: Option<UserRole>,
+    /// Tenant-wide roles.
+    roles: Vec<RoleKey>,
     plant_roles: Vec<PlantRoleJson>,
     last_login_at: Option<DateTime<Utc>>,
 }
@@ -29,7 +30,7 @@ struct PlantRoleJson {
     /// The plant's code.
     plant: String,
     plant_name: String,
-    role: UserRole,
+    role: RoleKey,
 }
 
 impl From<UserView> for UserJson {
@@ -40,7 +41,7 @@ impl From<UserView> for UserJson {
             display_name: user.display_name,
             email: user.email,
             status: user.status,
-            tenant_role: user.tenant_role,
+            roles: user.tenant_roles,
             plant_roles: user
                 .plant_roles
                 .into_iter()
@@ -167,14 +168,6 @@ where
     Ok(list.into_iter().map(|Object(item)| item).collect())
 }
 
-/// What a field takes, for a wrong value that serde describes no better than "expected value"
-/// (an enum given a number): `None` when the field is not one of these.
-pub(crate) fn expected_of(field: &str) -> Option<&'static str> {
-    let name = field.rsplit('.').next().unwrap_or(field);
-    matches!(name, "role" | "tenant_role")
-        .then_some("one of `operator`, `supervisor`, `engineer`, `admin`")
-}
-
 /// `POST /api/auth/login`. Missing fields are wrong credentials like any other.
 #[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -189,7 +182,7 @@ pub(crate) struct LoginBody {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RoleBody {
     pub plant: String,
-    pub role: Option<UserRole>,
+    pub role: Option<String>,
 }
 
 /// `POST /api/users`.
@@ -199,18 +192,20 @@ pub(crate) struct NewUserBody {
     pub username: Option<String>,
     pub display_name: String,
     pub email: String,
-    pub tenant_role: Option<UserRole>,
+    /// Tenant-wide role keys.
+    pub roles: Vec<String>,
     #[serde(deserialize_with = "objects")]
-    pub roles: Vec<RoleBody>,
+    pub plant_roles: Vec<RoleBody>,
 }
 
 /// `PUT /api/users/{id}/roles`: the complete set of roles.
 #[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RolesBody {
-    pub tenant_role: Option<UserRole>,
+    /// Tenant-wide role keys.
+    pub roles: Vec<String>,
     #[serde(deserialize_with = "objects")]
-    pub roles: Vec<RoleBody>,
+    pub plant_roles: Vec<RoleBody>,
 }
 
 /// `POST /api/invitations/accept`.

@@ -1,19 +1,32 @@
-//! [`Roles`]: a user's tenant-wide role and its role at each plant, and who may do what where.
+//! [`Roles`]: the roles a user holds tenant-wide and at each plant (keys of the host's role
+//! catalogue), changes to them, and the questions a host asks about them.
 
 use crate::error::Result;
-use crate::inputs::{Actor, PlantRole};
+use crate::inputs::{Actor, PlantRole, RoleSet};
+use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleKey};
 use crate::views::{PlantMember, UserView};
 use async_trait::async_trait;
+use std::collections::BTreeSet;
 use tenantry_entity::{PlantId, TenantId, UserId, UserRole};
 
-/// Roles: a user's tenant-wide role and its role at each plant, and who may do what where.
+/// Roles: grants of the catalogue's roles to users, tenant-wide or at a plant.
+///
+/// Every change runs in one transaction that locks the user (and the tenant when it touches
+/// tenant-wide grants), is audited and rotates the user's security stamp; a change that
+/// changes nothing writes nothing. A role the catalogue does not declare, or a scope it may
+/// not be granted at, is [`Error::RoleRefused`](crate::Error::RoleRefused) with nothing
+/// written. In a catalogue that is exclusive per scope a grant replaces the role held there.
+/// The last user who administers users (tenant-wide) and could sign in cannot lose that role.
+///
+/// Each question is one statement. The `UserRole` methods at the end are shortcuts for the
+/// default catalogue (tenantry's four ordered roles).
 ///
 /// Part of [`UserRepository`](super::UserRepository); import it with
 /// [`prelude`](crate::prelude).
 ///
 /// ```
 /// use tenantry_service::prelude::*;
-/// use tenantry_service::{NewPlant, NewUser, UserRole};
+/// use tenantry_service::{GrantScope, NewPlant, NewUser, UserRole};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let db = tenantry_service::connect("sqlite::memory:").await?;
@@ -33,17 +46,128 @@ use tenantry_entity::{PlantId, TenantId, UserId, UserRole};
 ///     .await?;
 /// let bob = NewUser { username: "bob".into(), display_name: "Bob".into(), ..Default::default() };
 /// let bob = repo.create_user(acme.id, bob, None).await?;
-/// repo.assign_plant_role(acme.id, bob.id, line.id, UserRole::Supervisor, None).await?;
-/// assert!(repo.has_at_least(acme.id, bob.id, line.id, UserRole::Operator).await?);
-/// assert!(!repo.has_at_least(acme.id, bob.id, line.id, UserRole::Admin).await?);
+/// let at_line = GrantScope::Plant(line.id);
+/// repo.grant_role(acme.id, bob.id, at_line, UserRole::Supervisor.into(), None).await?;
+/// // A supervisor is an operator too (the default catalogue's order).
+/// assert!(repo.has_role(acme.id, bob.id, at_line, &UserRole::Operator.into()).await?);
+/// assert!(!repo.has_role(acme.id, bob.id, at_line, &UserRole::Admin.into()).await?);
 /// # Ok(()) }
 /// ```
 #[async_trait]
 pub trait Roles: Send + Sync {
-    /// Gives the user `role` at `plant`, or changes the role it has there.
+    /// Grants `role` to the user at `scope` (nothing to do when it holds it already).
+    ///
+    /// # Errors
+    /// `NotFound` (user or plant), `RoleRefused`, `LastAdmin` (an exclusive catalogue's grant
+    /// that replaces the last admin's role), `Database`.
+    async fn grant_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        scope: GrantScope,
+        role: RoleKey,
+        actor: Actor,
+    ) -> Result<UserView>;
+
+    /// Revokes `role` from the user at `scope` (nothing to do when it does not hold it).
+    ///
+    /// # Errors
+    /// `NotFound` (user or plant), `LastAdmin`, `Database`.
+    async fn revoke_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        scope: GrantScope,
+        role: RoleKey,
+        actor: Actor,
+    ) -> Result<UserView>;
+
+    /// Revokes every role the user holds at `scope`.
+    ///
+    /// # Errors
+    /// `NotFound` (user or plant), `LastAdmin`, `Database`.
+    async fn revoke_roles_at(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        scope: GrantScope,
+        actor: Actor,
+    ) -> Result<UserView>;
+
+    /// Replaces the user's roles — tenant-wide, at plants, or both — with exactly `roles`, in
+    /// one transaction: concurrent callers end with one caller's exact set, never a mix.
+    ///
+    /// # Errors
+    /// `NotFound` (user or a plant), `InvalidInput` (a role twice in one scope, or two roles in
+    /// one scope of an exclusive catalogue), `RoleRefused`, `LastAdmin`, `Database`.
+    async fn replace_roles(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        roles: RoleSet,
+        actor: Actor,
+    ) -> Result<UserView>;
+
+    /// The user's grants: tenant-wide ones first (by key), then by plant code.
+    ///
+    /// # Errors
+    /// `NotFound`, `Database`.
+    async fn grants_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<Grant>>;
+
+    /// The user's effective roles at `at`: its grants there (at a plant, its tenant-wide
+    /// grants too) and everything they imply. One statement.
     ///
     /// # Errors
     /// `NotFound` (user or plant), `Database`.
+    async fn effective_roles(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        at: GrantScope,
+    ) -> Result<BTreeSet<RoleKey>>;
+
+    /// Whether the user holds `role` at `at`, or a role that implies it.
+    ///
+    /// # Errors
+    /// `NotFound` (user or plant), `Database`.
+    async fn has_role(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        at: GrantScope,
+        role: &RoleKey,
+    ) -> Result<bool> {
+        Ok(self.effective_roles(tenant, user, at).await?.contains(role))
+    }
+
+    /// The users holding `role` (or a role implying it) at `at` — at a plant, tenant-wide
+    /// grants count too — ordered by username.
+    ///
+    /// # Errors
+    /// `NotFound` (plant), `Database`.
+    async fn users_with_role(
+        &self,
+        tenant: TenantId,
+        role: RoleKey,
+        at: GrantScope,
+    ) -> Result<Vec<UserView>>;
+
+    /// The users with a role at `plant` (holding `role` or one implying it, when given), with
+    /// their effective roles there, ordered by username.
+    ///
+    /// # Errors
+    /// `NotFound` (plant), `Database`.
+    async fn users_for_plant(
+        &self,
+        tenant: TenantId,
+        plant: PlantId,
+        role: Option<RoleKey>,
+    ) -> Result<Vec<PlantMember>>;
+
+    /// Default catalogue: gives the user `role` at `plant` (replacing the one it held there).
+    ///
+    /// # Errors
+    /// As [`Roles::grant_role`].
     async fn assign_plant_role(
         &self,
         tenant: TenantId,
@@ -51,39 +175,46 @@ pub trait Roles: Send + Sync {
         plant: PlantId,
         role: UserRole,
         actor: Actor,
-    ) -> Result<UserView>;
+    ) -> Result<UserView> {
+        let scope = GrantScope::Plant(plant);
+        self.grant_role(tenant, user, scope, role.into(), actor)
+            .await
+    }
 
-    /// Removes the user's role at `plant` (nothing to remove is not an error).
+    /// Removes every role the user holds at `plant`.
     ///
     /// # Errors
-    /// `NotFound` (user or plant), `Database`.
+    /// As [`Roles::revoke_roles_at`].
     async fn remove_plant_role(
         &self,
         tenant: TenantId,
         user: UserId,
         plant: PlantId,
         actor: Actor,
-    ) -> Result<UserView>;
+    ) -> Result<UserView> {
+        self.revoke_roles_at(tenant, user, GrantScope::Plant(plant), actor)
+            .await
+    }
 
-    /// Replaces the user's plant roles with exactly `roles`, in one transaction: concurrent
-    /// callers end with one caller's exact set, never a mix.
+    /// Replaces the user's plant roles with exactly `roles` (its tenant-wide roles kept).
     ///
     /// # Errors
-    /// `NotFound` (user or a plant), `InvalidInput` (the same plant twice), `Database`.
+    /// As [`Roles::replace_roles`].
     async fn set_plant_roles(
         &self,
         tenant: TenantId,
         user: UserId,
         roles: &[PlantRole],
         actor: Actor,
-    ) -> Result<UserView>;
+    ) -> Result<UserView> {
+        let set = RoleSet::plants(roles.iter().cloned());
+        self.replace_roles(tenant, user, set, actor).await
+    }
 
-    /// Replaces both the user's tenant role and its plant roles, exactly, in one transaction
-    /// (what an admin's "edit roles" form saves).
+    /// Default catalogue: replaces both the user's tenant role and its plant roles, exactly.
     ///
     /// # Errors
-    /// `NotFound` (user or a plant), `InvalidInput` (the same plant twice), `LastAdmin`,
-    /// `Database`.
+    /// As [`Roles::replace_roles`].
     async fn set_roles(
         &self,
         tenant: TenantId,
@@ -91,35 +222,50 @@ pub trait Roles: Send + Sync {
         tenant_role: Option<UserRole>,
         plant_roles: &[PlantRole],
         actor: Actor,
-    ) -> Result<UserView>;
+    ) -> Result<UserView> {
+        let tenant_roles = tenant_role.map(RoleKey::from);
+        let set = RoleSet::all(tenant_roles, plant_roles.iter().cloned());
+        self.replace_roles(tenant, user, set, actor).await
+    }
 
-    /// Sets (or with `None` clears) the user's tenant-wide role.
+    /// Default catalogue: sets (or with `None` clears) the user's tenant-wide role.
     ///
     /// # Errors
-    /// `NotFound`, `LastAdmin` (demoting the last active tenant admin), `Database`.
+    /// As [`Roles::replace_roles`].
     async fn set_tenant_role(
         &self,
         tenant: TenantId,
         user: UserId,
         role: Option<UserRole>,
         actor: Actor,
-    ) -> Result<UserView>;
+    ) -> Result<UserView> {
+        let set = RoleSet::tenant(role.map(RoleKey::from));
+        self.replace_roles(tenant, user, set, actor).await
+    }
 
-    /// The user's effective role at `plant`: the higher of its plant role and its tenant role.
+    /// Default catalogue: the user's highest role at `plant`, its tenant role included.
     ///
     /// # Errors
-    /// `NotFound` (user or plant), `Database`.
+    /// As [`Roles::effective_roles`].
     async fn effective_role(
         &self,
         tenant: TenantId,
         user: UserId,
         plant: PlantId,
-    ) -> Result<Option<UserRole>>;
+    ) -> Result<Option<UserRole>> {
+        let effective = self
+            .effective_roles(tenant, user, GrantScope::Plant(plant))
+            .await?;
+        Ok(effective
+            .iter()
+            .filter_map(|key| UserRole::from_key(key))
+            .max())
+    }
 
-    /// Whether the user's effective role at `plant` is at least `role`.
+    /// Default catalogue: whether the user's role at `plant` is at least `role`.
     ///
     /// # Errors
-    /// `NotFound` (user or plant), `Database`.
+    /// As [`Roles::effective_roles`].
     async fn has_at_least(
         &self,
         tenant: TenantId,
@@ -132,16 +278,4 @@ pub trait Roles: Send + Sync {
             .await?
             .is_some_and(|effective| effective >= role))
     }
-
-    /// The users with an effective role at `plant` (at least `min_role` when given), ordered by
-    /// username.
-    ///
-    /// # Errors
-    /// `NotFound` (plant), `Database`.
-    async fn users_for_plant(
-        &self,
-        tenant: TenantId,
-        plant: PlantId,
-        min_role: Option<UserRole>,
-    ) -> Result<Vec<PlantMember>>;
 }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use tenantry_entity::{PlantId, UserRole};
+use tenantry_entity::UserRole;
 
-use super::{CatalogueError, Grant, GrantScope, RoleCatalogue, RoleKey};
+use super::{CatalogueError, RoleCatalogue, RoleKey};
 
 /// A host's enum of roles, each mapped to its catalogue key.
 ///
@@ -108,25 +108,4 @@ impl Default for RoleCatalogue {
             Err(error) => unreachable!("the default role catalogue is invalid: {error}"),
         }
     }
-}
-
-/// Today's grants — a tenant role and one role per plant, as [`UserRole`]s — as grants of the
-/// catalogue: what [`crate::UserView::grants`] and a host checking an input's roles use.
-pub fn user_role_grants(
-    tenant_role: Option<UserRole>,
-    plant_roles: impl IntoIterator<Item = (PlantId, UserRole)>,
-) -> Vec<Grant> {
-    let tenant = tenant_role.map(|role| (role, GrantScope::Tenant));
-    let plants = plant_roles
-        .into_iter()
-        .map(|(plant, role)| (role, GrantScope::Plant(plant)));
-    tenant
-        .into_iter()
-        .chain(plants)
-        .filter_map(|(role, scope)| {
-            // The four keys of `UserRole` are valid keys, so nothing is dropped here.
-            let role = RoleKey::new(role.key()).ok()?;
-            Some(Grant { role, scope })
-        })
-        .collect()
 }

@@ -7,7 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::CatalogueError;
+use super::{CatalogueError, HostRole};
+use tenantry_entity::UserRole;
 
 /// The most characters in a [`RoleKey`].
 pub const ROLE_KEY_MAX_CHARS: usize = 64;
@@ -51,6 +52,25 @@ impl RoleKey {
     /// The key as a string.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A key read back from a grant row: the database's foreign key to `roles (key)` admits
+    /// only keys the catalogue checked when it stored them.
+    pub(crate) fn stored(key: String) -> Self {
+        Self(key)
+    }
+}
+
+/// The default catalogue's typed roles are keys of it.
+impl From<UserRole> for RoleKey {
+    fn from(role: UserRole) -> Self {
+        Self(role.key().to_owned())
+    }
+}
+
+impl PartialEq<UserRole> for RoleKey {
+    fn eq(&self, role: &UserRole) -> bool {
+        self.0 == role.key()
     }
 }
 

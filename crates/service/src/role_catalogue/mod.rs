@@ -54,7 +54,7 @@ pub use builder::{ROLE_CATALOGUE_MAX_ROLES, RoleCatalogueBuilder};
 pub use catalogue::RoleCatalogue;
 pub use def::RoleDef;
 pub use error::CatalogueError;
-pub use host::{HostRole, user_role_grants};
+pub use host::HostRole;
 pub use key::{KeyProblem, ROLE_KEY_MAX_CHARS, RoleKey};
 pub use role::{Delegation, Role};
 pub use scope::{Grant, GrantScope, RoleScope};

@@ -25,13 +25,14 @@
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::new_user::{self, NewProfile, insert_user, new_user_details};
-use super::role_rows::role_row;
+use super::role_rows::{insert_grants, plant_role_row, tenant_role_row};
 use super::stamp::new_security_stamp;
 use super::tx::{begin_change, begin_write};
-use crate::error::{Error, Result, missing_reference, unique_violation};
+use crate::error::{Error, Result, unique_violation};
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
 use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::role_catalogue::RoleCatalogue;
 use crate::validation::ValidationErrors;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -40,14 +41,11 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 use tenantry_entity::users::NewUserRow;
-use tenantry_entity::{SecretHash, TenantId, UserId, UserStatus, user_plant_roles, users};
+use tenantry_entity::{SecretHash, TenantId, UserId, UserStatus, users};
 
 /// Users per batch (and per transaction). With the users table's 25 columns this stays under
 /// every backend's bind-parameter limit (SQLite 32 766; PostgreSQL and MySQL 65 535).
 pub const IMPORT_BATCH: usize = 500;
-
-/// Plant-role rows per insert statement (7 columns each).
-const ROLE_CHUNK: usize = 2_000;
 
 /// A row that passed validation, ready to insert: its profile, and the keys and hash the
 /// validation already computed (so they are not computed twice).
@@ -74,7 +72,6 @@ impl Row {
             display_name: self.profile.display_name.clone(),
             password_hash: Some(self.hash.clone()),
             status: UserStatus::Active,
-            tenant_role: self.profile.tenant_role,
             security_stamp: new_security_stamp(),
             expires_at: None,
             metadata: None,
@@ -92,20 +89,23 @@ fn refused(index: usize, imported: usize, source: Error) -> Error {
 }
 
 /// Checks every row; the first invalid one refuses the call.
-fn validate(users: Vec<ImportedUser>) -> Result<Vec<Row>> {
+fn validate(catalogue: &RoleCatalogue, users: Vec<ImportedUser>) -> Result<Vec<Row>> {
     let mut usernames = HashSet::with_capacity(users.len());
     let mut emails = HashSet::with_capacity(users.len());
     let mut rows = Vec::with_capacity(users.len());
     for (index, input) in users.into_iter().enumerate() {
-        let profile = new_user::profile_of!(input);
+        let profile = new_user::profile_of!(catalogue, input);
         let hash = parse_imported_hash(input.password_hash.expose());
         profile
-            .validate(|validator| {
+            .validate(catalogue, |validator| {
                 if let Err(rule) = &hash {
                     validator.add("password_hash", *rule);
                 }
             })
             .map_err(|e| refused(index, 0, Error::InvalidInput(e)))?;
+        profile
+            .check_roles(catalogue)
+            .map_err(|e| refused(index, 0, e))?;
         let key = username_key(&profile.username);
         // Equal skeletons cover equal keys: two rows that merely look alike are refused here
         // too, before anything is written.
@@ -145,7 +145,7 @@ pub(crate) async fn import_users(
     actor: Actor,
 ) -> Result<Vec<UserId>> {
     super::reads::require_tenant(&repo.db, tenant).await?;
-    let rows = validate(users)?;
+    let rows = validate(&repo.config.roles, users)?;
     let mut ids = Vec::with_capacity(rows.len());
     for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
         let first = number * IMPORT_BATCH;
@@ -225,22 +225,18 @@ async fn insert_batch(
         })
         .collect::<Result<Vec<UserId>>>()?;
 
-    let roles: Vec<user_plant_roles::ActiveModel> = batch
-        .iter()
-        .zip(&ids)
-        .flat_map(|(row, id)| {
-            row.profile
-                .plant_roles
-                .iter()
-                .map(move |r| role_row(tenant, *id, r, actor, now))
-        })
-        .collect();
-    for chunk in roles.chunks(ROLE_CHUNK) {
-        user_plant_roles::Entity::insert_many(chunk.iter().cloned())
-            .exec_without_returning(txn)
-            .await
-            .map_err(missing_reference)?;
+    let mut tenant_roles = Vec::new();
+    let mut plant_roles = Vec::new();
+    for (row, &id) in batch.iter().zip(&ids) {
+        for role in &row.profile.tenant_roles {
+            tenant_roles.push(tenant_role_row(tenant, id, role, actor, now));
+        }
+        for r in &row.profile.plant_roles {
+            plant_roles.push(plant_role_row(tenant, id, r.plant_id, &r.role, actor, now));
+        }
     }
+    insert_grants(txn, tenant_roles).await?;
+    insert_grants(txn, plant_roles).await?;
 
     let events = batch.iter().zip(&ids).map(|(row, id)| {
         AuditEvent::about(tenant, actor, AuditAction::UserImported, *id, now)
@@ -256,7 +252,7 @@ fn imported_details(row: &Row) -> serde_json::Value {
         row.pid,
         &row.profile.username,
         UserStatus::Active,
-        row.profile.tenant_role,
+        &row.profile.tenant_roles,
         &row.profile.plant_roles,
         true,
     )

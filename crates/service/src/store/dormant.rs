@@ -1,7 +1,7 @@
 //! Dormant accounts: active users who have not logged in for a while, and deactivating them.
 
 use super::SeaOrmUserRepository;
-use super::admin_guard::{is_signing_in_admin, signing_in_admins};
+use super::admin_guard::signing_in_admins;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::one_time_tokens;
 use super::reads::{live, view_of};
@@ -14,11 +14,11 @@ use crate::views::UserView;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use serde_json::json;
-use tenantry_entity::{TenantId, UserStatus, users};
+use tenantry_entity::{TenantId, UserId, UserStatus, users};
 
 /// Active users of the tenant who have not logged in since `since` (never-logged-in users
 /// count from their creation).
@@ -60,10 +60,20 @@ pub(crate) async fn deactivate_dormant(
     let (txn, now) = begin_change(repo).await?;
     lock_tenant(&txn, tenant).await?;
     // Only admins who could sign in count (see `signing_in_admins`).
-    let mut admins_left = signing_in_admins(tenant, now).count(&txn).await?;
+    let catalogue = &repo.config.roles;
+    let admins = signing_in_admins(tenant, catalogue, now);
+    let admin_ids: std::collections::HashSet<_> = admins
+        .select_only()
+        .column(users::Column::Id)
+        .into_tuple::<UserId>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut admins_left = admin_ids.len();
     let mut deactivated = 0;
     for user in dormant(tenant, since).all(&txn).await? {
-        if is_signing_in_admin(&user, now) {
+        if admin_ids.contains(&user.id) {
             // The last active admin is kept, dormant or not.
             if admins_left <= 1 {
                 continue;

@@ -173,7 +173,7 @@ pub(crate) async fn provision(
     input: IdentityUser,
     actor: Actor,
 ) -> Result<UserView> {
-    let profile = new_user::profile_of!(input, Vec::new());
+    let profile = new_user::profile_of!(&repo.config.roles, input, Vec::new());
     new_user::check(repo, tenant, &profile, |validator, _| {
         validate_identity(validator, &input.identity);
     })

@@ -18,7 +18,7 @@ pub(crate) async fn import(
     input: ImportedUser,
     actor: Actor,
 ) -> Result<UserView> {
-    let profile = new_user::profile_of!(input);
+    let profile = new_user::profile_of!(&repo.config.roles, input);
     let mut hash = None;
     new_user::check(
         repo,

@@ -36,10 +36,11 @@ pub(crate) async fn invite(
 ) -> Result<InvitedUser> {
     let username = invitation.username.unwrap_or_else(placeholder_username);
     let profile = NewProfile::new(
+        &repo.config.roles,
         username,
         Some(&invitation.email),
         invitation.display_name,
-        invitation.tenant_role,
+        invitation.tenant_roles,
         invitation.plant_roles,
     );
     new_user::check(repo, tenant, &profile, |_, _| {}).await?;

@@ -66,7 +66,10 @@ pub(crate) async fn list_users_after(
         .transpose()?;
     let limit = query.effective_limit();
     let check = RoleCheck::for_page(repo.db.get_database_backend());
-    let mut select = ordered(filtered(tenant, &query.filter, check), query.order);
+    let mut select = ordered(
+        filtered(tenant, &repo.config.roles, &query.filter, check),
+        query.order,
+    );
     if let Some(last) = position {
         select = select.filter(after(query.order, last));
     }

@@ -1,48 +1,54 @@
-//! Reading many users at once: filtered pages, counts, a plant's members, and the plant roles
-//! of a set of users in one query.
+//! Reading many users at once: filtered pages, counts, the role filters, and the grants of a
+//! set of users in one statement.
 
 use super::SeaOrmUserRepository;
-use super::reads::{live, load_roles};
-use crate::error::{Error, Result};
+use super::reads::{live, load_grants};
+use crate::error::Result;
 use crate::inputs::{UserFilter, UserOrder, UserQuery};
 use crate::normalize::{email_key, escape_like, username_key};
-use crate::views::{Page, PlantMember, UserView};
+use crate::role_catalogue::{RoleCatalogue, RoleKey};
+use crate::views::{Page, UserView};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel,
     Selector,
 };
-use tenantry_entity::{PlantId, TenantId, UserId, UserRole, UserStatus, user_plant_roles, users};
+use tenantry_entity::{
+    PlantId, TenantId, UserId, UserStatus, user_plant_roles, user_tenant_roles, users,
+};
 
-/// Attaches their plant roles to `users`, keeping their order: one query.
+/// Attaches their grants to `users`, keeping their order: one statement.
 pub(crate) async fn with_roles(
     db: &impl ConnectionTrait,
     users: Vec<users::Model>,
 ) -> Result<Vec<UserView>> {
     let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
-    let mut roles = load_roles(db, &ids).await?;
+    let mut grants = load_grants(db, &ids).await?;
     Ok(users
         .into_iter()
         .map(|u| {
-            let plant_roles = roles.remove(&u.id).unwrap_or_default();
-            UserView::new(u, plant_roles)
+            let held = grants.remove(&u.id).unwrap_or_default();
+            UserView::new(u, held)
         })
         .collect())
 }
 
-/// The roles at least as high as `min`.
-fn roles_from(min: UserRole) -> Vec<&'static str> {
-    [
-        UserRole::Operator,
-        UserRole::Supervisor,
-        UserRole::Engineer,
-        UserRole::Admin,
-    ]
-    .into_iter()
-    .filter(|r| *r >= min)
-    .map(|r| r.as_str())
-    .collect()
+/// Where a role filter looks for grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RoleWhere {
+    /// Tenant-wide grants and grants at any plant.
+    Anywhere,
+    /// Tenant-wide grants only.
+    TenantWide,
+    /// Tenant-wide grants and grants at this plant.
+    Plant(PlantId),
+}
+
+/// The role keys a filter on `role` accepts: it and every role that implies it (none for a
+/// role the catalogue does not declare: nobody holds it).
+pub(crate) fn holders(catalogue: &RoleCatalogue, role: &RoleKey) -> Vec<String> {
+    catalogue.implied_by(role).map(RoleKey::to_string).collect()
 }
 
 /// How the `EXISTS` of a plant or role filter is to be run.
@@ -70,14 +76,27 @@ impl RoleCheck {
     }
 }
 
-/// Users with a role (at least `min_role`) at `plant`, or anywhere when `plant` is `None`; a
-/// tenant role counts at every plant.
-fn role_condition(
-    plant: Option<PlantId>,
-    min_role: Option<UserRole>,
+/// Users with a grant (of one of `roles`, when given) where `place` says.
+pub(crate) fn role_condition(
+    place: RoleWhere,
+    roles: Option<Vec<String>>,
     check: RoleCheck,
 ) -> Condition {
-    let qualifying = min_role.map(roles_from);
+    let mut tenant_wide = Query::select();
+    tenant_wide
+        .expr(Expr::val(1))
+        .from(user_tenant_roles::Entity)
+        .and_where(
+            Expr::col((user_tenant_roles::Entity, user_tenant_roles::Column::UserId))
+                .equals((users::Entity, users::Column::Id)),
+        );
+    if let Some(roles) = &roles {
+        tenant_wide.and_where(user_tenant_roles::Column::Role.is_in(roles.clone()));
+    }
+    let mut condition = Condition::any().add(Expr::exists(tenant_wide.take()));
+    if place == RoleWhere::TenantWide {
+        return condition;
+    }
     let mut plant_role = Query::select();
     plant_role
         .expr(Expr::val(1))
@@ -86,22 +105,17 @@ fn role_condition(
             Expr::col((user_plant_roles::Entity, user_plant_roles::Column::UserId))
                 .equals((users::Entity, users::Column::Id)),
         );
-    if let Some(plant) = plant {
+    if let RoleWhere::Plant(plant) = place {
         plant_role.and_where(user_plant_roles::Column::PlantId.eq(plant));
     }
-    if let Some(roles) = &qualifying {
-        plant_role.and_where(user_plant_roles::Column::Role.is_in(roles.clone()));
+    if let Some(roles) = roles {
+        plant_role.and_where(user_plant_roles::Column::Role.is_in(roles));
     }
     if check == RoleCheck::PerUser {
         plant_role.offset(0);
     }
-    let tenant_role = match &qualifying {
-        Some(roles) => users::Column::TenantRole.is_in(roles.clone()),
-        None => users::Column::TenantRole.is_not_null(),
-    };
-    Condition::any()
-        .add(Expr::exists(plant_role.take()))
-        .add(tenant_role)
+    condition = condition.add(Expr::exists(plant_role.take()));
+    condition
 }
 
 /// `column LIKE %text%`, with `text`'s own `%`, `_` and `\` matching themselves.
@@ -113,6 +127,7 @@ fn contains(column: impl Into<Expr>, text: &str) -> Expr {
 /// The users a filter selects (live users of the tenant only).
 pub(crate) fn filtered(
     tenant: TenantId,
+    catalogue: &RoleCatalogue,
     filter: &UserFilter,
     check: RoleCheck,
 ) -> Select<users::Entity> {
@@ -123,8 +138,10 @@ pub(crate) fn filtered(
     if filter.active_only {
         query = query.filter(users::Column::Status.eq(UserStatus::Active));
     }
-    if filter.plant.is_some() || filter.min_role.is_some() {
-        query = query.filter(role_condition(filter.plant, filter.min_role, check));
+    if filter.plant.is_some() || filter.role.is_some() {
+        let place = filter.plant.map_or(RoleWhere::Anywhere, RoleWhere::Plant);
+        let roles = filter.role.as_ref().map(|role| holders(catalogue, role));
+        query = query.filter(role_condition(place, roles, check));
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
         // Keys are already NFKC + lowercase; the display name is lowercased by the database
@@ -191,11 +208,12 @@ struct UserWithTotal {
 /// because a joined subquery's order is not kept.
 fn page_with_total(
     tenant: TenantId,
+    catalogue: &RoleCatalogue,
     query: &UserQuery,
     offset: u64,
 ) -> Selector<SelectModel<UserWithTotal>> {
     let page = ordered(
-        filtered(tenant, &query.filter, RoleCheck::Planned),
+        filtered(tenant, catalogue, &query.filter, RoleCheck::Planned),
         query.order,
     )
     .select_only()
@@ -222,7 +240,9 @@ pub(crate) async fn list_users_page(
 ) -> Result<Page<UserView>> {
     query.filter.check()?;
     let offset = query.page.checked_offset()?;
-    let rows = page_with_total(tenant, query, offset).all(&repo.db).await?;
+    let rows = page_with_total(tenant, &repo.config.roles, query, offset)
+        .all(&repo.db)
+        .await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total_count).unwrap_or(0),
         // Past the last page the window has no row to report on: count separately.
@@ -239,35 +259,9 @@ pub(crate) async fn count(
     tenant: TenantId,
     filter: &UserFilter,
 ) -> Result<u64> {
-    Ok(filtered(tenant, filter, RoleCheck::Planned)
-        .count(&repo.db)
-        .await?)
-}
-
-pub(crate) async fn users_for_plant(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    plant: PlantId,
-    min_role: Option<UserRole>,
-) -> Result<Vec<PlantMember>> {
-    super::plants::find(&repo.db, tenant, plant)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let users = live(tenant)
-        .filter(role_condition(Some(plant), min_role, RoleCheck::Planned))
-        .order_by_asc(users::Column::UsernameKey)
-        .order_by_asc(users::Column::Id)
-        .all(&repo.db)
-        .await?;
-    let views = with_roles(&repo.db, users).await?;
-    Ok(views
-        .into_iter()
-        .filter_map(|user| {
-            let effective_role = user.effective_role(plant)?;
-            Some(PlantMember {
-                user,
-                effective_role,
-            })
-        })
-        .collect())
+    Ok(
+        filtered(tenant, &repo.config.roles, filter, RoleCheck::Planned)
+            .count(&repo.db)
+            .await?,
+    )
 }

@@ -20,7 +20,7 @@ use crate::inputs::{Actor, LoginContext, PageRequest};
 use crate::normalize::{email_key, username_key};
 use crate::password_policy::Password;
 use crate::validation::could_be_stored;
-use crate::views::{AuthenticatedUser, LoginEventView, Page, PlantRoleView, UserView};
+use crate::views::{AuthenticatedUser, LoginEventView, Page, UserGrants, UserView};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -278,7 +278,7 @@ async fn record_success(
     repo: &SeaOrmUserRepository,
     event: EventRow,
     user: users::Model,
-    roles: Option<Vec<PlantRoleView>>,
+    roles: Option<UserGrants>,
     context: &LoginContext,
     rehashed: Option<SecretHash>,
     now: DateTime<Utc>,
@@ -353,11 +353,8 @@ async fn find_login_user(
     repo.lookups.user(&repo.db, tenant, key).await
 }
 
-/// The plant roles of `user`, or `None` when there is no user.
-async fn roles_of(
-    repo: &SeaOrmUserRepository,
-    user: Option<UserId>,
-) -> Result<Option<Vec<PlantRoleView>>> {
+/// The grants of `user`, or `None` when there is no user.
+async fn roles_of(repo: &SeaOrmUserRepository, user: Option<UserId>) -> Result<Option<UserGrants>> {
     let Some(user) = user else {
         return Ok(None);
     };

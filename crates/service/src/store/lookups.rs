@@ -7,9 +7,9 @@
 //! same queries, so each backend still gets its own dialect; only the rendering is cached.
 
 use super::reads::live;
-use super::reads::{RoleRow, roles_query};
+use super::reads::{GrantRow, by_user, grants_query};
 use crate::error::Result;
-use crate::views::PlantRoleView;
+use crate::views::UserGrants;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, QueryFilter, QueryTrait, Statement,
     Value,
@@ -108,16 +108,18 @@ impl Lookups {
             .next())
     }
 
-    /// The plant roles of one user, ordered by plant code.
+    /// The grants of one user, tenant-wide and at plants: one statement.
     pub(crate) async fn roles_of(
         &self,
         db: &impl ConnectionTrait,
         user: UserId,
-    ) -> Result<Vec<PlantRoleView>> {
+    ) -> Result<UserGrants> {
+        // `grants_query` binds the user once per half of its `UNION ALL`.
+        let values = [user.into(), user.into()];
         let statement =
-            Statement::from_sql_and_values(self.backend, self.roles_of_one.as_str(), [user.into()]);
-        let rows = RoleRow::find_by_statement(statement).all(db).await?;
-        Ok(rows.into_iter().map(PlantRoleView::from).collect())
+            Statement::from_sql_and_values(self.backend, self.roles_of_one.as_str(), values);
+        let rows = GrantRow::find_by_statement(statement).all(db).await?;
+        Ok(by_user(rows).remove(&user).unwrap_or_default())
     }
 }
 
@@ -131,7 +133,7 @@ fn user_statement(backend: DbBackend, tenant: TenantId, key: UserKey) -> Stateme
 }
 
 fn roles_statement(backend: DbBackend, user: UserId) -> Statement {
-    roles_query(&[user]).into_statement(backend)
+    backend.build(&grants_query(&[user]))
 }
 
 #[cfg(test)]
@@ -165,7 +167,10 @@ mod tests {
             }
             let roles = roles_statement(backend, UserId(5));
             assert_eq!(roles.sql, lookups.roles_of_one);
-            assert_eq!(roles.values.expect("values").0, vec![UserId(5).into()]);
+            assert_eq!(
+                roles.values.expect("values").0,
+                vec![UserId(5).into(), UserId(5).into()]
+            );
         }
     }
 }

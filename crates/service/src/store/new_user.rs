@@ -11,34 +11,39 @@ use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::reads::require_tenant;
-use super::role_rows::{check_distinct_plants, insert_roles, roles_json};
+use super::role_rows::{
+    check_distinct, check_grantable, insert_plant_roles, insert_tenant_roles, roles_json,
+};
 use super::stamp::new_security_stamp;
 use super::tx::begin_change;
 use crate::error::{Result, unique_violation};
 use crate::inputs::{Actor, PlantRole};
 use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::role_catalogue::{GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::{self, ValidationErrors, Validator};
 use crate::views::UserView;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseTransaction};
 use serde_json::json;
 use tenantry_entity::users::NewUserRow;
-use tenantry_entity::{SecretHash, TenantId, UserRole, UserStatus, tenants, users};
+use tenantry_entity::{SecretHash, TenantId, UserStatus, tenants, users};
 use uuid::Uuid;
 
 /// The [`NewProfile`] of an input that has the fields every new user has (`username`,
-/// `email`, `display_name`, `tenant_role`, and `plant_roles` unless given).
+/// `email`, `display_name`, `tenant_roles`, and `plant_roles` unless given), with the
+/// catalogue `$roles`'s defaults.
 macro_rules! profile_of {
-    ($input:ident) => {
-        $crate::store::new_user::profile_of!($input, $input.plant_roles)
+    ($roles:expr, $input:ident) => {
+        $crate::store::new_user::profile_of!($roles, $input, $input.plant_roles)
     };
     // Moves only these fields out of the input: the path keeps its others (a password, …).
-    ($input:ident, $plant_roles:expr) => {
+    ($roles:expr, $input:ident, $plant_roles:expr) => {
         $crate::store::new_user::NewProfile::new(
+            $roles,
             $input.username,
             $input.email.as_deref(),
             $input.display_name,
-            $input.tenant_role,
+            $input.tenant_roles,
             $plant_roles,
         )
     };
@@ -53,32 +58,51 @@ pub(crate) struct NewProfile {
     /// Trimmed.
     pub email: Option<String>,
     pub display_name: String,
-    pub tenant_role: Option<UserRole>,
+    pub tenant_roles: Vec<RoleKey>,
     pub plant_roles: Vec<PlantRole>,
 }
 
 impl NewProfile {
-    /// The profile as the caller gave it, its email trimmed.
+    /// The profile as the caller gave it, its email trimmed. With no tenant-wide role given,
+    /// the user gets the catalogue's default roles that may be granted tenant-wide (a default
+    /// role that is plant-only needs a plant, so it is not given).
     pub(crate) fn new(
+        catalogue: &RoleCatalogue,
         username: String,
         email: Option<&str>,
         display_name: String,
-        tenant_role: Option<UserRole>,
+        tenant_roles: Vec<RoleKey>,
         plant_roles: Vec<PlantRole>,
     ) -> Self {
+        let tenant_roles = if tenant_roles.is_empty() {
+            catalogue
+                .defaults()
+                .iter()
+                .filter(|key| catalogue.check_grant(key, GrantScope::Tenant).is_ok())
+                .cloned()
+                .collect()
+        } else {
+            tenant_roles
+        };
         Self {
             username,
             email: email.map(|e| e.trim().to_owned()),
             display_name,
-            tenant_role,
+            tenant_roles,
             plant_roles,
         }
     }
 
-    /// Checks the profile (username, email, display name, each plant once), then the path's
+    /// `RoleRefused` unless the catalogue may grant every role of the profile where it asks.
+    pub(crate) fn check_roles(&self, catalogue: &RoleCatalogue) -> Result<()> {
+        check_grantable(catalogue, &self.tenant_roles, &self.plant_roles)
+    }
+
+    /// Checks the profile (username, email, display name, each grant once), then the path's
     /// own fields with `more`; every broken rule is reported together.
     pub(crate) fn validate(
         &self,
+        catalogue: &RoleCatalogue,
         more: impl FnOnce(&mut Validator),
     ) -> std::result::Result<(), ValidationErrors> {
         let mut validator = Validator::new();
@@ -87,7 +111,12 @@ impl NewProfile {
             validator.check("email", validation::email(email));
         }
         validator.check("display_name", validation::display_name(&self.display_name));
-        check_distinct_plants(&mut validator, &self.plant_roles);
+        check_distinct(
+            &mut validator,
+            catalogue,
+            &self.tenant_roles,
+            &self.plant_roles,
+        );
         more(&mut validator);
         validator.finish()
     }
@@ -113,7 +142,9 @@ pub(crate) async fn check(
     more: impl FnOnce(&mut Validator, &tenants::Model),
 ) -> Result<tenants::Model> {
     let tenant = require_tenant(&repo.db, tenant).await?;
-    profile.validate(|validator| more(validator, &tenant))?;
+    let catalogue = &repo.config.roles;
+    profile.validate(catalogue, |validator| more(validator, &tenant))?;
+    profile.check_roles(catalogue)?;
     Ok(tenant)
 }
 
@@ -145,7 +176,6 @@ pub(crate) fn draft_row(
         display_name: profile.display_name,
         password_hash: draft.password_hash,
         status: draft.status,
-        tenant_role: profile.tenant_role,
         security_stamp: new_security_stamp(),
         expires_at: draft.expires_at,
         metadata: draft.metadata,
@@ -153,7 +183,7 @@ pub(crate) fn draft_row(
     }
 }
 
-/// Inserts the user and its plant roles on `txn` (no audit event: the caller records its own).
+/// Inserts the user and its grants on `txn` (no audit event: the caller records its own).
 pub(crate) async fn insert_user(
     txn: &DatabaseTransaction,
     tenant: TenantId,
@@ -162,12 +192,14 @@ pub(crate) async fn insert_user(
     now: DateTime<Utc>,
 ) -> Result<users::Model> {
     let plant_roles = std::mem::take(&mut draft.profile.plant_roles);
+    let tenant_roles = std::mem::take(&mut draft.profile.tenant_roles);
     let user = draft_row(tenant, Uuid::now_v7(), draft, now)
         .into_active_model()
         .insert(txn)
         .await
         .map_err(unique_violation)?;
-    insert_roles(txn, tenant, user.id, &plant_roles, actor, now).await?;
+    insert_tenant_roles(txn, tenant, user.id, &tenant_roles, actor, now).await?;
+    insert_plant_roles(txn, tenant, user.id, &plant_roles, actor, now).await?;
     Ok(user)
 }
 
@@ -176,18 +208,23 @@ pub(crate) fn new_user_details(
     pid: Uuid,
     username: &str,
     status: UserStatus,
-    tenant_role: Option<UserRole>,
+    tenant_roles: &[RoleKey],
     plant_roles: &[PlantRole],
     has_password: bool,
 ) -> serde_json::Value {
-    json!({
+    let mut details = json!({
         "pid": pid,
         "username": username,
         "status": status,
-        "tenant_role": tenant_role,
-        "plant_roles": roles_json(plant_roles),
         "has_password": has_password,
-    })
+    });
+    if let (Some(details), serde_json::Value::Object(roles)) = (
+        details.as_object_mut(),
+        roles_json(tenant_roles, plant_roles),
+    ) {
+        details.extend(roles);
+    }
+    details
 }
 
 /// A new user inserted in an open transaction, with the audit event that will record it.
@@ -209,12 +246,13 @@ pub(crate) async fn insert(
 ) -> Result<Inserted> {
     let (txn, now) = begin_change(repo).await?;
     let plant_roles = draft.profile.plant_roles.clone();
+    let tenant_roles = draft.profile.tenant_roles.clone();
     let user = insert_user(&txn, tenant, draft, actor, now).await?;
     let details = new_user_details(
         user.pid,
         &user.username,
         user.status,
-        user.tenant_role,
+        &tenant_roles,
         &plant_roles,
         user.password_hash.is_some(),
     );

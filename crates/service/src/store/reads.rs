@@ -1,16 +1,16 @@
-//! The reads every command shares: the live users of a tenant, a user with its plant roles,
+//! The reads every command shares: the live users of a tenant, a user with its grants,
 //! and the tenant a new row belongs to.
 
 use super::unique::Unique;
 use crate::error::{Error, Result};
+use crate::role_catalogue::RoleKey;
+use crate::views::UserGrants;
 use crate::views::{PlantRoleView, UserView};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Select, SelectModel, Selector,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Select};
 use std::collections::HashMap;
 use tenantry_entity::{
-    PlantId, TenantId, UserId, UserRole, plants, tenants, user_plant_roles, users,
+    PlantId, TenantId, UserId, plants, tenants, user_plant_roles, user_tenant_roles, users,
 };
 
 /// The tenant's users that are not soft-deleted: the base of every lookup.
@@ -20,11 +20,11 @@ pub(crate) fn live(tenant: TenantId) -> Select<users::Entity> {
         .filter(users::Column::DeletedAt.is_null())
 }
 
-/// A user row with its plant roles (one more query).
+/// A user row with its grants (one more statement).
 pub(crate) async fn view_of(db: &impl ConnectionTrait, user: users::Model) -> Result<UserView> {
-    let mut roles = load_roles(db, &[user.id]).await?;
-    let plant_roles = roles.remove(&user.id).unwrap_or_default();
-    Ok(UserView::new(user, plant_roles))
+    let mut grants = load_grants(db, &[user.id]).await?;
+    let grants = grants.remove(&user.id).unwrap_or_default();
+    Ok(UserView::new(user, grants))
 }
 
 /// The tenant `id`, or `NotFound`, on any connection or transaction.
@@ -38,57 +38,108 @@ pub(crate) async fn require_tenant(
         .ok_or(Error::NotFound)
 }
 
-/// One plant role with its plant's public fields: only the columns a [`PlantRoleView`] shows
-/// are read (on SQLite every timestamp is text that would be parsed for nothing).
+/// One grant with, for a plant grant, its plant's public fields: only the columns a view
+/// shows are read (on SQLite every timestamp is text that would be parsed for nothing). A
+/// tenant-wide grant has no plant.
 #[derive(FromQueryResult)]
-pub(crate) struct RoleRow {
+pub(crate) struct GrantRow {
     user_id: UserId,
-    plant_id: PlantId,
-    plant_pid: uuid::Uuid,
-    plant_code: String,
-    plant_name: String,
-    role: UserRole,
+    plant_id: Option<PlantId>,
+    plant_pid: Option<uuid::Uuid>,
+    plant_code: Option<String>,
+    plant_code_key: Option<String>,
+    plant_name: Option<String>,
+    role: String,
 }
 
-impl From<RoleRow> for PlantRoleView {
-    fn from(row: RoleRow) -> Self {
-        PlantRoleView {
-            plant_id: row.plant_id,
-            plant_pid: row.plant_pid,
-            plant_code: row.plant_code,
-            plant_name: row.plant_name,
-            role: row.role,
+/// The grants of `users`, tenant-wide and at plants, in one statement (`UNION ALL`): the
+/// second of a user read's two statements. Binds the user ids twice.
+pub(crate) fn grants_query(users: &[UserId]) -> SelectStatement {
+    let ids = || users.iter().copied().map(sea_orm::Value::from);
+    // Literal NULLs, not bound ones: the statement binds only the user ids.
+    let null = || Expr::cust("NULL");
+    let mut tenant_wide = Query::select();
+    tenant_wide
+        .column(user_tenant_roles::Column::UserId)
+        .expr_as(null(), "plant_id")
+        .expr_as(null(), "plant_pid")
+        .expr_as(null(), "plant_code")
+        .expr_as(null(), "plant_code_key")
+        .expr_as(null(), "plant_name")
+        .column(user_tenant_roles::Column::Role)
+        .from(user_tenant_roles::Entity)
+        .and_where(user_tenant_roles::Column::UserId.is_in(ids()));
+    let mut at_plants = Query::select();
+    at_plants
+        .column((user_plant_roles::Entity, user_plant_roles::Column::UserId))
+        .expr_as(Expr::col((plants::Entity, plants::Column::Id)), "plant_id")
+        .expr_as(
+            Expr::col((plants::Entity, plants::Column::Pid)),
+            "plant_pid",
+        )
+        .expr_as(
+            Expr::col((plants::Entity, plants::Column::Code)),
+            "plant_code",
+        )
+        .expr_as(
+            Expr::col((plants::Entity, plants::Column::CodeKey)),
+            "plant_code_key",
+        )
+        .expr_as(
+            Expr::col((plants::Entity, plants::Column::Name)),
+            "plant_name",
+        )
+        .column((user_plant_roles::Entity, user_plant_roles::Column::Role))
+        .from(user_plant_roles::Entity)
+        .inner_join(
+            plants::Entity,
+            Expr::col((plants::Entity, plants::Column::Id))
+                .equals((user_plant_roles::Entity, user_plant_roles::Column::PlantId)),
+        )
+        .and_where(
+            Expr::col((user_plant_roles::Entity, user_plant_roles::Column::UserId)).is_in(ids()),
+        );
+    tenant_wide.union(UnionType::All, at_plants);
+    tenant_wide
+}
+
+/// Grant rows gathered by user, each user's lists in a view's order: tenant-wide roles by
+/// key, plant roles by plant code, then key.
+pub(crate) fn by_user(rows: Vec<GrantRow>) -> HashMap<UserId, UserGrants> {
+    let mut rows = rows;
+    rows.sort_by(|a, b| {
+        (a.user_id, &a.plant_code_key, &a.role).cmp(&(b.user_id, &b.plant_code_key, &b.role))
+    });
+    let mut by_user: HashMap<UserId, UserGrants> = HashMap::new();
+    for row in rows {
+        let grants = by_user.entry(row.user_id).or_default();
+        let role = RoleKey::stored(row.role);
+        match (row.plant_id, row.plant_pid, row.plant_code, row.plant_name) {
+            (Some(plant_id), Some(plant_pid), Some(plant_code), Some(plant_name)) => {
+                grants.plants.push(PlantRoleView {
+                    plant_id,
+                    plant_pid,
+                    plant_code,
+                    plant_name,
+                    role,
+                });
+            }
+            _ => grants.tenant.push(role),
         }
     }
+    by_user
 }
 
-/// The query for the plant roles of `users`, ordered by plant code.
-pub(crate) fn roles_query(users: &[UserId]) -> Selector<SelectModel<RoleRow>> {
-    user_plant_roles::Entity::find()
-        .select_only()
-        .column(user_plant_roles::Column::UserId)
-        .column_as(plants::Column::Id, "plant_id")
-        .column_as(plants::Column::Pid, "plant_pid")
-        .column_as(plants::Column::Code, "plant_code")
-        .column_as(plants::Column::Name, "plant_name")
-        .column(user_plant_roles::Column::Role)
-        .inner_join(plants::Entity)
-        .filter(user_plant_roles::Column::UserId.is_in(users.iter().copied()))
-        .order_by_asc(plants::Column::CodeKey)
-        .into_model::<RoleRow>()
-}
-
-/// The plant roles of `users`, by user, each list ordered by plant code: one query.
-pub(crate) async fn load_roles(
+/// The grants of `users`, by user: one statement.
+pub(crate) async fn load_grants(
     db: &impl ConnectionTrait,
     users: &[UserId],
-) -> Result<HashMap<UserId, Vec<PlantRoleView>>> {
-    let mut by_user: HashMap<UserId, Vec<PlantRoleView>> = HashMap::new();
+) -> Result<HashMap<UserId, UserGrants>> {
     if users.is_empty() {
-        return Ok(by_user);
+        return Ok(HashMap::new());
     }
-    for row in roles_query(users).all(db).await? {
-        by_user.entry(row.user_id).or_default().push(row.into());
-    }
-    Ok(by_user)
+    let statement = db.get_database_backend().build(&grants_query(users));
+    Ok(by_user(
+        GrantRow::find_by_statement(statement).all(db).await?,
+    ))
 }

@@ -1,6 +1,6 @@
 //! The grants a new role catalogue refuses, found and (when the host asks) revoked during
 //! reconciliation: grants of a role no longer declared, or at a scope its role no longer
-//! allows. Grants are `user_plant_roles` rows (at a plant) and `users.tenant_role`
+//! allows. Grants are `user_plant_roles` rows (at a plant) and `user_tenant_roles` rows
 //! (tenant-wide), in every tenant, soft-deleted users included (a restored user gets its
 //! grants back, so they count).
 
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::BTreeMap;
-use tenantry_entity::{PlantId, TenantId, UserId, user_plant_roles, users};
+use tenantry_entity::{PlantId, TenantId, UserId, user_plant_roles, user_tenant_roles, users};
 
 /// Which grants of one role the new catalogue refuses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,12 +48,12 @@ pub(crate) async fn count(
         add(&mut counts, rows);
     }
     if !tenant_keys.is_empty() {
-        let rows: Vec<(String, i64)> = users::Entity::find()
+        let rows: Vec<(String, i64)> = user_tenant_roles::Entity::find()
             .select_only()
-            .column(users::Column::TenantRole)
-            .column_as(users::Column::Id.count(), "grants")
-            .filter(users::Column::TenantRole.is_in(tenant_keys))
-            .group_by(users::Column::TenantRole)
+            .column(user_tenant_roles::Column::Role)
+            .column_as(user_tenant_roles::Column::Id.count(), "grants")
+            .filter(user_tenant_roles::Column::Role.is_in(tenant_keys))
+            .group_by(user_tenant_roles::Column::Role)
             .into_tuple()
             .all(txn)
             .await?;
@@ -84,10 +84,10 @@ fn add(counts: &mut BTreeMap<String, u64>, rows: Vec<(String, i64)>) {
 struct Lost {
     tenant: Option<TenantId>,
     plant_roles: Vec<(PlantId, String)>,
-    tenant_role: Option<String>,
+    tenant_roles: Vec<String>,
 }
 
-/// Revokes the refused grants on `txn`: deletes the plant rows, clears the tenant roles,
+/// Revokes the refused grants on `txn`: deletes their rows,
 /// rotates each affected user's security stamp (its sessions end) and records one
 /// `role.revoked_by_catalogue` event per user, in the user's tenant, by no actor.
 ///
@@ -128,41 +128,41 @@ pub(crate) async fn revoke(
             .await?;
     }
     if !tenant_keys.is_empty() {
-        let rows: Vec<(UserId, TenantId, String)> = users::Entity::find()
+        let rows: Vec<(UserId, TenantId, String)> = user_tenant_roles::Entity::find()
             .select_only()
             .columns([
-                users::Column::Id,
-                users::Column::TenantId,
-                users::Column::TenantRole,
+                user_tenant_roles::Column::UserId,
+                user_tenant_roles::Column::TenantId,
+                user_tenant_roles::Column::Role,
             ])
-            .filter(users::Column::TenantRole.is_in(tenant_keys))
+            .filter(user_tenant_roles::Column::Role.is_in(tenant_keys.clone()))
+            .order_by_asc(user_tenant_roles::Column::Id)
             .into_tuple()
             .all(txn)
             .await?;
         for (user, tenant, role) in rows {
             let entry = lost.entry(user).or_default();
             entry.tenant = Some(tenant);
-            entry.tenant_role = Some(role);
+            entry.tenant_roles.push(role);
             revoked += 1;
         }
+        user_tenant_roles::Entity::delete_many()
+            .filter(user_tenant_roles::Column::Role.is_in(tenant_keys))
+            .exec(txn)
+            .await?;
     }
     let mut events: BTreeMap<TenantId, Vec<AuditEvent>> = BTreeMap::new();
     for (user, lost) in lost {
         let Some(tenant) = lost.tenant else { continue };
-        let mut update = users::Entity::update_many()
+        users::Entity::update_many()
             .col_expr(
                 users::Column::SecurityStamp,
                 Expr::value(new_security_stamp()),
             )
             .col_expr(users::Column::UpdatedAt, Expr::value(now))
-            .filter(users::Column::Id.eq(user));
-        if lost.tenant_role.is_some() {
-            update = update.col_expr(
-                users::Column::TenantRole,
-                Expr::value(Option::<String>::None),
-            );
-        }
-        update.exec(txn).await?;
+            .filter(users::Column::Id.eq(user))
+            .exec(txn)
+            .await?;
         let plant_roles: Vec<_> = lost
             .plant_roles
             .iter()
@@ -170,7 +170,7 @@ pub(crate) async fn revoke(
             .collect();
         events.entry(tenant).or_default().push(
             AuditEvent::about(tenant, None, AuditAction::RoleRevokedByCatalogue, user, now)
-                .with(json!({ "plant_roles": plant_roles, "tenant_role": lost.tenant_role })),
+                .with(json!({ "plant_roles": plant_roles, "tenant_roles": lost.tenant_roles })),
         );
     }
     for (tenant, events) in events {

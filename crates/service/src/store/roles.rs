@@ -1,38 +1,304 @@
-//! Roles: a user's role at each plant, its tenant-wide role, and the effective role that
-//! combines them.
+//! Roles: grants of the catalogue's roles, tenant-wide and at plants. Every change — grant,
+//! revoke, replace — goes through one pipeline ([`change`]): check against the catalogue,
+//! lock, read what the user holds, compute what it will hold, guard the last admin, write the
+//! difference, rotate the stamp, audit.
 
 use super::SeaOrmUserRepository;
-use super::admin_guard::ensure_not_last_admin;
+use super::admin_guard::{administers, could_sign_in_now, ensure_another_admin};
 use super::audit::{AuditAction, AuditEvent};
-use super::change::{self, commit_user_change};
-use super::reads::{live, view_of};
-use super::role_rows::{check_distinct_plants, insert_roles, roles_json};
+use super::change;
+use super::listing::{RoleCheck, RoleWhere, holders, role_condition, with_roles};
+use super::reads::{live, load_grants, view_of};
+use super::role_rows::{
+    check_distinct, check_grantable, insert_plant_roles, insert_tenant_roles, roles_json,
+};
 use super::stamp;
-use super::tx::{begin_change, begin_user_change, lock_live_user, lock_tenant};
-use super::unique::Unique;
+use super::tx::{begin_change, lock_live_user, lock_tenant};
 use crate::api::Roles;
 use crate::error::{Error, Result};
-use crate::inputs::{Actor, PlantRole};
+use crate::inputs::{Actor, PlantRole, RoleSet};
+use crate::role_catalogue::{Grant, GrantScope, RoleKey};
 use crate::validation::Validator;
-use crate::views::PlantMember;
-use crate::views::UserView;
+use crate::views::{PlantMember, UserGrants, UserView};
 use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, Query, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IntoActiveModel, QueryFilter, QueryOrder,
 };
 use serde_json::json;
-use tenantry_entity::{PlantId, TenantId, UserId, UserRole, user_plant_roles, users};
+use std::collections::BTreeSet;
+use tenantry_entity::{
+    PlantId, TenantId, UserId, plants, user_plant_roles, user_tenant_roles, users,
+};
 
-/// Rotates the user's security stamp on `txn`: its sessions must be re-checked.
-async fn rotate_stamp(
-    txn: &DatabaseTransaction,
-    user: users::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<users::Model> {
+/// A user's grants as sets: what a change compares, and writes the difference of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Held {
+    tenant: BTreeSet<RoleKey>,
+    plants: BTreeSet<(PlantId, RoleKey)>,
+}
+
+impl Held {
+    fn of(grants: UserGrants) -> Self {
+        Self {
+            tenant: grants.tenant.into_iter().collect(),
+            plants: grants
+                .plants
+                .into_iter()
+                .map(|r| (r.plant_id, r.role))
+                .collect(),
+        }
+    }
+
+    fn tenant_roles(&self) -> Vec<RoleKey> {
+        self.tenant.iter().cloned().collect()
+    }
+
+    fn plant_roles(&self) -> Vec<PlantRole> {
+        self.plants
+            .iter()
+            .map(|(plant, role)| PlantRole::new(*plant, role.clone()))
+            .collect()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        roles_json(&self.tenant_roles(), &self.plant_roles())
+    }
+
+    /// The roles held at `scope`.
+    fn at(&self, scope: GrantScope) -> Vec<RoleKey> {
+        match scope {
+            GrantScope::Tenant => self.tenant_roles(),
+            GrantScope::Plant(plant) => self
+                .plants
+                .iter()
+                .filter(|(p, _)| *p == plant)
+                .map(|(_, role)| role.clone())
+                .collect(),
+        }
+    }
+
+    /// Without the roles at `scope` that `drop` selects.
+    fn without(mut self, scope: GrantScope, drop: impl Fn(&RoleKey) -> bool) -> Self {
+        match scope {
+            GrantScope::Tenant => self.tenant.retain(|role| !drop(role)),
+            GrantScope::Plant(plant) => self.plants.retain(|(p, role)| *p != plant || !drop(role)),
+        }
+        self
+    }
+
+    fn with(mut self, scope: GrantScope, role: RoleKey) -> Self {
+        match scope {
+            GrantScope::Tenant => {
+                self.tenant.insert(role);
+            }
+            GrantScope::Plant(plant) => {
+                self.plants.insert((plant, role));
+            }
+        }
+        self
+    }
+}
+
+/// One change to a user's grants.
+#[derive(Clone, Debug)]
+enum Change {
+    Grant(GrantScope, RoleKey),
+    Revoke(GrantScope, RoleKey),
+    RevokeAt(GrantScope),
+    Replace(RoleSet),
+}
+
+impl Change {
+    /// Checks the change against the catalogue before anything is read or locked.
+    fn check(&self, repo: &SeaOrmUserRepository) -> Result<()> {
+        let catalogue = &repo.config.roles;
+        match self {
+            Self::Grant(scope, role) => catalogue
+                .check_grant(role, *scope)
+                .map(|_| ())
+                .map_err(Error::RoleRefused),
+            Self::Revoke(..) | Self::RevokeAt(_) => Ok(()),
+            Self::Replace(set) => {
+                let tenant = set.tenant.as_deref().unwrap_or_default();
+                let plants = set.plants.as_deref().unwrap_or_default();
+                let mut validator = Validator::new();
+                check_distinct(&mut validator, catalogue, tenant, plants);
+                validator.finish()?;
+                check_grantable(catalogue, tenant, plants)
+            }
+        }
+    }
+
+    /// Whether it may change tenant-wide grants (and so must take the tenant lock first: the
+    /// last-admin guard).
+    fn touches_tenant(&self) -> bool {
+        match self {
+            Self::Grant(scope, _) | Self::Revoke(scope, _) | Self::RevokeAt(scope) => {
+                *scope == GrantScope::Tenant
+            }
+            Self::Replace(set) => set.tenant.is_some(),
+        }
+    }
+
+    /// The one plant a grant or revoke names: it must be the tenant's.
+    fn plant(&self) -> Option<PlantId> {
+        match self {
+            Self::Grant(GrantScope::Plant(plant), _)
+            | Self::Revoke(GrantScope::Plant(plant), _)
+            | Self::RevokeAt(GrantScope::Plant(plant)) => Some(*plant),
+            _ => None,
+        }
+    }
+
+    /// What the user holds after the change.
+    fn apply(&self, before: &Held, exclusive: bool) -> Held {
+        let held = before.clone();
+        match self {
+            Self::Grant(scope, role) if exclusive => {
+                held.without(*scope, |_| true).with(*scope, role.clone())
+            }
+            Self::Grant(scope, role) => held.with(*scope, role.clone()),
+            Self::Revoke(scope, role) => held.without(*scope, |held| held == role),
+            Self::RevokeAt(scope) => held.without(*scope, |_| true),
+            Self::Replace(set) => Held {
+                tenant: match &set.tenant {
+                    Some(roles) => roles.iter().cloned().collect(),
+                    None => held.tenant,
+                },
+                plants: match &set.plants {
+                    Some(roles) => roles.iter().map(|r| (r.plant_id, r.role.clone())).collect(),
+                    None => held.plants,
+                },
+            },
+        }
+    }
+
+    fn event(&self, before: &Held, after: &Held) -> (AuditAction, serde_json::Value) {
+        let plant_id = |scope: &GrantScope| match scope {
+            GrantScope::Tenant => None,
+            GrantScope::Plant(plant) => Some(*plant),
+        };
+        match self {
+            Self::Grant(scope, role) => {
+                let replaced: Vec<RoleKey> = before
+                    .at(*scope)
+                    .into_iter()
+                    .filter(|held| held != role)
+                    .filter(|held| !after.at(*scope).contains(held))
+                    .collect();
+                (
+                    AuditAction::PlantRoleAssigned,
+                    json!({ "plant_id": plant_id(scope), "role": role, "replaced": replaced }),
+                )
+            }
+            Self::Revoke(scope, _) | Self::RevokeAt(scope) => {
+                let revoked: Vec<RoleKey> = before
+                    .at(*scope)
+                    .into_iter()
+                    .filter(|held| !after.at(*scope).contains(held))
+                    .collect();
+                (
+                    AuditAction::PlantRoleRemoved,
+                    json!({ "plant_id": plant_id(scope), "roles": revoked }),
+                )
+            }
+            Self::Replace(_) => (
+                AuditAction::PlantRolesReplaced,
+                json!({ "before": before.json(), "after": after.json() }),
+            ),
+        }
+    }
+}
+
+/// Makes `change` to the user's grants: one transaction, one audit event, nothing written when
+/// nothing changes.
+async fn change(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user_id: UserId,
+    change: Change,
+    actor: Actor,
+) -> Result<UserView> {
+    change.check(repo)?;
+    let catalogue = &repo.config.roles;
+    let (txn, now) = begin_change(repo).await?;
+    if change.touches_tenant() {
+        lock_tenant(&txn, tenant).await?;
+    }
+    // The row lock makes concurrent changes to one user's roles take turns, so each sees the
+    // last one's result (and a replacement leaves exactly its own set).
+    let user = lock_live_user(&txn, tenant, user_id).await?;
+    if let Some(plant) = change.plant() {
+        require_plant(&txn, tenant, plant).await?;
+    }
+    let mut grants = load_grants(&txn, &[user_id]).await?;
+    let before = Held::of(grants.remove(&user_id).unwrap_or_default());
+    let after = change.apply(&before, catalogue.is_exclusive());
+    if after == before {
+        return view_of(&txn, user).await;
+    }
+    let administers_before = administers(catalogue, before.tenant.iter().map(RoleKey::as_str));
+    let administers_after = administers(catalogue, after.tenant.iter().map(RoleKey::as_str));
+    if administers_before && !administers_after && could_sign_in_now(&user, now) {
+        ensure_another_admin(&txn, catalogue, &user, now).await?;
+    }
+    write_difference(&txn, tenant, user_id, &before, &after, actor, now).await?;
     let mut active = user.into_active_model();
     stamp::rotate(&mut active, now);
-    Ok(active.update(txn).await?)
+    let user = active.update(&txn).await?;
+    let (action, details) = change.event(&before, &after);
+    let event = AuditEvent::about(tenant, actor, action, user_id, now).with(details);
+    change::finish(txn, user, event).await
+}
+
+/// Deletes the grants `before` has and `after` has not, then inserts the new ones.
+async fn write_difference(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    user: UserId,
+    before: &Held,
+    after: &Held,
+    actor: Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let gone_tenant: Vec<String> = before
+        .tenant
+        .difference(&after.tenant)
+        .map(RoleKey::to_string)
+        .collect();
+    if !gone_tenant.is_empty() {
+        user_tenant_roles::Entity::delete_many()
+            .filter(user_tenant_roles::Column::UserId.eq(user))
+            .filter(user_tenant_roles::Column::Role.is_in(gone_tenant))
+            .exec(txn)
+            .await?;
+    }
+    let gone_plants: Vec<&(PlantId, RoleKey)> = before.plants.difference(&after.plants).collect();
+    if !gone_plants.is_empty() {
+        let mut which = Condition::any();
+        for (plant, role) in gone_plants {
+            which = which.add(
+                Condition::all()
+                    .add(user_plant_roles::Column::PlantId.eq(*plant))
+                    .add(user_plant_roles::Column::Role.eq(role.as_str())),
+            );
+        }
+        user_plant_roles::Entity::delete_many()
+            .filter(user_plant_roles::Column::UserId.eq(user))
+            .filter(which)
+            .exec(txn)
+            .await?;
+    }
+    let new_tenant: Vec<RoleKey> = after.tenant.difference(&before.tenant).cloned().collect();
+    insert_tenant_roles(txn, tenant, user, &new_tenant, actor, now).await?;
+    let new_plants: Vec<PlantRole> = after
+        .plants
+        .difference(&before.plants)
+        .map(|(plant, role)| PlantRole::new(*plant, role.clone()))
+        .collect();
+    insert_plant_roles(txn, tenant, user, &new_plants, actor, now).await
 }
 
 async fn require_plant(txn: &DatabaseTransaction, tenant: TenantId, plant: PlantId) -> Result<()> {
@@ -42,252 +308,203 @@ async fn require_plant(txn: &DatabaseTransaction, tenant: TenantId, plant: Plant
         .ok_or(Error::NotFound)
 }
 
-fn role_of(user: UserId, plant: PlantId) -> sea_orm::Select<user_plant_roles::Entity> {
-    user_plant_roles::Entity::find()
-        .filter(user_plant_roles::Column::UserId.eq(user))
-        .filter(user_plant_roles::Column::PlantId.eq(plant))
+/// One row of [`effective`]'s statement: that the user (`u`) or plant (`p`) exists, or a
+/// grant (`g`) held there.
+#[derive(FromQueryResult)]
+struct Found {
+    kind: String,
+    role: Option<String>,
 }
 
-pub(crate) async fn assign(
+/// The user's effective roles at `at`, in one statement: whether the user and the plant
+/// exist, and its grants there, as one `UNION ALL`; the catalogue adds what they imply.
+async fn effective(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
-    user_id: UserId,
-    plant: PlantId,
-    role: UserRole,
-    actor: Actor,
-) -> Result<UserView> {
-    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
-    require_plant(&txn, tenant, plant).await?;
-    let previous = match role_of(user_id, plant).unique(&txn).await? {
-        Some(existing) if existing.role == role => return view_of(&txn, user).await,
-        Some(existing) => {
-            let previous = existing.role;
-            let mut active = existing.into_active_model();
-            active.role = Set(role);
-            active.granted_by = Set(actor);
-            active.updated_at = Set(now);
-            active.update(&txn).await?;
-            Some(previous)
-        }
-        None => {
-            insert_roles(
-                &txn,
-                tenant,
-                user_id,
-                &[PlantRole {
-                    plant_id: plant,
-                    role,
-                }],
-                actor,
-                now,
-            )
-            .await?;
-            None
+    user: UserId,
+    at: GrantScope,
+) -> Result<BTreeSet<RoleKey>> {
+    let literal = |sql: &'static str| Expr::cust(sql);
+    let mut query = Query::select();
+    query
+        .expr_as(literal("'u'"), "kind")
+        .expr_as(literal("NULL"), "role")
+        .from(users::Entity)
+        .and_where(users::Column::Id.eq(user))
+        .and_where(users::Column::TenantId.eq(tenant))
+        .and_where(users::Column::DeletedAt.is_null());
+    let mut tenant_wide = Query::select();
+    tenant_wide
+        .expr_as(literal("'g'"), "kind")
+        .column(user_tenant_roles::Column::Role)
+        .from(user_tenant_roles::Entity)
+        .and_where(user_tenant_roles::Column::UserId.eq(user))
+        .and_where(user_tenant_roles::Column::TenantId.eq(tenant));
+    query.union(UnionType::All, tenant_wide);
+    if let GrantScope::Plant(plant) = at {
+        let mut exists = Query::select();
+        exists
+            .expr_as(literal("'p'"), "kind")
+            .expr_as(literal("NULL"), "role")
+            .from(plants::Entity)
+            .and_where(plants::Column::Id.eq(plant))
+            .and_where(plants::Column::TenantId.eq(tenant));
+        let mut at_plant = Query::select();
+        at_plant
+            .expr_as(literal("'g'"), "kind")
+            .column(user_plant_roles::Column::Role)
+            .from(user_plant_roles::Entity)
+            .and_where(user_plant_roles::Column::UserId.eq(user))
+            .and_where(user_plant_roles::Column::TenantId.eq(tenant))
+            .and_where(user_plant_roles::Column::PlantId.eq(plant));
+        query.union(UnionType::All, exists);
+        query.union(UnionType::All, at_plant);
+    }
+    let statement = repo.db.get_database_backend().build(&query);
+    let rows = Found::find_by_statement(statement).all(&repo.db).await?;
+    let found = |kind: &str| rows.iter().any(|row| row.kind == kind);
+    if !found("u") || (matches!(at, GrantScope::Plant(_)) && !found("p")) {
+        return Err(Error::NotFound);
+    }
+    let grants = rows.iter().filter_map(|row| row.role.as_deref());
+    Ok(repo.config.roles.closure(grants))
+}
+
+async fn users_with_role(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    role: RoleKey,
+    at: GrantScope,
+) -> Result<Vec<UserView>> {
+    let place = match at {
+        GrantScope::Tenant => RoleWhere::TenantWide,
+        GrantScope::Plant(plant) => {
+            super::plants::find(&repo.db, tenant, plant)
+                .await?
+                .ok_or(Error::NotFound)?;
+            RoleWhere::Plant(plant)
         }
     };
-    let user = rotate_stamp(&txn, user, now).await?;
-    let event = AuditEvent::about(tenant, actor, AuditAction::PlantRoleAssigned, user_id, now)
-        .with(json!({ "plant_id": plant, "role": role, "previous_role": previous }));
-    change::finish(txn, user, event).await
-}
-
-pub(crate) async fn remove(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    user_id: UserId,
-    plant: PlantId,
-    actor: Actor,
-) -> Result<UserView> {
-    let (txn, now, user) = begin_user_change(repo, tenant, user_id).await?;
-    require_plant(&txn, tenant, plant).await?;
-    let Some(existing) = role_of(user_id, plant).unique(&txn).await? else {
-        return view_of(&txn, user).await;
-    };
-    user_plant_roles::Entity::delete_by_id(existing.id)
-        .exec(&txn)
+    let holders = Some(holders(&repo.config.roles, &role));
+    let users = live(tenant)
+        .filter(role_condition(place, holders, RoleCheck::Planned))
+        .order_by_asc(users::Column::UsernameKey)
+        .order_by_asc(users::Column::Id)
+        .all(&repo.db)
         .await?;
-    let user = rotate_stamp(&txn, user, now).await?;
-    let event = AuditEvent::about(tenant, actor, AuditAction::PlantRoleRemoved, user_id, now)
-        .with(json!({ "plant_id": plant, "previous_role": existing.role }));
-    change::finish(txn, user, event).await
+    with_roles(&repo.db, users).await
 }
 
-/// Replaces the user's plant roles with exactly `roles` and, when `tenant_role` is given,
-/// its tenant role too: one transaction, one audit event.
-pub(crate) async fn replace(
+async fn users_for_plant(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
-    user_id: UserId,
-    tenant_role: Option<Option<UserRole>>,
-    roles: &[PlantRole],
-    actor: Actor,
-) -> Result<UserView> {
-    let mut validator = Validator::new();
-    check_distinct_plants(&mut validator, roles);
-    validator.finish()?;
-
-    let (txn, now) = begin_change(repo).await?;
-    if tenant_role.is_some() {
-        lock_tenant(&txn, tenant).await?;
-    }
-    // The row lock makes concurrent replacements of one user's roles take turns, so the
-    // last one to commit leaves exactly its own set.
-    let user = lock_live_user(&txn, tenant, user_id).await?;
-    let previous_tenant_role = user.tenant_role;
-    if let Some(role) = tenant_role
-        && role != Some(UserRole::Admin)
-    {
-        ensure_not_last_admin(&txn, &user, now).await?;
-    }
-    user_plant_roles::Entity::delete_many()
-        .filter(user_plant_roles::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?;
-    insert_roles(&txn, tenant, user_id, roles, actor, now).await?;
-    let new_tenant_role = tenant_role.unwrap_or(previous_tenant_role);
-    let mut active = user.into_active_model();
-    active.tenant_role = Set(new_tenant_role);
-    stamp::rotate(&mut active, now);
-    commit_user_change(
-        txn,
-        active,
-        AuditEvent::about(tenant, actor, AuditAction::PlantRolesReplaced, user_id, now).with(
-            json!({
-                    "plant_roles": roles_json(roles),
-                    "tenant_role": new_tenant_role,
-                    "previous_tenant_role": previous_tenant_role,
-            }),
-        ),
-    )
-    .await
-}
-
-pub(crate) async fn set_tenant_role(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    user_id: UserId,
-    role: Option<UserRole>,
-    actor: Actor,
-) -> Result<UserView> {
-    let (txn, now) = begin_change(repo).await?;
-    lock_tenant(&txn, tenant).await?;
-    let user = lock_live_user(&txn, tenant, user_id).await?;
-    if user.tenant_role == role {
-        return view_of(&txn, user).await;
-    }
-    if role != Some(UserRole::Admin) {
-        ensure_not_last_admin(&txn, &user, now).await?;
-    }
-    let previous = user.tenant_role;
-    let mut active = user.into_active_model();
-    active.tenant_role = Set(role);
-    stamp::rotate(&mut active, now);
-    commit_user_change(
-        txn,
-        active,
-        AuditEvent::about(tenant, actor, AuditAction::TenantRoleSet, user_id, now)
-            .with(json!({ "role": role, "previous_role": previous })),
-    )
-    .await
-}
-
-pub(crate) async fn effective(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    user_id: UserId,
     plant: PlantId,
-) -> Result<Option<UserRole>> {
-    let user = live(tenant)
-        .filter(users::Column::Id.eq(user_id))
-        .unique(&repo.db)
-        .await?
-        .ok_or(Error::NotFound)?;
+    role: Option<RoleKey>,
+) -> Result<Vec<PlantMember>> {
     super::plants::find(&repo.db, tenant, plant)
         .await?
         .ok_or(Error::NotFound)?;
-    let at_plant = role_of(user_id, plant)
-        .unique(&repo.db)
+    let holders = role.as_ref().map(|role| holders(&repo.config.roles, role));
+    let users = live(tenant)
+        .filter(role_condition(
+            RoleWhere::Plant(plant),
+            holders,
+            RoleCheck::Planned,
+        ))
+        .order_by_asc(users::Column::UsernameKey)
+        .order_by_asc(users::Column::Id)
+        .all(&repo.db)
+        .await?;
+    let catalogue = &repo.config.roles;
+    Ok(with_roles(&repo.db, users)
         .await?
-        .map(|r| r.role);
-    Ok(at_plant.max(user.tenant_role))
+        .into_iter()
+        .map(|user| {
+            let effective_roles = catalogue.closure(user.roles_at(plant));
+            PlantMember {
+                user,
+                effective_roles,
+            }
+        })
+        .collect())
 }
 
 #[async_trait]
 impl Roles for SeaOrmUserRepository {
-    async fn assign_plant_role(
+    async fn grant_role(
         &self,
         tenant: TenantId,
         user: UserId,
-        plant: PlantId,
-        role: UserRole,
+        scope: GrantScope,
+        role: RoleKey,
         actor: Actor,
     ) -> Result<UserView> {
-        self.detached(
-            move |repo| async move { assign(&repo, tenant, user, plant, role, actor).await },
-        )
-        .await
-    }
-
-    async fn remove_plant_role(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-        plant: PlantId,
-        actor: Actor,
-    ) -> Result<UserView> {
-        self.detached(move |repo| async move { remove(&repo, tenant, user, plant, actor).await })
+        let grant = Change::Grant(scope, role);
+        self.detached(move |repo| async move { change(&repo, tenant, user, grant, actor).await })
             .await
     }
 
-    async fn set_plant_roles(
+    async fn revoke_role(
         &self,
         tenant: TenantId,
         user: UserId,
-        roles: &[PlantRole],
+        scope: GrantScope,
+        role: RoleKey,
         actor: Actor,
     ) -> Result<UserView> {
-        let roles = roles.to_vec();
-        self.detached(
-            move |repo| async move { replace(&repo, tenant, user, None, &roles, actor).await },
-        )
-        .await
+        let revoke = Change::Revoke(scope, role);
+        self.detached(move |repo| async move { change(&repo, tenant, user, revoke, actor).await })
+            .await
     }
 
-    async fn set_roles(
+    async fn revoke_roles_at(
         &self,
         tenant: TenantId,
         user: UserId,
-        tenant_role: Option<UserRole>,
-        plant_roles: &[PlantRole],
+        scope: GrantScope,
         actor: Actor,
     ) -> Result<UserView> {
-        let plant_roles = plant_roles.to_vec();
-        self.detached(move |repo| async move {
-            replace(&repo, tenant, user, Some(tenant_role), &plant_roles, actor).await
-        })
-        .await
+        let revoke = Change::RevokeAt(scope);
+        self.detached(move |repo| async move { change(&repo, tenant, user, revoke, actor).await })
+            .await
     }
 
-    async fn set_tenant_role(
+    async fn replace_roles(
         &self,
         tenant: TenantId,
         user: UserId,
-        role: Option<UserRole>,
+        roles: RoleSet,
         actor: Actor,
     ) -> Result<UserView> {
-        self.detached(
-            move |repo| async move { set_tenant_role(&repo, tenant, user, role, actor).await },
-        )
-        .await
+        let replace = Change::Replace(roles);
+        self.detached(move |repo| async move { change(&repo, tenant, user, replace, actor).await })
+            .await
     }
 
-    async fn effective_role(
+    async fn grants_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<Grant>> {
+        let view = crate::api::Users::get_user(self, tenant, user)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok(view.grants())
+    }
+
+    async fn effective_roles(
         &self,
         tenant: TenantId,
         user: UserId,
-        plant: PlantId,
-    ) -> Result<Option<UserRole>> {
-        self.detached(move |repo| async move { effective(&repo, tenant, user, plant).await })
+        at: GrantScope,
+    ) -> Result<BTreeSet<RoleKey>> {
+        self.detached(move |repo| async move { effective(&repo, tenant, user, at).await })
+            .await
+    }
+
+    async fn users_with_role(
+        &self,
+        tenant: TenantId,
+        role: RoleKey,
+        at: GrantScope,
+    ) -> Result<Vec<UserView>> {
+        self.detached(move |repo| async move { users_with_role(&repo, tenant, role, at).await })
             .await
     }
 
@@ -295,11 +512,9 @@ impl Roles for SeaOrmUserRepository {
         &self,
         tenant: TenantId,
         plant: PlantId,
-        min_role: Option<UserRole>,
+        role: Option<RoleKey>,
     ) -> Result<Vec<PlantMember>> {
-        self.detached(move |repo| async move {
-            super::listing::users_for_plant(&repo, tenant, plant, min_role).await
-        })
-        .await
+        self.detached(move |repo| async move { users_for_plant(&repo, tenant, plant, role).await })
+            .await
     }
 }

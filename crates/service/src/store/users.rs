@@ -80,7 +80,7 @@ pub(crate) async fn create(
     actor: Actor,
 ) -> Result<UserView> {
     let status = input.status.unwrap_or(UserStatus::Active);
-    let profile = new_user::profile_of!(input);
+    let profile = new_user::profile_of!(&repo.config.roles, input);
     new_user::check(repo, tenant, &profile, |validator, tenant| {
         if status == UserStatus::Suspended {
             validator.add("status", Rule::NotAllowed);
@@ -155,7 +155,7 @@ pub(crate) async fn update(
     }
     let user = lock_live_user(&txn, tenant, id).await?;
     if expiring_now {
-        ensure_not_last_admin(&txn, &user, now).await?;
+        ensure_not_last_admin(&txn, &repo.config.roles, &user, now).await?;
     }
     // Entering or leaving the expired state rotates the stamp: a session made before an
     // expiry must not come back when the expiry is lifted, even one that passed by itself.
@@ -298,7 +298,7 @@ async fn begin_guarded(
         Reach::Live => lock_live_user(&txn, tenant, id).await?,
         Reach::AlsoDeleted => any_user(&txn, tenant, id).await?,
     };
-    ensure_not_last_admin(&txn, &user, now).await?;
+    ensure_not_last_admin(&txn, &repo.config.roles, &user, now).await?;
     Ok((txn, now, user))
 }
 

@@ -96,7 +96,7 @@ impl Fixture {
     /// Creates a user with `tenant_role: Admin`.
     pub async fn admin(&self, username: &str) -> UserView {
         self.create(NewUser {
-            tenant_role: Some(UserRole::Admin),
+            tenant_roles: vec![UserRole::Admin.into()],
             ..new_user(username)
         })
         .await

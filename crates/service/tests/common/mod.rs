@@ -117,18 +117,22 @@ pub fn pw(s: &str) -> Password {
 }
 
 pub fn plant_role(plant: PlantId, role: UserRole) -> PlantRole {
-    PlantRole {
-        plant_id: plant,
-        role,
-    }
+    PlantRole::new(plant, role)
 }
 
-/// A view's plant roles as `(plant, role)` pairs sorted by plant id.
+/// The default catalogue's role a key names.
+pub fn user_role(key: &tenantry_service::RoleKey) -> UserRole {
+    use tenantry_service::HostRole;
+    UserRole::from_key(key).expect("a UserRole")
+}
+
+/// A view's plant roles as `(plant, role)` pairs sorted by plant id (default catalogue).
 pub fn roles(view: &UserView) -> Vec<(PlantId, UserRole)> {
+    use tenantry_service::HostRole;
     let mut roles: Vec<_> = view
         .plant_roles
         .iter()
-        .map(|r| (r.plant_id, r.role))
+        .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
         .collect();
     roles.sort();
     roles
@@ -188,4 +192,23 @@ pub fn assert_invalid_token<T: Debug>(result: Result<T>, case: &str) {
         }
         other => panic!("{case}: expected Err(InvalidToken), got {other:?}"),
     }
+}
+
+/// The user's tenant-wide role keys as stored (deleted users included), sorted.
+pub async fn stored_tenant_roles(
+    db: &sea_orm::DatabaseConnection,
+    user: tenantry_service::UserId,
+) -> Vec<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use tenantry_service::entity::user_tenant_roles;
+    let mut roles: Vec<String> = user_tenant_roles::Entity::find()
+        .filter(user_tenant_roles::Column::UserId.eq(user))
+        .all(db)
+        .await
+        .expect("reading tenant roles")
+        .into_iter()
+        .map(|row| row.role)
+        .collect();
+    roles.sort();
+    roles
 }

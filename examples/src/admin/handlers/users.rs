@@ -11,20 +11,19 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
-use std::collections::HashSet;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    Cursor, Grant, Invitation, KeysetQuery, PageRequest, PlantRole, TenantId, UserFilter, UserId,
-    UserOrder, UserQuery, UserRole, UserStatus, UserView, user_role_grants,
+    CatalogueError, Cursor, Grant, GrantScope, Invitation, KeysetQuery, PageRequest, PlantRole,
+    RoleKey, RoleSet, TenantId, UserFilter, UserId, UserOrder, UserQuery, UserStatus, UserView,
 };
 use uuid::Uuid;
 
 /// The page size when `limit` is not given.
 const DEFAULT_LIMIT: u64 = 50;
 
-/// The library calls the plant roles `plant_roles`; this API's bodies call them `roles`.
+/// The library calls the tenant-wide roles `tenant_roles`; this API's bodies call them `roles`.
 fn roles_field(error: tenantry_service::Error) -> ApiError {
-    ApiError::from(error).rename_field("plant_roles", "roles")
+    ApiError::from(error).rename_field("tenant_roles", "roles")
 }
 
 /// `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=`: by offset when `offset` is
@@ -37,7 +36,17 @@ pub(crate) async fn list(
     let tenant = admin.tenant.id;
     let mut problems = Vec::new();
     let status = parse_named::<UserStatus>(params.status, "status", &mut problems);
-    let min_role = parse_named::<UserRole>(params.role, "role", &mut problems);
+    let role = present(params.role).and_then(|role| match RoleKey::new(&role) {
+        Ok(key) if state.roles.get(&key).is_some() => Some(key),
+        Ok(_) => {
+            problems.push(FieldProblem::new("role", "not_found", "no such role"));
+            None
+        }
+        Err(_) => {
+            problems.push(FieldProblem::rule("role", Rule::InvalidFormat));
+            None
+        }
+    });
     let offset = parse_count(params.offset, "offset", &mut problems).unwrap_or(0);
     let limit = parse_count(params.limit, "limit", &mut problems).unwrap_or(DEFAULT_LIMIT);
     let plant = match present(params.plant) {
@@ -56,7 +65,7 @@ pub(crate) async fn list(
     let filter = UserFilter {
         status,
         plant,
-        min_role,
+        role,
         search: present(params.q),
         ..UserFilter::default()
     };
@@ -107,18 +116,19 @@ pub(crate) async fn create(
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, Json<InvitedJson>), ApiError> {
     let tenant = admin.tenant.id;
-    let plant_roles = resolve_roles(&state, tenant, body.roles).await?;
+    let (tenant_roles, plant_roles) =
+        resolve_roles(&state, tenant, body.roles, body.plant_roles).await?;
     may_change(
         &state,
         &admin.user,
         &[],
-        &grants(body.tenant_role, &plant_roles),
+        &grants(&tenant_roles, &plant_roles),
     )?;
     let invitation = Invitation {
         email: body.email,
         username: body.username,
         display_name: body.display_name,
-        tenant_role: body.tenant_role,
+        tenant_roles,
         plant_roles,
     };
     let invited = state
@@ -163,7 +173,7 @@ pub(crate) async fn reactivate(
     Ok(Json(user.into()))
 }
 
-/// `PUT /api/users/{id}/roles`: the user's tenant role and plant roles become exactly the
+/// `PUT /api/users/{id}/roles`: the user's tenant-wide roles and plant roles become exactly the
 /// body's, in one transaction.
 pub(crate) async fn set_roles(
     TenantAdmin(admin): TenantAdmin,
@@ -175,12 +185,13 @@ pub(crate) async fn set_roles(
     let actor = Some(admin.user.id);
     let target = find(&state, tenant, pid).await?;
     let id: UserId = target.id;
-    let plant_roles = resolve_roles(&state, tenant, body.roles).await?;
-    let wanted = grants(body.tenant_role, &plant_roles);
+    let (tenant_roles, plant_roles) =
+        resolve_roles(&state, tenant, body.roles, body.plant_roles).await?;
+    let wanted = grants(&tenant_roles, &plant_roles);
     may_change(&state, &admin.user, &target.grants(), &wanted)?;
     let user = state
         .users
-        .set_roles(tenant, id, body.tenant_role, &plant_roles, actor)
+        .replace_roles(tenant, id, RoleSet::all(tenant_roles, plant_roles), actor)
         .await
         .map_err(roles_field)?;
     Ok(Json(user.into()))
@@ -205,12 +216,17 @@ pub(crate) async fn reset_password(
     )))
 }
 
-/// `tenant_role` and `plant_roles` as grants of the role catalogue.
-fn grants(tenant_role: Option<UserRole>, plant_roles: &[PlantRole]) -> Vec<Grant> {
-    user_role_grants(
-        tenant_role,
-        plant_roles.iter().map(|r| (r.plant_id, r.role)),
-    )
+/// Tenant-wide and plant roles as grants of the role catalogue.
+fn grants(tenant_roles: &[RoleKey], plant_roles: &[PlantRole]) -> Vec<Grant> {
+    let tenant = tenant_roles.iter().map(|role| Grant {
+        role: role.clone(),
+        scope: GrantScope::Tenant,
+    });
+    let plants = plant_roles.iter().map(|r| Grant {
+        role: r.role.clone(),
+        scope: GrantScope::Plant(r.plant_id),
+    });
+    tenant.chain(plants).collect()
 }
 
 /// Delegated administration: 403 unless `actor` may make or take away every grant that differs
@@ -247,23 +263,36 @@ async fn find(state: &AppState, tenant: TenantId, pid: Uuid) -> Result<UserView,
         .ok_or_else(ApiError::not_found)
 }
 
-/// The body's roles with their plants resolved by code in the tenant; every unknown,
-/// missing or repeated plant is reported at once.
+/// The body's roles checked against the catalogue, and its plant roles with their plants
+/// resolved by code in the tenant; every problem (a role that is not a key, unknown or not
+/// grantable there; an unknown, missing or repeated plant; a grant twice; two roles in one scope
+/// of an exclusive catalogue) is reported at once.
 async fn resolve_roles(
     state: &AppState,
     tenant: TenantId,
-    roles: Vec<RoleBody>,
-) -> Result<Vec<PlantRole>, ApiError> {
+    roles: Vec<String>,
+    plant_roles: Vec<RoleBody>,
+) -> Result<(Vec<RoleKey>, Vec<PlantRole>), ApiError> {
     let mut problems = Vec::new();
-    let mut resolved = Vec::with_capacity(roles.len());
-    let mut seen = HashSet::new();
-    for (i, RoleBody { plant, role }) in roles.into_iter().enumerate() {
-        let plant_field = format!("roles[{i}].plant");
+    let mut tenant_roles = Vec::with_capacity(roles.len());
+    for (i, role) in roles.into_iter().enumerate() {
+        let field = format!("roles[{i}]");
+        if let Some(key) = role_key(state, &role, GrantScope::Tenant, &field, &mut problems) {
+            if tenant_roles.contains(&key)
+                || (state.roles.is_exclusive() && !tenant_roles.is_empty())
+            {
+                problems.push(FieldProblem::rule(field, Rule::Duplicate));
+            } else {
+                tenant_roles.push(key);
+            }
+        }
+    }
+    let mut resolved: Vec<PlantRole> = Vec::with_capacity(plant_roles.len());
+    for (i, RoleBody { plant, role }) in plant_roles.into_iter().enumerate() {
+        let plant_field = format!("plant_roles[{i}].plant");
+        let role_field = format!("plant_roles[{i}].role");
         if role.is_none() {
-            problems.push(FieldProblem::rule(
-                format!("roles[{i}].role"),
-                Rule::Required,
-            ));
+            problems.push(FieldProblem::rule(role_field.clone(), Rule::Required));
         }
         if plant.is_empty() {
             problems.push(FieldProblem::rule(plant_field, Rule::Required));
@@ -273,19 +302,57 @@ async fn resolve_roles(
             problems.push(unknown_plant(plant_field));
             continue;
         };
-        if !seen.insert(found.id) {
+        let Some(role) = role else { continue };
+        let scope = GrantScope::Plant(found.id);
+        let Some(key) = role_key(state, &role, scope, &role_field, &mut problems) else {
+            continue;
+        };
+        let same_plant = resolved.iter().filter(|r| r.plant_id == found.id);
+        let repeated = same_plant.clone().any(|r| r.role == key)
+            || (state.roles.is_exclusive() && same_plant.count() > 0);
+        if repeated {
             problems.push(FieldProblem::rule(plant_field, Rule::Duplicate));
-        } else if let Some(role) = role {
-            resolved.push(PlantRole {
-                plant_id: found.id,
-                role,
-            });
+        } else {
+            resolved.push(PlantRole::new(found.id, key));
         }
     }
     if problems.is_empty() {
-        Ok(resolved)
+        Ok((tenant_roles, resolved))
     } else {
         Err(ApiError::invalid(problems))
+    }
+}
+
+/// `role` as a key the catalogue may grant at `scope`, or a problem on `field`.
+fn role_key(
+    state: &AppState,
+    role: &str,
+    scope: GrantScope,
+    field: &str,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<RoleKey> {
+    let Ok(key) = RoleKey::new(role) else {
+        problems.push(FieldProblem::rule(field.to_owned(), Rule::InvalidFormat));
+        return None;
+    };
+    match state.roles.check_grant(&key, scope) {
+        Ok(_) => Some(key),
+        Err(CatalogueError::ScopeNotAllowed { .. }) => {
+            problems.push(FieldProblem::new(
+                field.to_owned(),
+                "scope_not_allowed",
+                "this role may not be granted here",
+            ));
+            None
+        }
+        Err(_) => {
+            problems.push(FieldProblem::new(
+                field.to_owned(),
+                "not_found",
+                "no such role",
+            ));
+            None
+        }
     }
 }
 
