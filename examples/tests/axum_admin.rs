@@ -53,15 +53,22 @@ struct Server {
 
 impl Server {
     async fn start() -> Self {
-        Self::start_with(AdminConfig::new(PUBLIC_URL)).await
+        Self::start_with(RoleCatalogue::default()).await
     }
 
-    /// The service with `config` (a host's own role catalogue).
-    async fn start_with(config: AdminConfig) -> Self {
+    /// The service with a host's own role catalogue.
+    async fn start_with(roles: RoleCatalogue) -> Self {
+        let config = AdminConfig::new(PUBLIC_URL);
         let db = TestDb::migrated().await;
-        let repository =
-            SeaOrmUserRepository::new(db.conn().clone(), Config::insecure_fast_for_tests())
-                .unwrap();
+        let repository = SeaOrmUserRepository::open(
+            db.conn().clone(),
+            Config {
+                roles,
+                ..Config::insecure_fast_for_tests()
+            },
+        )
+        .await
+        .unwrap();
         let users: Arc<dyn UserRepository> = Arc::new(repository);
 
         let acme = tenant(&users, "acme").await;
@@ -886,8 +893,7 @@ async fn deactivate_and_reactivate() {
 /// take away such a grant, and nothing is written; other changes pass.
 #[tokio::test]
 async fn role_changes_are_checked_against_the_catalogues_delegation() {
-    let mut config = AdminConfig::new(PUBLIC_URL);
-    config.roles = RoleCatalogue::ordered([
+    let roles = RoleCatalogue::ordered([
         ("operator", "Operator"),
         ("supervisor", "Supervisor"),
         ("engineer", "Engineer"),
@@ -898,7 +904,7 @@ async fn role_changes_are_checked_against_the_catalogues_delegation() {
     .exclusive_per_scope()
     .build()
     .unwrap();
-    let server = Server::start_with(config).await;
+    let server = Server::start_with(roles).await;
     let admin = server.admin().await;
     let roles = format!("{}/roles", user_path(&server.otto));
 
@@ -930,14 +936,14 @@ async fn role_changes_are_checked_against_the_catalogues_delegation() {
     let (status, _) = admin
         .post(
             "/api/users",
-            &json!({ "display_name": "Ed", "email": "ed@example.com", "username": "ed",
+            &json!({ "display_name": "Ed", "email": "ed@example.com", "username": "eddie",
                      "plant_roles": [{ "plant": "NORTH", "role": "engineer" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let found = server
         .users
-        .get_user_by_username(server.acme.id, "ed")
+        .get_user_by_username(server.acme.id, "eddie")
         .await
         .unwrap();
     assert!(found.is_none());

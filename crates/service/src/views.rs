@@ -1,7 +1,7 @@
 //! What the service returns: serializable views that cannot hold a secret.
 
 use crate::cursor::Cursor;
-use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleKey};
+use crate::role_catalogue::{Grant, HostRole, RoleKey};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -167,15 +167,8 @@ impl UserView {
     /// The user's grants as the role catalogue sees them: its tenant-wide roles, then its
     /// roles at each plant.
     pub fn grants(&self) -> Vec<Grant> {
-        let tenant = self.tenant_roles.iter().map(|role| Grant {
-            role: role.clone(),
-            scope: GrantScope::Tenant,
-        });
-        let plants = self.plant_roles.iter().map(|r| Grant {
-            role: r.role.clone(),
-            scope: GrantScope::Plant(r.plant_id),
-        });
-        tenant.chain(plants).collect()
+        let plants = self.plant_roles.iter().map(|r| (r.plant_id, &r.role));
+        Grant::all(&self.tenant_roles, plants)
     }
 
     /// The roles granted to the user at `plant` directly or tenant-wide, without what they

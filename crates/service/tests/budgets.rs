@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use common::*;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
 use tenantry_service::entity::{plants, users};
-use tenantry_service::{NewUser, PageRequest, UserFilter, UserQuery, UserRole};
+use tenantry_service::{GrantScope, NewUser, PageRequest, UserFilter, UserQuery, UserRole};
 use tenantry_testkit::TestDb;
 
 /// Records every statement the connection runs.
@@ -142,6 +142,55 @@ async fn a_user_with_roles_costs_two_statements() {
     assert_eq!(view.plant_roles.len(), 3);
     let spent = statements.taken();
     assert!(spent.len() <= 2, "get_user_by_email: {spent:#?}");
+}
+
+/// The questions about roles are one statement each, whatever the user holds: its grants, its
+/// effective roles at a plant or tenant-wide, whether it holds a role there.
+#[tokio::test]
+async fn each_question_about_roles_costs_one_statement() {
+    let (f, statements) = counted_fixture().await;
+    let t = f.tid();
+    let alice = f
+        .create(NewUser {
+            tenant_roles: vec![UserRole::Operator.into()],
+            plant_roles: f
+                .plants
+                .iter()
+                .map(|p| plant_role(p.id, UserRole::Supervisor))
+                .collect(),
+            ..new_user("alice")
+        })
+        .await;
+    let at_p1 = GrantScope::Plant(f.plant(0));
+
+    statements.reset();
+    let grants = f.repo.grants_of(t, alice.id).await.unwrap();
+    assert_eq!(grants.len(), 4);
+    let spent = statements.taken();
+    assert_eq!(spent.len(), 1, "grants_of: {spent:#?}");
+
+    for at in [at_p1, GrantScope::Tenant] {
+        let effective = f.repo.effective_roles(t, alice.id, at).await.unwrap();
+        assert!(!effective.is_empty());
+        let spent = statements.taken();
+        assert_eq!(spent.len(), 1, "effective_roles {at}: {spent:#?}");
+        let held = f
+            .repo
+            .has_role(t, alice.id, at, &UserRole::Operator.into())
+            .await
+            .unwrap();
+        assert!(held);
+        let spent = statements.taken();
+        assert_eq!(spent.len(), 1, "has_role {at}: {spent:#?}");
+    }
+    let highest = f
+        .repo
+        .effective_role(t, alice.id, f.plant(0))
+        .await
+        .unwrap();
+    assert_eq!(highest, Some(UserRole::Supervisor));
+    let spent = statements.taken();
+    assert_eq!(spent.len(), 1, "effective_role: {spent:#?}");
 }
 
 #[tokio::test]

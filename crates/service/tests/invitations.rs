@@ -24,6 +24,11 @@ fn invitation(email: &str, username: Option<&str>) -> Invitation {
 async fn an_invitation_with_a_username_is_accepted_with_a_password() {
     let env = env().await;
     let admin = env.user("admin").await;
+    // Only a user whose roles may grant the invitation's roles may send it.
+    env.repo
+        .set_tenant_role(env.tid(), admin.id, Some(UserRole::Admin), None)
+        .await
+        .unwrap();
     let plant = env
         .repo
         .create_plant(

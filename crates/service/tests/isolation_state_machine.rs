@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    Config, Error, HostRole, NewPlant, NewTenant, NewUser, PlantId, PlantRole,
+    Config, Error, GrantScope, HostRole, NewPlant, NewTenant, NewUser, PlantId, PlantRole,
     SeaOrmUserRepository, TenantId, UserId, UserRole, UserUpdate,
 };
 use tenantry_testkit::TestDb;
@@ -77,6 +77,17 @@ enum Op {
         u: usize,
         roles: Vec<(usize, usize)>,
     },
+    /// A tenant-wide grant (the default catalogue: it replaces the tenant-wide role held).
+    GrantTenantWide {
+        t: usize,
+        u: usize,
+        role: usize,
+    },
+    /// Every tenant-wide role revoked.
+    RevokeTenantWide {
+        t: usize,
+        u: usize,
+    },
     Effective {
         t: usize,
         u: usize,
@@ -109,6 +120,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (idx(), idx(), idx()).prop_map(|(t, u, p)| Op::Remove { t, u, p }),
         2 => (idx(), idx(), prop::collection::vec((idx(), 0usize..4), 0..4))
             .prop_map(|(t, u, roles)| Op::SetRoles { t, u, roles }),
+        2 => (idx(), idx(), 0usize..4).prop_map(|(t, u, role)| Op::GrantTenantWide { t, u, role }),
+        1 => (idx(), idx()).prop_map(|(t, u)| Op::RevokeTenantWide { t, u }),
         1 => (idx(), idx(), idx()).prop_map(|(t, u, p)| Op::Effective { t, u, p }),
         1 => (idx(), idx()).prop_map(|(t, p)| Op::GetPlant { t, p }),
         1 => (idx(), idx()).prop_map(|(t, p)| Op::UsersForPlant { t, p }),
@@ -129,12 +142,21 @@ fn scenario() -> impl Strategy<Value = (usize, Vec<usize>, Vec<Op>)> {
         .boxed()
 }
 
+/// A user as the final comparison sees it: id, username, plant roles, tenant-wide role.
+type Held = (
+    UserId,
+    String,
+    BTreeMap<PlantId, UserRole>,
+    Option<UserRole>,
+);
+
 #[derive(Clone, Debug)]
 struct ModelUser {
     tenant: TenantId,
     username: String,
     deleted: bool,
     roles: BTreeMap<PlantId, UserRole>,
+    tenant_role: Option<UserRole>,
 }
 
 #[derive(Default)]
@@ -186,6 +208,15 @@ impl Model {
         self.users
             .get_mut(&id)
             .filter(|u| u.tenant == tenant && !u.deleted)
+    }
+    /// Whether `id` is its tenant's only live admin (every user is active and never expires
+    /// here): what the last-admin guard protects.
+    fn last_admin(&self, tenant: TenantId, id: UserId) -> bool {
+        let admin = |u: &ModelUser| {
+            u.tenant == tenant && !u.deleted && u.tenant_role == Some(UserRole::Admin)
+        };
+        self.users.get(&id).is_some_and(admin)
+            && !self.users.iter().any(|(other, u)| *other != id && admin(u))
     }
     fn name_taken(&self, tenant: TenantId, name: &str) -> bool {
         self.users
@@ -252,7 +283,7 @@ async fn run_scenario(
             .list_users(tenant, &tenantry_service::UserQuery::default())
             .await
             .unwrap();
-        let mut got: Vec<(UserId, String, BTreeMap<PlantId, UserRole>)> = listed
+        let mut got: Vec<Held> = listed
             .items
             .iter()
             .map(|u| {
@@ -264,6 +295,9 @@ async fn run_scenario(
                         .iter()
                         .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
                         .collect(),
+                    u.tenant_roles
+                        .first()
+                        .map(|r| UserRole::from_key(r).expect("a UserRole")),
                 ))
             })
             .collect::<Result<_, proptest::test_runner::TestCaseError>>()?;
@@ -272,7 +306,7 @@ async fn run_scenario(
             .users
             .iter()
             .filter(|(_, u)| u.tenant == tenant && !u.deleted)
-            .map(|(id, u)| (*id, u.username.clone(), u.roles.clone()))
+            .map(|(id, u)| (*id, u.username.clone(), u.roles.clone(), u.tenant_role))
             .collect();
         prop_assert_eq!(got, want);
     }
@@ -314,6 +348,7 @@ async fn apply(
                         username,
                         deleted: false,
                         roles: BTreeMap::new(),
+                        tenant_role: None,
                     },
                 );
             }
@@ -373,8 +408,12 @@ async fn apply(
             let id = m.user_id(*u);
             let tenant = m.tenant_for(*t, id);
             let result = repo.delete_user(tenant, id, None).await;
+            let last_admin = m.last_admin(tenant, id);
             match m.live_mut(tenant, id) {
                 None => prop_assert!(is_not_found(&result), "{result:?}"),
+                Some(_) if last_admin => {
+                    prop_assert!(matches!(result, Err(Error::LastAdmin)), "{result:?}");
+                }
                 Some(user) => {
                     result.unwrap();
                     user.deleted = true;
@@ -401,7 +440,9 @@ async fn apply(
             let id = m.user_id(*u);
             let tenant = m.tenant_for(*t, id);
             let result = repo.purge_user(tenant, id, None).await;
-            if m.users.get(&id).is_some_and(|x| x.tenant == tenant) {
+            if m.last_admin(tenant, id) {
+                prop_assert!(matches!(result, Err(Error::LastAdmin)), "{result:?}");
+            } else if m.users.get(&id).is_some_and(|x| x.tenant == tenant) {
                 result.unwrap();
                 m.users.remove(&id);
             } else {
@@ -465,6 +506,45 @@ async fn apply(
                 _ => prop_assert!(is_not_found(&result), "{result:?}"),
             }
         }
+        Op::GrantTenantWide { t, u, role } => {
+            let id = m.user_id(*u);
+            let tenant = m.tenant_for(*t, id);
+            let role = ROLES[*role];
+            let result = repo
+                .grant_role(tenant, id, GrantScope::Tenant, role.into(), None)
+                .await;
+            let demotes_last = role != UserRole::Admin && m.last_admin(tenant, id);
+            match m.live_mut(tenant, id) {
+                None => prop_assert!(is_not_found(&result), "{result:?}"),
+                Some(_) if demotes_last => {
+                    prop_assert!(matches!(result, Err(Error::LastAdmin)), "{result:?}");
+                }
+                Some(user) => {
+                    let view = result.unwrap();
+                    OWN.fetch_add(1, Ordering::Relaxed);
+                    prop_assert_eq!(view.tenant_id, tenant);
+                    user.tenant_role = Some(role);
+                }
+            }
+        }
+        Op::RevokeTenantWide { t, u } => {
+            let id = m.user_id(*u);
+            let tenant = m.tenant_for(*t, id);
+            let result = repo
+                .revoke_roles_at(tenant, id, GrantScope::Tenant, None)
+                .await;
+            let last_admin = m.last_admin(tenant, id);
+            match m.live_mut(tenant, id) {
+                None => prop_assert!(is_not_found(&result), "{result:?}"),
+                Some(_) if last_admin => {
+                    prop_assert!(matches!(result, Err(Error::LastAdmin)), "{result:?}");
+                }
+                Some(user) => {
+                    result.unwrap();
+                    user.tenant_role = None;
+                }
+            }
+        }
         Op::Effective { t, u, p } => {
             let id = m.user_id(*u);
             let tenant = m.tenant_for(*t, id);
@@ -472,7 +552,9 @@ async fn apply(
             let result = repo.effective_role(tenant, id, plant).await;
             match m.live(tenant, id) {
                 Some(user) if plant_tenant == tenant => {
-                    prop_assert_eq!(result.unwrap(), user.roles.get(&plant).copied());
+                    // The higher of its role there and its tenant-wide role.
+                    let want = user.roles.get(&plant).copied().max(user.tenant_role);
+                    prop_assert_eq!(result.unwrap(), want);
                 }
                 _ => prop_assert!(is_not_found(&result), "{result:?}"),
             }
@@ -494,7 +576,9 @@ async fn apply(
                     .users
                     .iter()
                     .filter(|(_, x)| {
-                        x.tenant == tenant && !x.deleted && x.roles.contains_key(&plant)
+                        x.tenant == tenant
+                            && !x.deleted
+                            && (x.roles.contains_key(&plant) || x.tenant_role.is_some())
                     })
                     .map(|(id, _)| *id)
                     .collect();

@@ -211,6 +211,15 @@ impl From<Error> for ApiError {
                 "last_admin",
                 "the last active tenant admin cannot be removed, demoted or deactivated",
             ),
+            // The admin's own roles may not make this change (delegated administration).
+            Error::NotPermitted { .. } => Self::forbidden(),
+            // The handlers check roles against the catalogue first; this is the library's
+            // word on one that slipped past (the catalogue changed in between).
+            Error::RoleRefused(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "role_refused",
+                "a role is not in the catalogue or not grantable there",
+            ),
             other => {
                 // The cause is for operators only; the client learns nothing of it.
                 let cause = std::error::Error::source(&other).map(ToString::to_string);

@@ -13,18 +13,19 @@
 //! | `GET /api/roles` | signed in | 200 the role catalogue: `{"exclusive_per_scope",`<br>`"roles":[{"key","name","scope","implies","administers_users","default","grants"}]}` in declaration order (`scope`: `tenant`, `plant` or `both`) |
 //! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=` | tenant admin | 200 `{"users":[user…],"total":N,"next"?}` (without `offset`: by cursor, `next` is the following page's `after`) |
 //! | `GET /api/users/{id}` | tenant admin | 200 user |
-//! | `POST /api/users` `{"username"?,"display_name","email","tenant_role"?,"roles":[{"plant","role"}]}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
+//! | `POST /api/users` `{"username"?,"display_name","email","roles":[…]?,"plant_roles":[{"plant","role"}]?}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
 //! | `POST /api/users/{id}/deactivate`, `…/reactivate` | tenant admin | 200 user |
-//! | `PUT /api/users/{id}/roles` `{"tenant_role"?,"roles":[{"plant","role"}]}` | tenant admin | 200 user |
+//! | `PUT /api/users/{id}/roles` `{"roles":["admin","project_manager"],"plant_roles":[{"plant","role"}]}` | tenant admin | 200 user |
 //! | `POST /api/users/{id}/reset-password` | tenant admin | 200 `{"token","ttl","expires_at","reset_url"}` |
 //! | `POST /api/invitations/accept` `{"token","password","username"?}` | anyone with the token | 200 account |
 //! | `POST /api/password-reset` `{"token","new_password"}` | anyone with the token | 200 account |
 //!
-//! A **user** is `{"id","username","display_name","email","status","tenant_role",
+//! A **user** is `{"id","username","display_name","email","status","roles",
 //! "plant_roles":[{"plant","plant_name","role"}],"last_login_at"}`, where `id` is the user's
-//! public id (its `pid`, a UUID; row ids never leave the service) and `plant` is the plant's
-//! code. An **account** is `{"user": user, "tenant": {"slug","name"}}`. Roles are `operator`,
-//! `supervisor`, `engineer`, `admin`; statuses are `invited`, `active`, `suspended`; times are
+//! public id (its `pid`, a UUID; row ids never leave the service), `roles` its tenant-wide role
+//! keys and `plant` the plant's code. An **account** is `{"user": user, "tenant":
+//! {"slug","name"}}`. Roles are the keys of the store's role catalogue (`GET /api/roles`; by
+//! default `operator`, `supervisor`, `engineer`, `admin`); statuses are `invited`, `active`, `suspended`; times are
 //! RFC 3339 UTC; `ttl` is whole seconds until `expires_at`.
 //!
 //! # Errors
@@ -46,14 +47,15 @@
 //!
 //! # Decisions
 //!
-//! - **Tenancy.** Every `/api/users` route acts in the session user's tenant and requires its
-//!   tenant role to be `admin` (a plant-level `admin` role is not enough: user management is
-//!   tenant-wide). A user id of another tenant is 404, exactly like an id that does not exist;
+//! - **Tenancy.** Every `/api/users` route acts in the session user's tenant and requires a
+//!   tenant-wide role that administers users (by default `admin`; a plant-level `admin` role is
+//!   not enough: user management is tenant-wide). A user id of another tenant is 404, exactly like an id that does not exist;
 //!   so is a malformed id.
 //! - **Delegated administration.** `PUT /api/users/{id}/roles` and `POST /api/users` are
-//!   also checked grant by grant against the role catalogue ([`AdminConfig::roles`]): every
-//!   grant the change adds or takes away must be one the signed-in admin's own roles may grant
-//!   (`RoleCatalogue::may_change`), else 403 `forbidden` and nothing is written. With the
+//!   also checked grant by grant against the store's role catalogue, by the library (the
+//!   signed-in admin is the change's actor): every grant the change adds or takes away must be
+//!   one the admin's own roles may grant (`RoleCatalogue::may_change`), else 403 `forbidden`
+//!   and nothing is written. With the
 //!   default catalogue a tenant admin may change every grant; a host's catalogue can say less
 //!   (e.g. "every role but owner").
 //! - **Login failures** (unknown tenant, unknown user, wrong password, locked, suspended,
@@ -87,13 +89,17 @@
 //!   Tokens are shown once, in that response, and never again.
 //! - **Plants are named by code**, case-insensitively, within the session's tenant. An unknown
 //!   code in a body or in the `plant` filter is a 400 `invalid_input` whose field error is
-//!   `{"field":"roles[0].plant","rule":"not_found"}` (or `"plant"`): the request is wrong, not
-//!   the addressed resource. The same plant twice in one role list is `duplicate`.
-//! - **`PUT …/roles` replaces exactly**: the tenant role becomes `tenant_role` (absent or
-//!   `null`: none) and the plant roles become exactly `roles`, in one transaction
-//!   (`UserRepository::set_roles`): concurrent `PUT`s end with one caller's exact roles.
+//!   `{"field":"plant_roles[0].plant","rule":"not_found"}` (or `"plant"`): the request is
+//!   wrong, not the addressed resource. A role key that is malformed is `invalid_format`, one
+//!   the catalogue lacks `not_found`, one it may not grant there `scope_not_allowed` (fields
+//!   `roles[i]`, `plant_roles[i].role`). The same grant twice, or a second role in one scope
+//!   of an exclusive catalogue, is `duplicate`.
+//! - **`PUT …/roles` replaces exactly**: the tenant-wide roles become exactly `roles` and the
+//!   plant roles exactly `plant_roles` (either absent: none), in one transaction
+//!   (`Roles::replace_roles`): concurrent `PUT`s end with one caller's exact roles.
 //! - **Listing**: empty query values count as absent (`?status=&q=` lists everyone); `role`
-//!   is a minimum role (at `plant` when given, else anywhere); `q` searches username, email
+//!   is a role key, matching its holders and the holders of every role implying it (at `plant`
+//!   when given, else anywhere; an unknown key is `not_found`); `q` searches username, email
 //!   and display name; `limit` defaults to 50 and is capped at 500; `offset` above
 //!   9223372036854775807 (`PageRequest::MAX_OFFSET`) is `out_of_range`, and an `offset` or
 //!   `limit` that is not a whole number from 0 to 18446744073709551615 (`-1`, `1e99`) is
@@ -132,12 +138,10 @@ use error::ApiError;
 /// a few KiB): a larger one is a 413 `payload_too_large` before any of it is parsed.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// How the admin service presents itself to the outside, and the roles it knows.
+/// How the admin service presents itself to the outside. Its roles are the store's
+/// ([`Roles::role_catalogue`](tenantry_service::Roles::role_catalogue)).
 #[derive(Clone, Debug)]
 pub struct AdminConfig {
-    /// The role catalogue (`GET /api/roles`, and the sessions' permission checks). Default: the
-    /// library's four ordered roles.
-    pub roles: RoleCatalogue,
     /// The URL users reach the service's front end at, without a trailing slash: invitation
     /// and reset links are built on it.
     pub public_url: String,
@@ -152,7 +156,6 @@ impl AdminConfig {
         let public_url = public_url.into().trim_end_matches('/').to_owned();
         let secure_cookie = public_url.starts_with("https://");
         Self {
-            roles: RoleCatalogue::default(),
             public_url,
             secure_cookie,
         }
@@ -171,10 +174,11 @@ pub(crate) struct AppState {
 ///
 /// Serve it with [`serve`], which provides the client addresses the login events record.
 pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
+    let roles = users.role_catalogue().clone();
     let state = AppState {
         users: Arc::clone(&users),
         public_url: config.public_url.into(),
-        roles: Arc::new(config.roles.clone()),
+        roles: Arc::new(users.role_catalogue().clone()),
     };
     let sessions = SessionManagerLayer::new(MemoryStore::default())
         .with_name("tenantry_admin")
@@ -183,8 +187,7 @@ pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
         .with_http_only(true)
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
     let auth =
-        AuthManagerLayerBuilder::new(TenantryBackend::with_roles(users, config.roles), sessions)
-            .build();
+        AuthManagerLayerBuilder::new(TenantryBackend::with_roles(users, roles), sessions).build();
 
     Router::new()
         .route("/", get(handlers::index))

@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::inputs::{Actor, PlantRole, RoleSet};
-use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleKey};
+use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleCatalogue, RoleKey};
 use crate::views::{PlantMember, UserView};
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -55,6 +55,10 @@ use tenantry_entity::{PlantId, TenantId, UserId, UserRole};
 /// ```
 #[async_trait]
 pub trait Roles: Send + Sync {
+    /// The role catalogue this store checks grants against (the host's, as declared in
+    /// [`Config::roles`](crate::Config::roles)).
+    fn role_catalogue(&self) -> &RoleCatalogue;
+
     /// Grants `role` to the user at `scope` (nothing to do when it holds it already).
     ///
     /// # Errors
@@ -108,7 +112,8 @@ pub trait Roles: Send + Sync {
         actor: Actor,
     ) -> Result<UserView>;
 
-    /// The user's grants: tenant-wide ones first (by key), then by plant code.
+    /// The user's grants: tenant-wide ones first, then those at plants (by plant id, then
+    /// key). One statement.
     ///
     /// # Errors
     /// `NotFound`, `Database`.

@@ -86,4 +86,16 @@ impl Grant {
             scope: GrantScope::Plant(plant),
         }
     }
+
+    /// Tenant-wide roles, then roles at plants, as grants.
+    pub(crate) fn all<'a, C: FromIterator<Grant>>(
+        tenant: impl IntoIterator<Item = &'a RoleKey>,
+        plants: impl IntoIterator<Item = (PlantId, &'a RoleKey)>,
+    ) -> C {
+        let tenant = tenant.into_iter().map(|role| Self::tenant(role.clone()));
+        let plants = plants
+            .into_iter()
+            .map(|(plant, role)| Self::plant(role.clone(), plant));
+        tenant.chain(plants).collect()
+    }
 }

@@ -24,6 +24,7 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
+use super::delegation::ensure_may_change;
 use super::new_user::{self, NewProfile, insert_user, new_user_details};
 use super::role_rows::{insert_grants, plant_role_row, tenant_role_row};
 use super::stamp::new_security_stamp;
@@ -32,6 +33,7 @@ use crate::error::{Error, Result, unique_violation};
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
 use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::role_catalogue::Grant;
 use crate::role_catalogue::RoleCatalogue;
 use crate::validation::ValidationErrors;
 use chrono::{DateTime, Utc};
@@ -146,6 +148,14 @@ pub(crate) async fn import_users(
 ) -> Result<Vec<UserId>> {
     super::reads::require_tenant(&repo.db, tenant).await?;
     let rows = validate(&repo.config.roles, users)?;
+    // The actor may grant every role asked for, before the first batch is written.
+    let mut requested: Vec<Grant> = rows
+        .iter()
+        .flat_map(|row| row.profile.requested_grants())
+        .collect();
+    requested.sort();
+    requested.dedup();
+    ensure_may_change(&repo.db, &repo.config.roles, tenant, actor, &requested).await?;
     let mut ids = Vec::with_capacity(rows.len());
     for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
         let first = number * IMPORT_BATCH;

@@ -174,7 +174,7 @@ pub(crate) async fn provision(
     actor: Actor,
 ) -> Result<UserView> {
     let profile = new_user::profile_of!(&repo.config.roles, input, Vec::new());
-    new_user::check(repo, tenant, &profile, |validator, _| {
+    new_user::check(repo, tenant, actor, &profile, |validator, _| {
         validate_identity(validator, &input.identity);
     })
     .await?;

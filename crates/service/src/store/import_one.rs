@@ -23,6 +23,7 @@ pub(crate) async fn import(
     new_user::check(
         repo,
         tenant,
+        actor,
         &profile,
         |validator, _| match parse_imported_hash(input.password_hash.expose()) {
             Ok(parsed) => hash = Some(parsed),

@@ -43,7 +43,7 @@ pub(crate) async fn invite(
         invitation.tenant_roles,
         invitation.plant_roles,
     );
-    new_user::check(repo, tenant, &profile, |_, _| {}).await?;
+    new_user::check(repo, tenant, actor, &profile, |_, _| {}).await?;
     let draft = profile.draft(UserStatus::Invited, None);
     let new = new_user::insert(repo, tenant, draft, actor, AuditAction::UserInvited).await?;
     let ttl = repo.config.tokens.invitation_ttl;

@@ -10,6 +10,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
+use super::delegation::ensure_may_change;
 use super::reads::require_tenant;
 use super::role_rows::{
     check_distinct, check_grantable, insert_plant_roles, insert_tenant_roles, roles_json,
@@ -19,7 +20,7 @@ use super::tx::begin_change;
 use crate::error::{Result, unique_violation};
 use crate::inputs::{Actor, PlantRole};
 use crate::normalize::{email_key, username_key, username_skeleton};
-use crate::role_catalogue::{GrantScope, RoleCatalogue, RoleKey};
+use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::{self, ValidationErrors, Validator};
 use crate::views::UserView;
 use chrono::{DateTime, Utc};
@@ -60,6 +61,9 @@ pub(crate) struct NewProfile {
     pub display_name: String,
     pub tenant_roles: Vec<RoleKey>,
     pub plant_roles: Vec<PlantRole>,
+    /// Whether `tenant_roles` are the catalogue's defaults rather than asked for: defaults
+    /// need no actor's permission.
+    pub defaulted: bool,
 }
 
 impl NewProfile {
@@ -74,7 +78,8 @@ impl NewProfile {
         tenant_roles: Vec<RoleKey>,
         plant_roles: Vec<PlantRole>,
     ) -> Self {
-        let tenant_roles = if tenant_roles.is_empty() {
+        let defaulted = tenant_roles.is_empty();
+        let tenant_roles = if defaulted {
             catalogue
                 .defaults()
                 .iter()
@@ -90,7 +95,15 @@ impl NewProfile {
             display_name,
             tenant_roles,
             plant_roles,
+            defaulted,
         }
+    }
+
+    /// The grants asked for (the defaults are not): what the actor must be allowed to make.
+    pub(crate) fn requested_grants(&self) -> Vec<Grant> {
+        let tenant = self.tenant_roles.iter().filter(|_| !self.defaulted);
+        let plants = self.plant_roles.iter().map(|r| (r.plant_id, &r.role));
+        Grant::all(tenant, plants)
     }
 
     /// `RoleRefused` unless the catalogue may grant every role of the profile where it asks.
@@ -133,11 +146,13 @@ impl NewProfile {
     }
 }
 
-/// The tenant exists, then [`NewProfile::validate`]: the checks before any slow work (hashing)
-/// and before the transaction. Returns the tenant (its slug feeds the password policy).
+/// The tenant exists, then [`NewProfile::validate`], the catalogue's checks and the actor's
+/// permission to grant the roles asked for: the checks before any slow work (hashing) and
+/// before the transaction. Returns the tenant (its slug feeds the password policy).
 pub(crate) async fn check(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
+    actor: Actor,
     profile: &NewProfile,
     more: impl FnOnce(&mut Validator, &tenants::Model),
 ) -> Result<tenants::Model> {
@@ -145,6 +160,8 @@ pub(crate) async fn check(
     let catalogue = &repo.config.roles;
     profile.validate(catalogue, |validator| more(validator, &tenant))?;
     profile.check_roles(catalogue)?;
+    let requested = profile.requested_grants();
+    ensure_may_change(&repo.db, catalogue, tenant.id, actor, &requested).await?;
     Ok(tenant)
 }
 

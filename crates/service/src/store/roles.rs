@@ -7,6 +7,8 @@ use super::SeaOrmUserRepository;
 use super::admin_guard::{administers, could_sign_in_now, ensure_another_admin};
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
+use super::delegation::ensure_may_change;
+use super::grants_held::held_by;
 use super::listing::{RoleCheck, RoleWhere, holders, role_condition, with_roles};
 use super::reads::{live, load_grants, view_of};
 use super::role_rows::{
@@ -17,20 +19,17 @@ use super::tx::{begin_change, lock_live_user, lock_tenant};
 use crate::api::Roles;
 use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole, RoleSet};
-use crate::role_catalogue::{Grant, GrantScope, RoleKey};
+use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::Validator;
 use crate::views::{PlantMember, UserGrants, UserView};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Query, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
-use tenantry_entity::{
-    PlantId, TenantId, UserId, plants, user_plant_roles, user_tenant_roles, users,
-};
+use tenantry_entity::{PlantId, TenantId, UserId, user_plant_roles, user_tenant_roles, users};
 
 /// A user's grants as sets: what a change compares, and writes the difference of.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -60,6 +59,12 @@ impl Held {
             .iter()
             .map(|(plant, role)| PlantRole::new(*plant, role.clone()))
             .collect()
+    }
+
+    /// Every grant held, as the catalogue sees them.
+    fn grants(&self) -> BTreeSet<Grant> {
+        let plants = self.plants.iter().map(|(plant, role)| (*plant, role));
+        Grant::all(&self.tenant, plants)
     }
 
     fn json(&self) -> serde_json::Value {
@@ -239,6 +244,12 @@ async fn change(
     if after == before {
         return view_of(&txn, user).await;
     }
+    let changed: Vec<Grant> = before
+        .grants()
+        .symmetric_difference(&after.grants())
+        .cloned()
+        .collect();
+    ensure_may_change(&txn, catalogue, tenant, actor, &changed).await?;
     let administers_before = administers(catalogue, before.tenant.iter().map(RoleKey::as_str));
     let administers_after = administers(catalogue, after.tenant.iter().map(RoleKey::as_str));
     if administers_before && !administers_after && could_sign_in_now(&user, now) {
@@ -308,66 +319,15 @@ async fn require_plant(txn: &DatabaseTransaction, tenant: TenantId, plant: Plant
         .ok_or(Error::NotFound)
 }
 
-/// One row of [`effective`]'s statement: that the user (`u`) or plant (`p`) exists, or a
-/// grant (`g`) held there.
-#[derive(FromQueryResult)]
-struct Found {
-    kind: String,
-    role: Option<String>,
-}
-
-/// The user's effective roles at `at`, in one statement: whether the user and the plant
-/// exist, and its grants there, as one `UNION ALL`; the catalogue adds what they imply.
+/// The user's effective roles at `at` (one statement): its grants there, and what they imply.
 async fn effective(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     user: UserId,
     at: GrantScope,
 ) -> Result<BTreeSet<RoleKey>> {
-    let literal = |sql: &'static str| Expr::cust(sql);
-    let mut query = Query::select();
-    query
-        .expr_as(literal("'u'"), "kind")
-        .expr_as(literal("NULL"), "role")
-        .from(users::Entity)
-        .and_where(users::Column::Id.eq(user))
-        .and_where(users::Column::TenantId.eq(tenant))
-        .and_where(users::Column::DeletedAt.is_null());
-    let mut tenant_wide = Query::select();
-    tenant_wide
-        .expr_as(literal("'g'"), "kind")
-        .column(user_tenant_roles::Column::Role)
-        .from(user_tenant_roles::Entity)
-        .and_where(user_tenant_roles::Column::UserId.eq(user))
-        .and_where(user_tenant_roles::Column::TenantId.eq(tenant));
-    query.union(UnionType::All, tenant_wide);
-    if let GrantScope::Plant(plant) = at {
-        let mut exists = Query::select();
-        exists
-            .expr_as(literal("'p'"), "kind")
-            .expr_as(literal("NULL"), "role")
-            .from(plants::Entity)
-            .and_where(plants::Column::Id.eq(plant))
-            .and_where(plants::Column::TenantId.eq(tenant));
-        let mut at_plant = Query::select();
-        at_plant
-            .expr_as(literal("'g'"), "kind")
-            .column(user_plant_roles::Column::Role)
-            .from(user_plant_roles::Entity)
-            .and_where(user_plant_roles::Column::UserId.eq(user))
-            .and_where(user_plant_roles::Column::TenantId.eq(tenant))
-            .and_where(user_plant_roles::Column::PlantId.eq(plant));
-        query.union(UnionType::All, exists);
-        query.union(UnionType::All, at_plant);
-    }
-    let statement = repo.db.get_database_backend().build(&query);
-    let rows = Found::find_by_statement(statement).all(&repo.db).await?;
-    let found = |kind: &str| rows.iter().any(|row| row.kind == kind);
-    if !found("u") || (matches!(at, GrantScope::Plant(_)) && !found("p")) {
-        return Err(Error::NotFound);
-    }
-    let grants = rows.iter().filter_map(|row| row.role.as_deref());
-    Ok(repo.config.roles.closure(grants))
+    let grants = held_by(&repo.db, tenant, user, Some(at)).await?;
+    Ok(repo.config.roles.closure(grants.iter().map(|g| &g.role)))
 }
 
 async fn users_with_role(
@@ -431,6 +391,10 @@ async fn users_for_plant(
 
 #[async_trait]
 impl Roles for SeaOrmUserRepository {
+    fn role_catalogue(&self) -> &RoleCatalogue {
+        &self.config.roles
+    }
+
     async fn grant_role(
         &self,
         tenant: TenantId,
@@ -482,10 +446,8 @@ impl Roles for SeaOrmUserRepository {
     }
 
     async fn grants_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<Grant>> {
-        let view = crate::api::Users::get_user(self, tenant, user)
-            .await?
-            .ok_or(Error::NotFound)?;
-        Ok(view.grants())
+        self.detached(move |repo| async move { held_by(&repo.db, tenant, user, None).await })
+            .await
     }
 
     async fn effective_roles(

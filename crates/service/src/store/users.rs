@@ -81,7 +81,7 @@ pub(crate) async fn create(
 ) -> Result<UserView> {
     let status = input.status.unwrap_or(UserStatus::Active);
     let profile = new_user::profile_of!(&repo.config.roles, input);
-    new_user::check(repo, tenant, &profile, |validator, tenant| {
+    new_user::check(repo, tenant, actor, &profile, |validator, tenant| {
         if status == UserStatus::Suspended {
             validator.add("status", Rule::NotAllowed);
         }

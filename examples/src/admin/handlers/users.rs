@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
-    CatalogueError, Cursor, Grant, GrantScope, Invitation, KeysetQuery, PageRequest, PlantRole,
-    RoleKey, RoleSet, TenantId, UserFilter, UserId, UserOrder, UserQuery, UserStatus, UserView,
+    CatalogueError, Cursor, GrantScope, Invitation, KeysetQuery, PageRequest, PlantRole, RoleKey,
+    RoleSet, TenantId, UserFilter, UserId, UserOrder, UserQuery, UserStatus, UserView,
 };
 use uuid::Uuid;
 
@@ -118,12 +118,6 @@ pub(crate) async fn create(
     let tenant = admin.tenant.id;
     let (tenant_roles, plant_roles) =
         resolve_roles(&state, tenant, body.roles, body.plant_roles).await?;
-    may_change(
-        &state,
-        &admin.user,
-        &[],
-        &grants(&tenant_roles, &plant_roles),
-    )?;
     let invitation = Invitation {
         email: body.email,
         username: body.username,
@@ -183,12 +177,9 @@ pub(crate) async fn set_roles(
 ) -> Result<Json<UserJson>, ApiError> {
     let tenant = admin.tenant.id;
     let actor = Some(admin.user.id);
-    let target = find(&state, tenant, pid).await?;
-    let id: UserId = target.id;
+    let id: UserId = find(&state, tenant, pid).await?.id;
     let (tenant_roles, plant_roles) =
         resolve_roles(&state, tenant, body.roles, body.plant_roles).await?;
-    let wanted = grants(&tenant_roles, &plant_roles);
-    may_change(&state, &admin.user, &target.grants(), &wanted)?;
     let user = state
         .users
         .replace_roles(tenant, id, RoleSet::all(tenant_roles, plant_roles), actor)
@@ -214,44 +205,6 @@ pub(crate) async fn reset_password(
         &state.public_url,
         "reset-password",
     )))
-}
-
-/// Tenant-wide and plant roles as grants of the role catalogue.
-fn grants(tenant_roles: &[RoleKey], plant_roles: &[PlantRole]) -> Vec<Grant> {
-    let tenant = tenant_roles.iter().map(|role| Grant {
-        role: role.clone(),
-        scope: GrantScope::Tenant,
-    });
-    let plants = plant_roles.iter().map(|r| Grant {
-        role: r.role.clone(),
-        scope: GrantScope::Plant(r.plant_id),
-    });
-    tenant.chain(plants).collect()
-}
-
-/// Delegated administration: 403 unless `actor` may make or take away every grant that differs
-/// between `before` and `after`, by the catalogue's rule ([`RoleCatalogue::may_change`]: what
-/// the actor's own roles may grant, tenant-wide or at their plant only). With the default
-/// catalogue a tenant admin may change every grant.
-///
-/// [`RoleCatalogue::may_change`]: tenantry_service::RoleCatalogue::may_change
-fn may_change(
-    state: &AppState,
-    actor: &UserView,
-    before: &[Grant],
-    after: &[Grant],
-) -> Result<(), ApiError> {
-    let actor_grants = actor.grants();
-    let added = after.iter().filter(|g| !before.contains(g));
-    let removed = before.iter().filter(|g| !after.contains(g));
-    if added
-        .chain(removed)
-        .all(|grant| state.roles.may_change(&actor_grants, grant))
-    {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 /// The tenant's user with this public id; another tenant's is not found.

@@ -1,0 +1,44 @@
+//! Delegated administration: every change of a grant made by an actor is one the actor's own
+//! roles may make ([`RoleCatalogue::may_change`]), checked before anything is written.
+//!
+//! An actor is a user of the tenant (its grants are read in the same statement that finds
+//! it). No actor (`None`) is the system itself — the operator's CLI, the host acting on its own
+//! authority, a startup task — and is not checked. An actor that is not a live user of the
+//! tenant may change nothing.
+
+use super::grants_held::held_by;
+use crate::error::{Error, Result};
+use crate::inputs::Actor;
+use crate::role_catalogue::{Grant, RoleCatalogue};
+use sea_orm::ConnectionTrait;
+use tenantry_entity::TenantId;
+
+/// `NotPermitted`, naming the first of `changed` that `actor` may not make or take away.
+pub(crate) async fn ensure_may_change(
+    db: &impl ConnectionTrait,
+    catalogue: &RoleCatalogue,
+    tenant: TenantId,
+    actor: Actor,
+    changed: &[Grant],
+) -> Result<()> {
+    let (Some(actor), Some(first)) = (actor, changed.first()) else {
+        return Ok(());
+    };
+    let refused = |grant: &Grant| Error::NotPermitted {
+        actor,
+        role: grant.role.clone(),
+        scope: grant.scope,
+    };
+    let held = match held_by(db, tenant, actor, None).await {
+        Ok(held) => held,
+        Err(Error::NotFound) => return Err(refused(first)),
+        Err(other) => return Err(other),
+    };
+    match changed
+        .iter()
+        .find(|grant| !catalogue.may_change(&held, grant))
+    {
+        Some(grant) => Err(refused(grant)),
+        None => Ok(()),
+    }
+}
