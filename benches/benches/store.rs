@@ -77,6 +77,19 @@ fn reads(c: &mut Criterion, rt: &tokio::runtime::Runtime, fixture: &Fixture, lab
     });
     group.finish();
 
+    // The effective-role check at a plant (one statement; no baseline).
+    let mut group = c.benchmark_group(format!("{label}.effective_role"));
+    group.bench_function("tenantry", |b| {
+        b.to_async(rt).iter(|| async {
+            let i = next();
+            let plant = fixture.plants[i % fixture.plants.len()];
+            repo.effective_role(tenant, fixture.users[i], plant)
+                .await
+                .expect("effective role")
+        });
+    });
+    group.finish();
+
     let mut group = c.benchmark_group(format!("{label}.get_by_username"));
     group.bench_function("tenantry", |b| {
         b.to_async(rt).iter(|| async {
@@ -434,12 +447,14 @@ fn print_ratios(label: &str) {
     }
     for (op, function) in [
         ("hash", "tenantry"),
+        ("effective_role", "tenantry"),
         ("set_plant_roles", "tenantry"),
         ("create_user (cheap hashing)", "tenantry/cheap_hashing"),
         ("create_user (OWASP hashing)", "tenantry/owasp_hashing"),
     ] {
         let group = match op {
             "hash" => "hash".to_owned(),
+            "effective_role" => format!("{label}.effective_role"),
             "set_plant_roles" => format!("{label}.set_plant_roles"),
             _ => format!("{label}.create_user"),
         };

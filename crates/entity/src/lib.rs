@@ -26,6 +26,7 @@ pub mod prelude;
 pub mod role_catalogue;
 pub mod roles;
 pub mod skeleton;
+pub mod tenant_locks;
 pub mod tenants;
 pub mod user_identities;
 pub mod user_plant_roles;

@@ -50,6 +50,7 @@ mod m20261201_000015_login_events_without_tenant;
 mod m20261201_000016_add_users_username_skeleton;
 mod m20261201_000017_create_roles;
 mod m20261202_000018_role_grants;
+mod m20261203_000019_create_tenant_locks;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -58,6 +59,7 @@ pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
 pub const TABLES: &[&str] = &[
+    "tenant_locks",
     "user_identities",
     "login_events",
     "credential_tokens",
@@ -95,6 +97,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_add_users_username_skeleton::Migration),
             Box::new(m20261201_000017_create_roles::Migration),
             Box::new(m20261202_000018_role_grants::Migration),
+            Box::new(m20261203_000019_create_tenant_locks::Migration),
         ]
     }
 

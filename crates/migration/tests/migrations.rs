@@ -1187,8 +1187,10 @@ async fn exec(db: &DatabaseConnection, sql: &str) {
 async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_before(db, TENANT_LOCKS).await;
+    // The schema 000018 leaves (later migrations are stepped over here).
     let fresh_schema = schema_of(db).await;
-    down_to_before(db, GRANTS).await;
+    Migrator::down(db, Some(1)).await.expect("down 000018");
     let schema_17 = schema_of(db).await;
     populate_before_the_catalogue(db).await;
     let before = snapshot(&test_db, "before_18").await;
@@ -1199,7 +1201,7 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
         "two tenants: root and four users each"
     );
 
-    Migrator::up(db, None).await.expect("up through 000018");
+    Migrator::up(db, Some(1)).await.expect("up through 000018");
     assert_eq!(schema_of(db).await, fresh_schema);
     assert_eq!(tenant_grants(db, NEW_TENANT_GRANTS).await, old_grants);
     let after = snapshot(&test_db, "after_18").await;
@@ -1318,10 +1320,54 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
         // SQLite keeps a table's `CREATE` text, where the restored column now comes last.
         assert_eq!(schema_of(db).await, schema_17);
     }
-    Migrator::up(db, None).await.expect("up once more");
+    Migrator::up(db, Some(1)).await.expect("up once more");
     let db = &reopened(&test_db).await;
     assert_eq!(tenant_grants(db, NEW_TENANT_GRANTS).await, old_grants);
     assert_eq!(schema_of(db).await, fresh_schema);
+}
+
+const TENANT_LOCKS: &str = "m20261203_000019_create_tenant_locks";
+
+/// 000019 adds `tenant_locks` to a populated database, with a row for every tenant, and
+/// changes no other row or table; `down` removes it and nothing else. On every backend.
+#[tokio::test]
+async fn upgrading_to_000019_adds_a_lock_for_every_tenant_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(1)).await.expect("up through 000018");
+    let db = &reopened(&test_db).await;
+    let schema_18 = schema_of(db).await;
+    assert!(!tables_of(db).await.iter().any(|t| t == "tenant_locks"));
+    let before = snapshot(&test_db, "before_19").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000019");
+    let db = &reopened(&test_db).await;
+    assert_eq!(snapshot(&test_db, "after_19").await, before);
+    let ids = |sql: &'static str| async move {
+        let mut ids: Vec<i64> = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect(sql)
+            .iter()
+            .map(|row| row.try_get_by_index(0).expect("an id"))
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let tenants = ids("SELECT id FROM tenants").await;
+    assert_eq!(tenants.len(), 2);
+    assert_eq!(ids("SELECT tenant_id FROM tenant_locks").await, tenants);
+    let orphan = db
+        .execute_unprepared("INSERT INTO tenant_locks (tenant_id) VALUES (9223372036854775807)")
+        .await;
+    assert!(orphan.is_err(), "a lock for no tenant");
+
+    Migrator::down(db, Some(1)).await.expect("down 000019");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_18);
+    assert_eq!(snapshot(&test_db, "down_19").await, before);
 }
 
 /// `sql` with the column `key` quoted for the backend (`KEY` is a reserved word on MySQL).

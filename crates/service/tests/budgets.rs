@@ -17,7 +17,9 @@ use std::sync::Mutex;
 use common::*;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
 use tenantry_service::entity::{plants, users};
-use tenantry_service::{GrantScope, NewUser, PageRequest, UserFilter, UserQuery, UserRole};
+use tenantry_service::{
+    Error, GrantScope, NewUser, PageRequest, PlantId, UserFilter, UserQuery, UserRole,
+};
 use tenantry_testkit::TestDb;
 
 /// Records every statement the connection runs.
@@ -191,6 +193,32 @@ async fn each_question_about_roles_costs_one_statement() {
     assert_eq!(highest, Some(UserRole::Supervisor));
     let spent = statements.taken();
     assert_eq!(spent.len(), 1, "effective_role: {spent:#?}");
+
+    // Who holds a role: the users and their grants, two statements wherever it is asked.
+    for at in [at_p1, GrantScope::Tenant] {
+        let holders = f
+            .repo
+            .users_with_role(t, UserRole::Operator.into(), at)
+            .await
+            .unwrap();
+        assert_eq!(holders.len(), 1);
+        let spent = statements.taken();
+        assert_eq!(spent.len(), 2, "users_with_role {at}: {spent:#?}");
+    }
+    let members = f.repo.users_for_plant(t, f.plant(0), None).await.unwrap();
+    assert_eq!(members.len(), 1);
+    let spent = statements.taken();
+    assert_eq!(spent.len(), 2, "users_for_plant: {spent:#?}");
+    // A plant that is not the tenant's is NotFound, though alice's tenant-wide grant would
+    // match anywhere.
+    let elsewhere = GrantScope::Plant(PlantId(i64::MAX));
+    let refused = f
+        .repo
+        .users_with_role(t, UserRole::Operator.into(), elsewhere)
+        .await;
+    assert!(matches!(refused, Err(Error::NotFound)), "{refused:?}");
+    let refused = f.repo.users_for_plant(t, PlantId(i64::MAX), None).await;
+    assert!(matches!(refused, Err(Error::NotFound)), "{refused:?}");
 }
 
 #[tokio::test]
@@ -311,7 +339,7 @@ async fn a_page_of_users_with_roles_costs_two_statements_whatever_its_size() {
 /// aside), so its time does not tell.
 #[tokio::test]
 async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user() {
-    use tenantry_service::{Error, LoginContext, LoginSource, Password, TenantId};
+    use tenantry_service::{LoginContext, LoginSource, Password, TenantId};
     let (f, statements) = counted_fixture().await;
     let t = f.tid();
     f.create(new_user_with_password("bob")).await;

@@ -237,7 +237,10 @@ async fn pool_is_whole<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, quiet: Duratio
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut idle_since = None;
     loop {
-        let in_use = usize::try_from(pool.size()).unwrap() - pool.num_idle();
+        // `size` and `num_idle` are read one after the other: idle can briefly exceed size.
+        let in_use = usize::try_from(pool.size())
+            .unwrap()
+            .saturating_sub(pool.num_idle());
         if in_use > 0 {
             idle_since = None;
             assert!(

@@ -12,8 +12,8 @@ use common::*;
 use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
-    audit_events, credential_tokens, login_events, plants, role_catalogue, roles, tenants,
-    user_identities, user_plant_roles, user_tenant_roles, users,
+    audit_events, credential_tokens, login_events, plants, role_catalogue, roles, tenant_locks,
+    tenants, user_identities, user_plant_roles, user_tenant_roles, users,
 };
 use tenantry_service::migration::TABLES;
 use tenantry_service::prelude::*;
@@ -117,6 +117,7 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
         ),
         ("roles", entity_columns::<roles::Entity>()),
         ("role_catalogue", entity_columns::<role_catalogue::Entity>()),
+        ("tenant_locks", entity_columns::<tenant_locks::Entity>()),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
     sorted_tables.sort_unstable();

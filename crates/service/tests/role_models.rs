@@ -518,6 +518,132 @@ async fn every_change_is_checked_against_the_actors_own_roles() {
         .unwrap();
 }
 
+/// The delegating catalogue's fixture: admin `adam`, `pat` plant admin at P1 (granted by adam),
+/// and `count` users without roles.
+async fn plant_admin_and_targets(count: usize) -> (Fixture, UserId, UserId, Vec<UserId>) {
+    let f = fixture_with(delegating()).await;
+    let admin = member(&f, "adam", Some(&["admin"])).await;
+    let pat = member(&f, "pat", Some(&[])).await;
+    let p1 = GrantScope::Plant(f.plant(0));
+    f.repo
+        .grant_role(f.tid(), pat, p1, key("plant_admin"), Some(admin))
+        .await
+        .unwrap();
+    let mut targets = Vec::new();
+    for i in 0..count {
+        targets.push(member(&f, &format!("target{i:02}"), Some(&[])).await);
+    }
+    (f, admin, pat, targets)
+}
+
+/// A plant admin fires 200 grants at once, a mix of what it may and may not do: each allowed
+/// one lands, each other one is refused, and nothing it may not grant is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_grants_by_a_plant_admin_never_exceed_its_authority() {
+    let (f, _admin, pat, targets) = plant_admin_and_targets(20).await;
+    let t = f.tid();
+    let (p1, p2) = (GrantScope::Plant(f.plant(0)), GrantScope::Plant(f.plant(1)));
+    // (scope, role, allowed)
+    let attempts = [
+        (p1, "operator", true),
+        (p1, "supervisor", true),
+        (p2, "operator", false),
+        (GrantScope::Tenant, "operator", false),
+        (p1, "plant_admin", false),
+        (p1, "admin", false),
+    ];
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let repo = Arc::clone(&f.repo);
+        let target = targets[i % targets.len()];
+        let (scope, role, allowed) = attempts[i % attempts.len()];
+        tasks.push(tokio::spawn(async move {
+            let result = repo
+                .grant_role(t, target, scope, key(role), Some(pat))
+                .await;
+            (allowed, result)
+        }));
+    }
+    for task in tasks {
+        match task.await.unwrap() {
+            (true, Ok(_)) | (false, Err(Error::NotPermitted { .. })) => {}
+            (allowed, other) => panic!("allowed {allowed}: {other:?}"),
+        }
+    }
+    for target in targets {
+        for grant in f.repo.grants_of(t, target).await.unwrap() {
+            assert_eq!(grant.scope, p1, "{grant:?}");
+            assert!(
+                ["operator", "supervisor"].contains(&grant.role.as_str()),
+                "{grant:?}"
+            );
+        }
+    }
+}
+
+/// The plant admin's right is taken away while 100 of its grants are in flight: every grant it
+/// made is recorded before the revocation, and none after (its authority is read under a lock
+/// the revocation must wait for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoked_plant_admin_grants_nothing_after_the_revocation() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use tenantry_service::entity::audit_events;
+
+    let (f, admin, pat, targets) = plant_admin_and_targets(25).await;
+    let t = f.tid();
+    let p1 = GrantScope::Plant(f.plant(0));
+    let mut tasks = Vec::new();
+    let mut revocation = None;
+    for i in 0..100 {
+        if i == 50 {
+            let repo = Arc::clone(&f.repo);
+            revocation = Some(tokio::spawn(async move {
+                repo.revoke_role(t, pat, p1, key("plant_admin"), Some(admin))
+                    .await
+            }));
+        }
+        let repo = Arc::clone(&f.repo);
+        let target = targets[i % targets.len()];
+        let role = ["operator", "supervisor"][(i / targets.len()) % 2];
+        tasks.push(tokio::spawn(async move {
+            repo.grant_role(t, target, p1, key(role), Some(pat)).await
+        }));
+    }
+    revocation.unwrap().await.unwrap().unwrap();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) | Err(Error::NotPermitted { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let newcomer = member(&f, "newcomer", Some(&[])).await;
+    assert_err!(
+        f.repo
+            .grant_role(t, newcomer, p1, key("operator"), Some(pat))
+            .await,
+        Error::NotPermitted { .. }
+    );
+    let events = audit_events::Entity::find()
+        .filter(audit_events::Column::TenantId.eq(t))
+        .all(f.conn())
+        .await
+        .unwrap();
+    let revoked_at = events
+        .iter()
+        .filter(|e| e.actor_user_id == Some(admin) && e.target_user_id == Some(pat))
+        .map(|e| e.id)
+        .max()
+        .unwrap();
+    let after: Vec<_> = events
+        .iter()
+        .filter(|e| e.actor_user_id == Some(pat) && e.id > revoked_at)
+        .collect();
+    assert!(
+        after.is_empty(),
+        "granted after losing the right: {after:#?}"
+    );
+}
+
 #[tokio::test]
 async fn grants_stay_in_their_tenant() {
     let f = fixture().await;

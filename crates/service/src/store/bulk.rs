@@ -24,7 +24,7 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
-use super::delegation::ensure_may_change;
+use super::delegation::{ensure_may_change, ensure_may_change_locked};
 use super::new_user::{self, NewProfile, insert_user, new_user_details};
 use super::role_rows::{insert_grants, plant_role_row, tenant_role_row};
 use super::stamp::new_security_stamp;
@@ -160,6 +160,13 @@ pub(crate) async fn import_users(
     for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
         let first = number * IMPORT_BATCH;
         let (txn, now) = begin_change(repo).await?;
+        // Again in each batch's transaction, the actor locked: it may lose the right mid-import.
+        let checked =
+            ensure_may_change_locked(&txn, &repo.config.roles, tenant, actor, &requested).await;
+        if let Err(error) = checked {
+            txn.rollback().await?;
+            return Err(error);
+        }
         match insert_batch(&txn, tenant, batch, actor, now).await {
             Ok(batch_ids) => {
                 txn.commit().await?;

@@ -10,7 +10,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
-use super::delegation::ensure_may_change;
+use super::delegation::{ensure_may_change, ensure_may_change_locked};
 use super::reads::require_tenant;
 use super::role_rows::{
     check_distinct, check_grantable, insert_plant_roles, insert_tenant_roles, roles_json,
@@ -262,6 +262,10 @@ pub(crate) async fn insert(
     action: AuditAction,
 ) -> Result<Inserted> {
     let (txn, now) = begin_change(repo).await?;
+    // Checked in `check` already; again here, the actor locked, in case it lost the right
+    // while the password was hashed.
+    let requested = draft.profile.requested_grants();
+    ensure_may_change_locked(&txn, &repo.config.roles, tenant, actor, &requested).await?;
     let plant_roles = draft.profile.plant_roles.clone();
     let tenant_roles = draft.profile.tenant_roles.clone();
     let user = insert_user(&txn, tenant, draft, actor, now).await?;

@@ -15,7 +15,7 @@ use super::role_rows::{
     check_distinct, check_grantable, insert_plant_roles, insert_tenant_roles, roles_json,
 };
 use super::stamp;
-use super::tx::{begin_change, lock_live_user, lock_tenant};
+use super::tx::{begin_change, lock_live_user_for, lock_tenant};
 use crate::api::Roles;
 use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole, RoleSet};
@@ -23,13 +23,16 @@ use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::Validator;
 use crate::views::{PlantMember, UserGrants, UserView};
 use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
-use tenantry_entity::{PlantId, TenantId, UserId, user_plant_roles, user_tenant_roles, users};
+use tenantry_entity::{
+    PlantId, TenantId, UserId, plants, user_plant_roles, user_tenant_roles, users,
+};
 
 /// A user's grants as sets: what a change compares, and writes the difference of.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -233,8 +236,9 @@ async fn change(
         lock_tenant(&txn, tenant).await?;
     }
     // The row lock makes concurrent changes to one user's roles take turns, so each sees the
-    // last one's result (and a replacement leaves exactly its own set).
-    let user = lock_live_user(&txn, tenant, user_id).await?;
+    // last one's result (and a replacement leaves exactly its own set); the actor's row is
+    // locked too, so its authority cannot be taken away while this change relies on it.
+    let user = lock_live_user_for(&txn, tenant, user_id, actor).await?;
     if let Some(plant) = change.plant() {
         require_plant(&txn, tenant, plant).await?;
     }
@@ -338,20 +342,10 @@ async fn users_with_role(
 ) -> Result<Vec<UserView>> {
     let place = match at {
         GrantScope::Tenant => RoleWhere::TenantWide,
-        GrantScope::Plant(plant) => {
-            super::plants::find(&repo.db, tenant, plant)
-                .await?
-                .ok_or(Error::NotFound)?;
-            RoleWhere::Plant(plant)
-        }
+        GrantScope::Plant(plant) => RoleWhere::Plant(plant),
     };
     let holders = Some(holders(&repo.config.roles, &role));
-    let users = live(tenant)
-        .filter(role_condition(place, holders, RoleCheck::Planned))
-        .order_by_asc(users::Column::UsernameKey)
-        .order_by_asc(users::Column::Id)
-        .all(&repo.db)
-        .await?;
+    let users = holding(repo, tenant, place, holders).await?;
     with_roles(&repo.db, users).await
 }
 
@@ -361,20 +355,8 @@ async fn users_for_plant(
     plant: PlantId,
     role: Option<RoleKey>,
 ) -> Result<Vec<PlantMember>> {
-    super::plants::find(&repo.db, tenant, plant)
-        .await?
-        .ok_or(Error::NotFound)?;
     let holders = role.as_ref().map(|role| holders(&repo.config.roles, role));
-    let users = live(tenant)
-        .filter(role_condition(
-            RoleWhere::Plant(plant),
-            holders,
-            RoleCheck::Planned,
-        ))
-        .order_by_asc(users::Column::UsernameKey)
-        .order_by_asc(users::Column::Id)
-        .all(&repo.db)
-        .await?;
+    let users = holding(repo, tenant, RoleWhere::Plant(plant), holders).await?;
     let catalogue = &repo.config.roles;
     Ok(with_roles(&repo.db, users)
         .await?
@@ -387,6 +369,41 @@ async fn users_for_plant(
             }
         })
         .collect())
+}
+
+/// The live users holding one of `holders` (any role, when `None`) at `place`, by username.
+///
+/// A plant that is not the tenant's is `NotFound`. The query itself requires the plant (so
+/// tenant-wide holders do not answer for a plant that is not there), and the plant is looked
+/// up on its own only when nobody matched: the common answer costs one statement.
+async fn holding(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    place: RoleWhere,
+    holders: Option<Vec<String>>,
+) -> Result<Vec<users::Model>> {
+    let mut query = live(tenant).filter(role_condition(place, holders, RoleCheck::Planned));
+    if let RoleWhere::Plant(plant) = place {
+        query = query.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(plants::Entity)
+                .and_where(plants::Column::Id.eq(plant))
+                .and_where(plants::Column::TenantId.eq(tenant))
+                .take(),
+        ));
+    }
+    let users = query
+        .order_by_asc(users::Column::UsernameKey)
+        .order_by_asc(users::Column::Id)
+        .all(&repo.db)
+        .await?;
+    if let (true, RoleWhere::Plant(plant)) = (users.is_empty(), place) {
+        super::plants::find(&repo.db, tenant, plant)
+            .await?
+            .ok_or(Error::NotFound)?;
+    }
+    Ok(users)
 }
 
 #[async_trait]

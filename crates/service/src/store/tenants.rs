@@ -6,7 +6,7 @@ use super::change;
 use super::tx::begin_change;
 use super::unique::Unique;
 use crate::api::Tenants;
-use crate::error::Result;
+use crate::error::{Result, unique_violation};
 use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
 use crate::views::{Page, TenantView};
@@ -18,7 +18,7 @@ use sea_orm::{
     QuerySelect,
 };
 use serde_json::json;
-use tenantry_entity::{TenantId, TenantStatus, tenants, users};
+use tenantry_entity::{TenantId, TenantStatus, tenant_locks, tenants, users};
 use uuid::Uuid;
 
 pub(crate) async fn create(
@@ -44,15 +44,22 @@ pub(crate) async fn create(
     };
     // A new tenant has no users yet, so an actor cannot be one of them: it is not recorded.
     let _ = actor;
-    let tenant = change::insert_audited(txn, row, |tenant| AuditEvent {
+    let tenant = row.insert(&txn).await.map_err(unique_violation)?;
+    // The row `tx::lock_tenant` locks is made with the tenant.
+    tenant_locks::ActiveModel {
+        tenant_id: Set(tenant.id),
+    }
+    .insert(&txn)
+    .await?;
+    let event = AuditEvent {
         tenant: tenant.id,
         actor: None,
         action: AuditAction::TenantCreated,
         target: None,
         details: json!({ "slug": tenant.slug, "pid": tenant.pid }),
         at: now,
-    })
-    .await?;
+    };
+    change::commit_event(txn, event).await?;
     Ok(tenant.into())
 }
 
@@ -118,11 +125,14 @@ pub(crate) async fn set_status(
     if tenant.status == status {
         return Ok(tenant.into());
     }
+    // The users first, the tenant's row last: a write to a user that is under way records an
+    // event, whose foreign key share-locks the tenant's row; holding that row while waiting
+    // for the user's would deadlock on MySQL.
+    rotate_stamps(&txn, id).await?;
     let mut active = tenant.into_active_model();
     active.status = Set(status);
     active.updated_at = Set(now);
     let tenant = active.update(&txn).await?;
-    rotate_stamps(&txn, id).await?;
     let action = match status {
         TenantStatus::Suspended => AuditAction::TenantSuspended,
         TenantStatus::Active => AuditAction::TenantReactivated,
