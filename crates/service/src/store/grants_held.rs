@@ -22,6 +22,12 @@ struct Found {
 /// The user's grants — all of them (`at` = `None`), its tenant-wide ones, or those that count
 /// at a plant (tenant-wide and there) — in one statement: one `UNION ALL` that also says
 /// whether the user (live, of the tenant) and the plant exist. `NotFound` when either does not.
+///
+/// The grant branches filter on the user alone: the `u` row already proves the user is the
+/// tenant's, and its grants are in its tenant by their composite foreign keys. A `tenant_id`
+/// term there made SQLite (without `ANALYZE`) pick the `(tenant_id, role)` and
+/// `(plant_id, tenant_id)` indexes and read every grant of the tenant or plant: 5× slower at
+/// 10 000 users than the user's own index (BENCHMARKS.md, issue 14).
 pub(crate) async fn held_by(
     db: &impl ConnectionTrait,
     tenant: TenantId,
@@ -50,8 +56,7 @@ pub(crate) async fn held_by(
         .expr_as(literal(no_plant), "plant_id")
         .column(user_tenant_roles::Column::Role)
         .from(user_tenant_roles::Entity)
-        .and_where(user_tenant_roles::Column::UserId.eq(user))
-        .and_where(user_tenant_roles::Column::TenantId.eq(tenant));
+        .and_where(user_tenant_roles::Column::UserId.eq(user));
     query.union(UnionType::All, tenant_wide);
     if let Some(GrantScope::Plant(plant)) = at {
         let mut exists = Query::select();
@@ -71,8 +76,7 @@ pub(crate) async fn held_by(
             .column(user_plant_roles::Column::PlantId)
             .column(user_plant_roles::Column::Role)
             .from(user_plant_roles::Entity)
-            .and_where(user_plant_roles::Column::UserId.eq(user))
-            .and_where(user_plant_roles::Column::TenantId.eq(tenant));
+            .and_where(user_plant_roles::Column::UserId.eq(user));
         if let Some(GrantScope::Plant(plant)) = at {
             at_plants.and_where(user_plant_roles::Column::PlantId.eq(plant));
         }
