@@ -77,7 +77,7 @@ pub use tenantry_migration::connect;
 pub use token_codec as tokens;
 pub use views::{
     AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
-    LoginEventView, Page, PlantMember, PlantRoleView, PlantView, TenantView, UserView,
+    LoginEventView, Page, PlantMember, PlantRoleView, PlantView, RoleHolder, TenantView, UserView,
 };
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).

@@ -219,6 +219,24 @@ impl PlantMember {
     }
 }
 
+/// A user holding a role, from [`crate::Roles::users_with_role`]: who it is, without its
+/// grants (the answer costs one statement; [`crate::Users::get_user`] has the rest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RoleHolder {
+    /// Row id.
+    pub id: UserId,
+    /// Public id.
+    pub pid: Uuid,
+    /// Username as entered.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Email as entered (trimmed).
+    pub email: Option<String>,
+    /// `invited`, `active` or `suspended`.
+    pub status: UserStatus,
+}
+
 /// One audit event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEventView {

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::inputs::{Actor, PlantRole, RoleSet};
 use crate::role_catalogue::{Grant, GrantScope, HostRole, RoleCatalogue, RoleKey};
-use crate::views::{PlantMember, UserView};
+use crate::views::{PlantMember, RoleHolder, UserView};
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tenantry_entity::{PlantId, TenantId, UserId, UserRole};
@@ -145,8 +145,8 @@ pub trait Roles: Send + Sync {
         Ok(self.effective_roles(tenant, user, at).await?.contains(role))
     }
 
-    /// The users holding `role` (or a role implying it) at `at` — at a plant, tenant-wide
-    /// grants count too — ordered by username.
+    /// The live users holding `role` (or a role implying it) at `at` — at a plant, tenant-wide
+    /// grants count too — ordered by username: one statement.
     ///
     /// # Errors
     /// `NotFound` (plant), `Database`.
@@ -155,7 +155,7 @@ pub trait Roles: Send + Sync {
         tenant: TenantId,
         role: RoleKey,
         at: GrantScope,
-    ) -> Result<Vec<UserView>>;
+    ) -> Result<Vec<RoleHolder>>;
 
     /// The users with a role at `plant` (holding `role` or one implying it, when given), with
     /// their effective roles there, ordered by username.

@@ -21,18 +21,19 @@ use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole, RoleSet};
 use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::Validator;
-use crate::views::{PlantMember, UserGrants, UserView};
+use crate::views::{PlantMember, RoleHolder, UserGrants, UserView};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
 use tenantry_entity::{
-    PlantId, TenantId, UserId, plants, user_plant_roles, user_tenant_roles, users,
+    PlantId, TenantId, UserId, UserStatus, plants, user_plant_roles, user_tenant_roles, users,
 };
+use uuid::Uuid;
 
 /// A user's grants as sets: what a change compares, and writes the difference of.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -339,14 +340,42 @@ async fn users_with_role(
     tenant: TenantId,
     role: RoleKey,
     at: GrantScope,
-) -> Result<Vec<UserView>> {
+) -> Result<Vec<RoleHolder>> {
     let place = match at {
         GrantScope::Tenant => RoleWhere::TenantWide,
         GrantScope::Plant(plant) => RoleWhere::Plant(plant),
     };
     let holders = Some(holders(&repo.config.roles, &role));
-    let users = holding(repo, tenant, place, holders).await?;
-    with_roles(&repo.db, users).await
+    let rows: Vec<(UserId, Uuid, String, String, Option<String>, UserStatus)> =
+        holding(tenant, place, holders)
+            .select_only()
+            .columns([
+                users::Column::Id,
+                users::Column::Pid,
+                users::Column::Username,
+                users::Column::DisplayName,
+                users::Column::Email,
+                users::Column::Status,
+            ])
+            .into_tuple()
+            .all(&repo.db)
+            .await?;
+    if rows.is_empty() {
+        require_place(repo, tenant, place).await?;
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, pid, username, display_name, email, status)| RoleHolder {
+                id,
+                pid,
+                username,
+                display_name,
+                email,
+                status,
+            },
+        )
+        .collect())
 }
 
 async fn users_for_plant(
@@ -356,7 +385,11 @@ async fn users_for_plant(
     role: Option<RoleKey>,
 ) -> Result<Vec<PlantMember>> {
     let holders = role.as_ref().map(|role| holders(&repo.config.roles, role));
-    let users = holding(repo, tenant, RoleWhere::Plant(plant), holders).await?;
+    let place = RoleWhere::Plant(plant);
+    let users = holding(tenant, place, holders).all(&repo.db).await?;
+    if users.is_empty() {
+        require_place(repo, tenant, place).await?;
+    }
     let catalogue = &repo.config.roles;
     Ok(with_roles(&repo.db, users)
         .await?
@@ -373,15 +406,14 @@ async fn users_for_plant(
 
 /// The live users holding one of `holders` (any role, when `None`) at `place`, by username.
 ///
-/// A plant that is not the tenant's is `NotFound`. The query itself requires the plant (so
-/// tenant-wide holders do not answer for a plant that is not there), and the plant is looked
-/// up on its own only when nobody matched: the common answer costs one statement.
-async fn holding(
-    repo: &SeaOrmUserRepository,
+/// At a plant the query itself requires the plant (so tenant-wide holders do not answer for a
+/// plant that is not the tenant's); [`require_place`] tells a missing plant from nobody, and
+/// is only needed when nobody matched: the common answer costs no extra statement.
+fn holding(
     tenant: TenantId,
     place: RoleWhere,
     holders: Option<Vec<String>>,
-) -> Result<Vec<users::Model>> {
+) -> Select<users::Entity> {
     let mut query = live(tenant).filter(role_condition(place, holders, RoleCheck::Planned));
     if let RoleWhere::Plant(plant) = place {
         query = query.filter(Expr::exists(
@@ -393,17 +425,23 @@ async fn holding(
                 .take(),
         ));
     }
-    let users = query
+    query
         .order_by_asc(users::Column::UsernameKey)
         .order_by_asc(users::Column::Id)
-        .all(&repo.db)
-        .await?;
-    if let (true, RoleWhere::Plant(plant)) = (users.is_empty(), place) {
+}
+
+/// `NotFound` when `place` is a plant that is not the tenant's.
+async fn require_place(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    place: RoleWhere,
+) -> Result<()> {
+    if let RoleWhere::Plant(plant) = place {
         super::plants::find(&repo.db, tenant, plant)
             .await?
             .ok_or(Error::NotFound)?;
     }
-    Ok(users)
+    Ok(())
 }
 
 #[async_trait]
@@ -482,7 +520,7 @@ impl Roles for SeaOrmUserRepository {
         tenant: TenantId,
         role: RoleKey,
         at: GrantScope,
-    ) -> Result<Vec<UserView>> {
+    ) -> Result<Vec<RoleHolder>> {
         self.detached(move |repo| async move { users_with_role(&repo, tenant, role, at).await })
             .await
     }
