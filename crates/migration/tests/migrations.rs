@@ -1370,6 +1370,33 @@ async fn upgrading_to_000019_adds_a_lock_for_every_tenant_and_keeps_every_row() 
     assert_eq!(snapshot(&test_db, "down_19").await, before);
 }
 
+/// 000020 adds `ix_users_tenant_live_status` to a populated database and changes no row;
+/// `down` removes the index and nothing else. On every backend.
+#[tokio::test]
+async fn upgrading_to_000020_indexes_the_status_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(2)).await.expect("up through 000019");
+    let db = &reopened(&test_db).await;
+    let schema_19 = schema_of(db).await;
+    assert!(!format!("{schema_19:?}").contains("ix_users_tenant_live_status"));
+    let before = snapshot(&test_db, "before_20").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000020");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert!(format!("{fresh_schema:?}").contains("ix_users_tenant_live_status"));
+    assert_eq!(snapshot(&test_db, "after_20").await, before);
+
+    Migrator::down(db, Some(1)).await.expect("down 000020");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_19);
+    assert_eq!(snapshot(&test_db, "down_20").await, before);
+}
+
 /// `sql` with the column `key` quoted for the backend (`KEY` is a reserved word on MySQL).
 fn quoted_key(db: &DatabaseConnection, sql: &str) -> String {
     match db.get_database_backend() {
