@@ -89,8 +89,11 @@ impl Queries {
             by_username: sql(format!(
                 "SELECT {USER_COLUMNS} {live} AND u.username_key = ?"
             )),
+            // The total as tenantry reads it since issue 17: a subquery run once, not a
+            // window function (which makes SQLite copy every row to count them).
             page: sql(format!(
-                "SELECT {USER_COLUMNS}, COUNT(*) OVER () AS total {live} \
+                "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM users c WHERE c.tenant_id = ? \
+                 AND c.deleted_at IS NULL) AS total {live} \
                  ORDER BY u.username_key, u.id LIMIT ? OFFSET ?"
             )),
             count: sql(format!("SELECT COUNT(*) {live}")),
@@ -364,12 +367,13 @@ macro_rules! backend {
             ) -> sqlx::Result<(Vec<BaselineUser>, i64)> {
                 let rows = sqlx::query(AssertSqlSafe(Arc::clone(&queries.page)))
                     .bind(tenant)
+                    .bind(tenant)
                     .bind(limit)
                     .bind(offset)
                     .fetch_all(pool)
                     .await?;
                 let total = match rows.first() {
-                    Some(row) => row.try_get::<i64, _>(18)?,
+                    Some(row) => row.try_get::<i64, _>("total")?,
                     None => 0,
                 };
                 let users = rows.iter().map(user).collect::<sqlx::Result<Vec<_>>>()?;
