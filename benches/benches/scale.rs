@@ -21,8 +21,8 @@ use tenantry_benches::{Fixture, PASSWORD, username};
 use tenantry_service::hashing::HashingConfig;
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    Cursor, KeysetQuery, LoginContext, LoginSource, PageRequest, Password, UserFilter, UserQuery,
-    UserStatus,
+    Cursor, KeysetQuery, LoginContext, LoginSource, PageRequest, Password, SearchMode, UserFilter,
+    UserQuery, UserStatus,
 };
 
 /// The small tenant, the reference for every ratio.
@@ -79,10 +79,19 @@ fn at_plant(f: &Fixture) -> UserFilter {
     }
 }
 
+/// A prefix search (the default mode).
 fn searching(text: &str) -> UserFilter {
     UserFilter {
         search: Some(text.into()),
         ..UserFilter::default()
+    }
+}
+
+/// A substring search.
+fn containing(text: &str) -> UserFilter {
+    UserFilter {
+        search_mode: SearchMode::Contains,
+        ..searching(text)
     }
 }
 
@@ -138,10 +147,21 @@ async fn explain(f: &Fixture, deep_key: &str) {
          AND plant_id = {plant}{fence}) OR tenant_role IS NOT NULL)"
     );
     let by_name = "ORDER BY username_key ASC, id ASC";
+    let one = username(4242);
+    let one_end = tenantry_service::entity::keys::prefix_end(&one).expect("an end");
+    let prefix = format!(
+        "AND ((username_key >= '{one}' AND username_key < '{one_end}') \
+         OR (email_key >= '{one}' AND email_key < '{one_end}') \
+         OR (display_name_key >= '{one}' AND display_name_key < '{one_end}'))"
+    );
     let queries = [
         (
-            "keyset page, search",
+            "keyset page, substring",
             format!("SELECT users.* {live} {search} {by_name} LIMIT 51"),
+        ),
+        (
+            "keyset page, prefix matching 1 user",
+            format!("SELECT users.* {live} {prefix} {by_name} LIMIT 51"),
         ),
         (
             "keyset page, status",
@@ -265,11 +285,16 @@ async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>)
         limit: PAGE,
         ..KeysetQuery::default()
     };
-    let cases: [(&'static str, &'static str, UserFilter); 4] = [
+    let cases: [(&'static str, &'static str, UserFilter); 6] = [
         (
-            "list page, search \"99\" (offset+total)",
-            "list page, search \"99\" (keyset)",
-            searching("99"),
+            "list page, substring \"99\" (offset+total)",
+            "list page, substring \"99\" (keyset)",
+            containing("99"),
+        ),
+        (
+            "list page, prefix \"user00\" (offset+total)",
+            "list page, prefix \"user00\" (keyset)",
+            searching("user00"),
         ),
         (
             "list page, status filter (offset+total)",
@@ -282,9 +307,14 @@ async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>)
             at_plant(&f),
         ),
         (
-            "list page, search 1 user (offset+total)",
-            "list page, search 1 user (keyset)",
+            "list page, prefix 1 user (offset+total)",
+            "list page, prefix 1 user (keyset)",
             searching(&username(4242)),
+        ),
+        (
+            "list page, substring 1 user (offset+total)",
+            "list page, substring 1 user (keyset)",
+            containing(&username(4242)),
         ),
     ];
     for (offset_name, keyset_name, filter) in cases {

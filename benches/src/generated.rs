@@ -65,10 +65,10 @@ pub(crate) async fn insert_users(
     let zeros = vec!["0"; counters.len()].join(", ");
     let users_sql = format!(
         "INSERT INTO users (pid, tenant_id, username, username_key, username_skeleton, email, \
-         email_key, display_name, password_hash, status, security_stamp, \
+         email_key, display_name, display_name_key, password_hash, status, security_stamp, \
          {counters}, created_at, updated_at) \
          {cte}SELECT {pid}, $1, {name}, {name}, {}, {name} || '@example.com', \
-         {name} || '@example.com', 'User ' || i, $2, 'active', \
+         {name} || '@example.com', 'User ' || i, 'user ' || i, $2, 'active', \
          {stamp}, {zeros}, $3, $3 FROM {}",
         skeleton_sql(name),
         series(backend),

@@ -743,7 +743,12 @@ async fn listing_filters_pages_and_counts() {
         ("role=engineer", &["ada", "erin"]),
         ("plant=SOUTH&role=supervisor", &["ada", "sam"]),
         ("q=OTT", &["otto"]),
-        ("q=acme.example&status=active&role=admin", &["ada"]),
+        ("q=acme.example&status=active&role=admin", &[]),
+        (
+            "q=acme.example&match=contains&status=active&role=admin",
+            &["ada"],
+        ),
+        ("q=ADA@&match=prefix", &["ada"]),
         (
             "status=&plant=&role=&q=&offset=&limit=",
             &["ada", "erin", "otto", "sam"],
@@ -785,10 +790,11 @@ async fn listing_filters_pages_and_counts() {
 
     // Bad parameters are reported together.
     let (status, body) = admin
-        .get("/api/users?status=gone&role=King&plant=EAST&limit=-1")
+        .get("/api/users?status=gone&role=King&plant=EAST&limit=-1&match=fuzzy")
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_input");
+    assert!(has_field_error(&body, "match", "invalid_format"), "{body}");
     assert!(has_field_error(&body, "status", "invalid_format"), "{body}");
     assert!(has_field_error(&body, "role", "invalid_format"), "{body}");
     assert!(has_field_error(&body, "plant", "not_found"), "{body}");

@@ -8,7 +8,8 @@ use crate::password;
 use clap::Subcommand;
 use serde::Serialize;
 use tenantry_service::{
-    LoginContext, LoginSource, NewUser, RoleKey, UserFilter, UserQuery, UserRepository, UserStatus,
+    LoginContext, LoginSource, NewUser, RoleKey, SearchMode, UserFilter, UserQuery, UserRepository,
+    UserStatus,
 };
 
 /// `tenantry user …`
@@ -49,9 +50,12 @@ pub(crate) enum UserCommand {
         /// Only users with a role at this plant (code); a tenant role counts at every plant.
         #[arg(long, value_name = "CODE")]
         plant: Option<String>,
-        /// Only users whose username, email or display name contains this (case-insensitive).
+        /// Only users whose username, email or display name starts with this (case-insensitive).
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// Match `--search` anywhere in the name, not only at its start (reads the whole tenant).
+        #[arg(long, requires = "search")]
+        contains: bool,
     },
     /// Show one user with its roles.
     Show(UserArg),
@@ -140,6 +144,7 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
             status,
             plant,
             search,
+            contains,
         } => {
             let tenant = tenant.resolve(repo).await?;
             let plant = match plant {
@@ -150,6 +155,11 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
                 status,
                 plant,
                 search,
+                search_mode: if contains {
+                    SearchMode::Contains
+                } else {
+                    SearchMode::Prefix
+                },
                 ..UserFilter::default()
             };
             let users = pages::all(|page| {

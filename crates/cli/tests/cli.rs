@@ -575,9 +575,18 @@ async fn user_list_filters_by_status_plant_and_search() {
     // alice's tenant role counts at every plant.
     assert_eq!(list(&["--plant", "P1"]), ["alice", "bob"]);
     assert_eq!(list(&["--plant", "p2"]), ["alice", "carol"]);
-    assert_eq!(list(&["--search", "EXAMPLE.com"]), ["alice", "carol"]);
-    assert_eq!(list(&["--search", "100%"]), ["dave"]);
-    assert_eq!(list(&["--search", "%"]), ["dave"]);
+    assert_eq!(
+        list(&["--search", "EXAMPLE.com", "--contains"]),
+        ["alice", "carol"]
+    );
+    assert!(
+        list(&["--search", "EXAMPLE.com"]).is_empty(),
+        "a prefix by default"
+    );
+    assert_eq!(list(&["--search", "ALI"]), ["alice"]);
+    assert_eq!(list(&["--search", "100%", "--contains"]), ["dave"]);
+    assert_eq!(list(&["--search", "%", "--contains"]), ["dave"]);
+    assert!(list(&["--search", "%"]).is_empty());
     assert_eq!(list(&["--plant", "P2", "--status", "active"]), ["alice"]);
     assert_eq!(list(&["--plant", "P1", "--search", "bo"]), ["bob"]);
 

@@ -20,6 +20,7 @@ mod secret;
 
 pub mod audit_events;
 pub mod credential_tokens;
+pub mod keys;
 pub mod login_events;
 pub mod plants;
 pub mod prelude;

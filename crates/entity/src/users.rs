@@ -33,6 +33,9 @@ pub struct Model {
     pub email_key: Option<String>,
     /// Display name.
     pub display_name: String,
+    /// The display name's key ([`crate::keys::display_name_key`]), searched by prefix. `None`
+    /// never happens for rows written since migration 000021 (which backfilled every row).
+    pub display_name_key: Option<String>,
     /// argon2 PHC string; `None` for SSO-only and invited users.
     pub password_hash: Option<SecretHash>,
     /// `invited`, `active` or `suspended`.
@@ -139,6 +142,7 @@ impl NewUserRow {
             username_skeleton: Set(Some(self.username_skeleton)),
             email: Set(self.email),
             email_key: Set(self.email_key),
+            display_name_key: Set(Some(crate::keys::display_name_key(&self.display_name))),
             display_name: Set(self.display_name),
             password_hash: Set(self.password_hash),
             status: Set(self.status),

@@ -38,6 +38,8 @@ pub enum Users {
     EmailVerifiedAt,
     /// Added by a later migration.
     UsernameSkeleton,
+    /// Added by a later migration.
+    DisplayNameKey,
     UpdatedAt,
 }
 

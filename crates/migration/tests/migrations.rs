@@ -6,6 +6,7 @@ use sea_orm_migration::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DbErr, EntityTrait, PaginatorTrait, SqlErr, Statement,
 };
+use tenantry_entity::keys::display_name_key;
 use tenantry_entity::{
     AuditAction, LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId,
     UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, tenants,
@@ -24,7 +25,8 @@ async fn schema_of(db: &DatabaseConnection) -> Vec<String> {
         ],
         DatabaseBackend::Postgres => &[
             "SELECT concat_ws('|', table_name, column_name, data_type, is_nullable, \
-             column_default) FROM information_schema.columns WHERE table_schema = 'public' \
+             column_default, collation_name) FROM information_schema.columns \
+             WHERE table_schema = 'public' \
              ORDER BY table_name, column_name",
             "SELECT concat_ws('|', tablename, indexname, indexdef) FROM pg_indexes \
              WHERE schemaname = 'public' ORDER BY indexname",
@@ -166,7 +168,11 @@ async fn users_pages_keep_room_for_updates_on_postgres() {
         .iter()
         .position(|m| m.name() == "m20261122_000014_set_users_fillfactor")
         .expect("migration 000014");
-    let steps = u32::try_from(migrations.len() - position).expect("a few steps");
+    let applied = Migrator::get_applied_migrations(db)
+        .await
+        .expect("applied migrations")
+        .len();
+    let steps = u32::try_from(applied - position).expect("a few steps");
     Migrator::down(db, Some(steps))
         .await
         .expect("down to before 000014");
@@ -336,10 +342,9 @@ async fn try_insert_user(
         created_at: Set(now()),
         updated_at: Set(now()),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(model.id)
+    };
+    // Returning the id only: the schema may be older than the entity's later columns.
+    Ok(users::Entity::insert(model).exec(db).await?.last_insert_id)
 }
 
 async fn insert_user(
@@ -690,7 +695,11 @@ async fn down_to_before(db: &DatabaseConnection, name: &str) {
         .iter()
         .position(|m| m.name() == name)
         .unwrap_or_else(|| panic!("migration {name}"));
-    let steps = u32::try_from(migrations.len() - position).expect("a few steps");
+    let applied = Migrator::get_applied_migrations(db)
+        .await
+        .expect("applied migrations")
+        .len();
+    let steps = u32::try_from(applied - position).expect("a few steps");
     Migrator::down(db, Some(steps))
         .await
         .unwrap_or_else(|e| panic!("down to before {name}: {e}"));
@@ -1376,6 +1385,7 @@ async fn upgrading_to_000019_adds_a_lock_for_every_tenant_and_keeps_every_row() 
 async fn upgrading_to_000020_indexes_the_status_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_before(db, DISPLAY_NAME_KEY).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;
@@ -1395,6 +1405,80 @@ async fn upgrading_to_000020_indexes_the_status_and_keeps_every_row() {
     let db = &reopened(&test_db).await;
     assert_eq!(schema_of(db).await, schema_19);
     assert_eq!(snapshot(&test_db, "down_20").await, before);
+}
+
+const DISPLAY_NAME_KEY: &str = "m20261204_000021_add_users_display_name_key";
+
+/// 000021 gives every user of a populated database its display name key (the entity's own
+/// function, so a folded name keys as a new one would), indexes it, on PostgreSQL sets the key
+/// columns to `COLLATE "C"`, and changes no other value; `down` restores the schema exactly and
+/// keeps every row. On every backend.
+#[tokio::test]
+async fn upgrading_to_000021_keys_every_display_name_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    // One name the key folds (width, case).
+    exec(
+        db,
+        "UPDATE users SET display_name = 'ＡＤＡ Lovelace' WHERE username_key = 'user0'",
+    )
+    .await;
+    Migrator::up(db, Some(3)).await.expect("up through 000020");
+    let db = &reopened(&test_db).await;
+    let schema_20 = schema_of(db).await;
+    assert!(!format!("{schema_20:?}").contains("display_name_key"));
+    let before = snapshot(&test_db, "before_21").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000021");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    let mut after = snapshot(&test_db, "after_21").await;
+    let users = &mut after
+        .iter_mut()
+        .find(|(t, _)| t == "users")
+        .expect("users")
+        .1;
+    assert!(users.len() >= 10);
+    for row in users.iter_mut() {
+        let object = row.as_object_mut().expect("a row");
+        let key = object.remove("display_name_key").expect("the new column");
+        let name = object["display_name"].as_str().expect("a display name");
+        assert_eq!(key, serde_json::json!(display_name_key(name)), "{name}");
+    }
+    assert!(format!("{users:?}").contains("ＡＤＡ Lovelace"));
+    assert_eq!(after, before, "every other value as it was");
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let collations = db
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                "SELECT column_name, collation_name FROM information_schema.columns \
+                 WHERE table_name = 'users' AND column_name LIKE '%_key' ORDER BY column_name",
+            ))
+            .await
+            .expect("collations");
+        let collations: Vec<(String, String)> = collations
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get_by_index(0).unwrap(),
+                    r.try_get_by_index(1).unwrap(),
+                )
+            })
+            .collect();
+        let c = |column: &str| (column.to_owned(), "C".to_owned());
+        assert_eq!(
+            collations,
+            [c("display_name_key"), c("email_key"), c("username_key")]
+        );
+    }
+
+    Migrator::down(db, Some(1)).await.expect("down 000021");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_20);
+    assert_eq!(snapshot(&test_db, "down_21").await, before);
 }
 
 /// `sql` with the column `key` quoted for the backend (`KEY` is a reserved word on MySQL).

@@ -129,6 +129,11 @@ fn fingerprint(tenant: TenantId, order: UserOrder, filter: &UserFilter) -> [u8; 
         )
         .as_bytes(),
     );
+    // Only with a search: cursors of queries without one stay valid across the upgrade that
+    // added the mode, and a cursor of the old (substring) search does not carry over.
+    if filter.search.as_deref().is_some_and(|s| !s.is_empty()) {
+        hasher.update(format!("|{:?}", filter.search_mode).as_bytes());
+    }
     let digest = hasher.finalize();
     let mut out = [0u8; FINGERPRINT_LEN];
     out.copy_from_slice(&digest[..FINGERPRINT_LEN]);

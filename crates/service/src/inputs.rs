@@ -6,7 +6,7 @@
 use crate::cursor::Cursor;
 use crate::password_policy::Password;
 use crate::role_catalogue::RoleKey;
-pub use crate::user_filter::{UserFilter, UserOrder};
+pub use crate::user_filter::{SearchMode, UserFilter, UserOrder};
 use crate::validation::{Rule, ValidationErrors};
 use serde::Deserialize;
 #[cfg(doc)]

@@ -51,8 +51,8 @@ pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use inputs::{
     Actor, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, NewIdentity,
-    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, RoleSet, UserFilter, UserOrder,
-    UserQuery, UserUpdate,
+    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, RoleSet, SearchMode, UserFilter,
+    UserOrder, UserQuery, UserUpdate,
 };
 pub use password_policy::{ImportedHash, Password};
 pub use role_catalogue::{

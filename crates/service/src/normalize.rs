@@ -13,8 +13,6 @@
 //!
 //! Every key function is idempotent: `key(key(x)) == key(x)`.
 
-use unicode_normalization::UnicodeNormalization;
-
 /// The key of a username: NFKC, then lowercase.
 ///
 /// ```
@@ -99,13 +97,7 @@ pub fn escape_like(text: &str) -> String {
     escaped
 }
 
-fn fold(value: &str) -> String {
-    let lowered = value.nfkc().collect::<String>().to_lowercase();
-    // Lowercasing can leave a string that is no longer in NFKC form (`ῼ` + U+0301 lowers to
-    // `ώ` + U+0345, which composes to `ῴ`); normalizing again makes the key idempotent and gives
-    // canonically equivalent names one key.
-    lowered.nfkc().collect()
-}
+use tenantry_entity::keys::fold;
 
 #[cfg(test)]
 mod tests {

@@ -19,9 +19,37 @@ pub struct UserFilter {
     /// catalogue): at `plant` when given (tenant-wide grants count there), else anywhere.
     #[serde(alias = "min_role")]
     pub role: Option<RoleKey>,
-    /// Case-insensitive substring of the username, email or display name. `%` and `_` match
-    /// themselves.
+    /// Text the username, email or display name starts with (or contains: see
+    /// [`search_mode`](Self::search_mode)), compared by key: case, width and compatibility
+    /// forms are folded, accents are kept. `%` and `_` match themselves.
     pub search: Option<String>,
+    /// How [`search`](Self::search) matches; by prefix unless asked otherwise.
+    #[serde(default)]
+    pub search_mode: SearchMode,
+}
+
+/// How a [`UserFilter::search`] matches.
+///
+/// The default changed in the eighth session (issue 17) from a substring match to a prefix
+/// match: a substring cannot be looked up in any index, so a search that matches few users
+/// read the whole tenant (0.98 s at a million users against 11 ms at ten thousand), while a
+/// prefix is one index range per key and costs the same at any size. It is the trade Keycloak
+/// made for its user search. A prefix of the display name matches its start only: "ada" finds
+/// "Ada Lovelace", "love" does not; [`SearchMode::Contains`] does, at the old cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// The username key, email key or display name key starts with the search's key
+    /// ([`username_key`](crate::normalize::username_key), [`email_key`](crate::normalize::email_key),
+    /// [`display_name_key`](tenantry_entity::keys::display_name_key)). Served by an index on
+    /// every backend.
+    #[default]
+    Prefix,
+    /// The search's key appears anywhere in the username or email key, or the display name
+    /// contains it case-insensitively (`LIKE '%text%'`). No index can serve it: a page walks
+    /// the tenant until it is full, so a text that matches few users costs time in proportion
+    /// to the tenant's size.
+    Contains,
 }
 
 impl UserFilter {

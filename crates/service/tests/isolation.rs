@@ -108,6 +108,7 @@ async fn lookups_with_another_tenant_find_nothing() {
         },
         UserFilter {
             search: Some("example.com".into()),
+            search_mode: tenantry_service::SearchMode::Contains,
             ..UserFilter::default()
         },
         UserFilter {

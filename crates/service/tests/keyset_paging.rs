@@ -84,6 +84,11 @@ fn filters(f: &Fixture) -> Vec<UserFilter> {
             ..UserFilter::default()
         },
         UserFilter {
+            search: Some("ven".into()),
+            search_mode: tenantry_service::SearchMode::Contains,
+            ..UserFilter::default()
+        },
+        UserFilter {
             search: Some("nobody".into()),
             ..UserFilter::default()
         },

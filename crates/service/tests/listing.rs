@@ -12,7 +12,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tenantry_service::entity::users;
 use tenantry_service::{
-    NewUser, PageRequest, PlantId, UserFilter, UserId, UserOrder, UserQuery, UserRole, UserStatus,
+    NewUser, PageRequest, PlantId, SearchMode, UserFilter, UserId, UserOrder, UserQuery, UserRole,
+    UserStatus, UserUpdate,
 };
 
 /// Seven users, created in this order:
@@ -168,31 +169,54 @@ async fn filters_select_the_right_users() {
         ["Alice", "bob", "carol", "dave", "erin", "Gina"]
     );
 
+    // A substring anywhere, when asked for.
+    let containing = |s: &str| UserFilter {
+        search: Some(s.into()),
+        search_mode: SearchMode::Contains,
+        ..UserFilter::default()
+    };
+    assert_eq!(
+        names(&f, containing("example.com")).await,
+        ["carol", "dave"]
+    );
+    assert_eq!(
+        names(&f, containing("A")).await,
+        ["Alice", "carol", "dave", "frank", "Gina"]
+    );
+    assert_eq!(names(&f, containing("corp")).await, ["Alice"]);
+
+    // By default a prefix of the username, email or display name.
     let search = |s: &str| UserFilter {
         search: Some(s.into()),
         ..UserFilter::default()
     };
-    assert_eq!(names(&f, search("example.com")).await, ["carol", "dave"]);
-    assert_eq!(
-        names(&f, search("A")).await,
-        ["Alice", "carol", "dave", "frank", "Gina"]
-    );
-    assert_eq!(names(&f, search("corp")).await, ["Alice"]);
+    assert_eq!(names(&f, search("A")).await, ["Alice"]);
+    assert_eq!(names(&f, search("example.com")).await, Vec::<String>::new());
+    assert_eq!(names(&f, search("CAROL@EX")).await, ["carol"]);
+    assert_eq!(names(&f, search("g")).await, ["Gina"]);
+    assert_eq!(names(&f, search("ｄａ")).await, ["dave"], "width folded");
+    assert_eq!(names(&f, search("%")).await, Vec::<String>::new());
 
     // Filters combine.
-    assert_eq!(
-        names(
-            &f,
-            UserFilter {
-                plant: Some(p1),
-                active_only: true,
-                search: Some("a".into()),
-                ..UserFilter::default()
-            }
-        )
-        .await,
-        ["Alice", "carol"]
-    );
+    for (mode, expected) in [
+        (SearchMode::Contains, vec!["Alice", "carol"]),
+        (SearchMode::Prefix, vec!["Alice"]),
+    ] {
+        assert_eq!(
+            names(
+                &f,
+                UserFilter {
+                    plant: Some(p1),
+                    active_only: true,
+                    search: Some("a".into()),
+                    search_mode: mode,
+                    ..UserFilter::default()
+                }
+            )
+            .await,
+            expected
+        );
+    }
     assert_eq!(
         names(
             &f,
@@ -205,6 +229,56 @@ async fn filters_select_the_right_users() {
         .await,
         ["bob", "Gina"]
     );
+}
+
+/// A prefix search compares keys: the display name's key follows a rename, the range ends
+/// exactly where the prefix does (also at the top of Unicode), and wildcards match themselves.
+#[tokio::test]
+async fn a_prefix_search_finds_exactly_the_names_that_start_with_it() {
+    let f = fixture().await;
+    let named = |username: &str, display: &str| NewUser {
+        display_name: display.into(),
+        ..new_user(username)
+    };
+    let ada = f.create(named("usr1", "Ada Lovelace")).await.id;
+    f.create(named("usr2", "ÁDA Accent")).await;
+    f.create(named("usr3", "Adb Next")).await;
+    f.create(named("usr4", "ad\u{10FFFF}x")).await;
+    f.create(named("usr5", "a%b_c")).await;
+    let search = |s: &str| UserFilter {
+        search: Some(s.into()),
+        ..UserFilter::default()
+    };
+    assert_eq!(names(&f, search("ADA ")).await, ["usr1"]);
+    assert_eq!(
+        names(&f, search("ａｄａ")).await,
+        ["usr1"],
+        "fullwidth folds"
+    );
+    assert_eq!(names(&f, search("áda")).await, ["usr2"], "accents are kept");
+    assert_eq!(names(&f, search("ad")).await, ["usr1", "usr3", "usr4"]);
+    assert_eq!(names(&f, search("ad\u{10FFFF}")).await, ["usr4"]);
+    assert_eq!(names(&f, search("a%")).await, ["usr5"]);
+    assert_eq!(names(&f, search("a_")).await, Vec::<String>::new());
+    assert_eq!(
+        names(&f, search("u")).await,
+        ["usr1", "usr2", "usr3", "usr4", "usr5"]
+    );
+
+    f.repo
+        .update_user(
+            f.tid(),
+            ada,
+            UserUpdate {
+                display_name: Some("Grace Hopper".into()),
+                ..UserUpdate::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&f, search("ada")).await, Vec::<String>::new());
+    assert_eq!(names(&f, search("grace h")).await, ["usr1"]);
 }
 
 #[tokio::test]

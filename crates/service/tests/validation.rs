@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use tenantry_service::validation::Rule;
-use tenantry_service::{Error, NewUser, Password, UserFilter, UserQuery, UserUpdate};
+use tenantry_service::{Error, NewUser, Password, SearchMode, UserFilter, UserQuery, UserUpdate};
 use tenantry_testkit::TestDb;
 
 /// Inputs that every field refuses the same way, whatever its character set.
@@ -547,10 +547,21 @@ async fn search_fixture(f: &Fixture) {
     }
 }
 
+/// Usernames found by a substring search, sorted.
 async fn search(f: &Fixture, text: &str) -> Vec<String> {
+    search_in(f, SearchMode::Contains, text).await
+}
+
+/// Usernames found by a prefix search (the default), sorted.
+async fn prefix(f: &Fixture, text: &str) -> Vec<String> {
+    search_in(f, SearchMode::Prefix, text).await
+}
+
+async fn search_in(f: &Fixture, mode: SearchMode, text: &str) -> Vec<String> {
     let query = UserQuery {
         filter: UserFilter {
             search: Some(text.into()),
+            search_mode: mode,
             ..UserFilter::default()
         },
         ..UserQuery::default()
@@ -587,6 +598,19 @@ async fn like_wildcards_in_search_match_literally() {
     ] {
         assert_eq!(search(&f, text).await, expected, "search {text:?}");
     }
+    for (text, expected) in [
+        ("_", none),
+        ("a_", &["a_b"][..]),
+        ("%", none),
+        ("100%", &["pct"]),
+        ("100", &["pct", "pctx"]),
+        ("\\", none),
+        ("back\\", &["slash"]),
+        ("[a-z]", none),
+        ("*", none),
+    ] {
+        assert_eq!(prefix(&f, text).await, expected, "prefix {text:?}");
+    }
 }
 
 #[tokio::test]
@@ -612,6 +636,14 @@ async fn sql_metacharacters_are_stored_verbatim_and_found_only_literally() {
         ("x' OR 1=1 --", none),
     ] {
         assert_eq!(search(&f, text).await, expected, "search {text:?}");
+    }
+    for (text, expected) in [
+        (DROP, &["bobby"][..]),
+        ("robert'); drop", &["bobby"]),
+        ("'", none),
+        ("' OR '1'='1", none),
+    ] {
+        assert_eq!(prefix(&f, text).await, expected, "prefix {text:?}");
     }
     assert_eq!(
         f.repo
@@ -662,6 +694,18 @@ async fn search_covers_username_email_and_display_name_case_insensitively() {
     ] {
         assert_eq!(search(&f, text).await, expected, "search {text:?}: {what}");
     }
+    for (text, expected, what) in [
+        ("ada", &["Ada"][..], "username"),
+        ("COUNTESS@ANALYTICAL", &["Ada"], "email"),
+        ("hopper", &["grace"], "email"),
+        ("augusta KING", &["Ada"], "display name"),
+        ("JOSÉ", &["José"], "non-ASCII username through its key"),
+        ("ｌｉｎｕｓ", &["linus"], "full-width search text"),
+        ("example", &[], "not the middle of an email"),
+        ("king", &[], "not a later word"),
+    ] {
+        assert_eq!(prefix(&f, text).await, expected, "prefix {text:?}: {what}");
+    }
 }
 
 #[tokio::test]
@@ -687,4 +731,7 @@ async fn search_folds_display_name_case_as_documented() {
     let expected: &[&str] = if folds_unicode { &["anders"] } else { &[] };
     assert_eq!(search(&f, "ångström").await, expected);
     assert_eq!(search(&f, "öberg").await, expected);
+    // A prefix search compares keys, which fold every letter's case on every backend.
+    assert_eq!(prefix(&f, "ÅNGSTRÖM Ö").await, ["anders"]);
+    assert_eq!(prefix(&f, "ångström öberg").await, ["anders"]);
 }

@@ -233,6 +233,9 @@ pub(crate) struct ListParams {
     pub plant: Option<String>,
     pub role: Option<String>,
     pub q: Option<String>,
+    /// How `q` matches: `prefix` (the default) or `contains`.
+    #[serde(rename = "match")]
+    pub search_mode: Option<String>,
     pub offset: Option<String>,
     pub limit: Option<String>,
     pub after: Option<String>,

@@ -100,7 +100,8 @@
 //! - **Listing**: empty query values count as absent (`?status=&q=` lists everyone); `role`
 //!   is a role key, matching its holders and the holders of every role implying it (at `plant`
 //!   when given, else anywhere; an unknown key is `not_found`); `q` searches username, email
-//!   and display name; `limit` defaults to 50 and is capped at 500; `offset` above
+//!   and display name by prefix (`match=contains` for a substring, which reads the whole
+//!   tenant); `limit` defaults to 50 and is capped at 500; `offset` above
 //!   9223372036854775807 (`PageRequest::MAX_OFFSET`) is `out_of_range`, and an `offset` or
 //!   `limit` that is not a whole number from 0 to 18446744073709551615 (`-1`, `1e99`) is
 //!   `invalid_format`; the order is by username.

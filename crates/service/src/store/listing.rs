@@ -5,10 +5,9 @@ use super::SeaOrmUserRepository;
 use super::reads::{live, load_grants};
 use crate::error::Result;
 use crate::inputs::{UserFilter, UserOrder, UserQuery};
-use crate::normalize::{email_key, escape_like, username_key};
 use crate::role_catalogue::{RoleCatalogue, RoleKey};
 use crate::views::{Page, UserView};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel, Selector,
@@ -117,12 +116,6 @@ pub(crate) fn role_condition(
     condition
 }
 
-/// `column LIKE %text%`, with `text`'s own `%`, `_` and `\` matching themselves.
-fn contains(column: impl Into<Expr>, text: &str) -> Expr {
-    let pattern = format!("%{}%", escape_like(text));
-    column.into().like(LikeExpr::new(pattern).escape('\\'))
-}
-
 /// The users a filter selects (live users of the tenant only).
 pub(crate) fn filtered(
     tenant: TenantId,
@@ -143,25 +136,7 @@ pub(crate) fn filtered(
         query = query.filter(role_condition(place, roles, check));
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
-        // Keys are already NFKC + lowercase; the display name is lowercased by the database
-        // (all of Unicode on PostgreSQL and MySQL, ASCII only on SQLite).
-        query = query.filter(
-            Condition::any()
-                .add(contains(
-                    Expr::col(users::Column::UsernameKey),
-                    &username_key(search),
-                ))
-                .add(contains(
-                    Expr::col(users::Column::EmailKey),
-                    &email_key(search),
-                ))
-                .add(contains(
-                    Func::lower(Expr::col(users::Column::DisplayName)),
-                    &search.to_lowercase(),
-                ))
-                // The spelling as typed, for SQLite, whose LOWER leaves non-ASCII letters.
-                .add(contains(Expr::col(users::Column::DisplayName), search)),
-        );
+        query = query.filter(super::search::matching(search, filter.search_mode));
     }
     query
 }

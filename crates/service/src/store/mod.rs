@@ -28,6 +28,7 @@ mod role_catalogue_rows;
 mod role_catalogue_sync;
 mod role_rows;
 mod roles;
+mod search;
 mod stamp;
 mod tenants;
 mod tx;

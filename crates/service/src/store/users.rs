@@ -27,6 +27,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter,
 };
 use serde_json::json;
+use tenantry_entity::keys::display_name_key;
 use tenantry_entity::{TenantId, TokenPurpose, UserId, UserStatus, users};
 use uuid::Uuid;
 
@@ -179,6 +180,7 @@ pub(crate) async fn update(
         changed.push("email");
     }
     if let Some(display_name) = update.display_name {
+        active.display_name_key = Set(Some(display_name_key(&display_name)));
         active.display_name = Set(display_name);
         changed.push("display_name");
     }

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use tenantry_service::validation::Rule;
 use tenantry_service::{
     CatalogueError, Cursor, GrantScope, Invitation, KeysetQuery, PageRequest, PlantRole, RoleKey,
-    RoleSet, TenantId, UserFilter, UserId, UserOrder, UserQuery, UserStatus, UserView,
+    RoleSet, SearchMode, TenantId, UserFilter, UserId, UserOrder, UserQuery, UserStatus, UserView,
 };
 use uuid::Uuid;
 
@@ -36,6 +36,7 @@ pub(crate) async fn list(
     let tenant = admin.tenant.id;
     let mut problems = Vec::new();
     let status = parse_named::<UserStatus>(params.status, "status", &mut problems);
+    let search_mode = parse_named::<SearchMode>(params.search_mode, "match", &mut problems);
     let role = present(params.role).and_then(|role| match RoleKey::new(&role) {
         Ok(key) if state.roles.get(&key).is_some() => Some(key),
         Ok(_) => {
@@ -67,6 +68,7 @@ pub(crate) async fn list(
         plant,
         role,
         search: present(params.q),
+        search_mode: search_mode.unwrap_or_default(),
         ..UserFilter::default()
     };
     if offset > 0 {
