@@ -41,8 +41,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Params, Version};
-use rand::TryRngCore as _;
-use rand::rngs::OsRng;
 use tenantry_entity::SecretHash;
 use tokio::sync::oneshot;
 
@@ -423,7 +421,7 @@ impl Shared {
     /// A new argon2id PHC string of `pwd` with a fresh random salt.
     fn hash_new(&self, pwd: &[u8], scratch: &mut Scratch) -> Result<SecretHash, HashError> {
         let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
-        OsRng.try_fill_bytes(&mut salt).map_err(HashError::failed)?;
+        getrandom::getrandom(&mut salt).map_err(HashError::failed)?;
         let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
         let (algorithm, version) = (Algorithm::Argon2id, Version::V0x13);
         self.compute(
@@ -495,10 +493,8 @@ impl Shared {
 fn dummy_hash(params: &Params) -> Result<StoredHash, HashError> {
     let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
     let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    OsRng.try_fill_bytes(&mut salt).map_err(HashError::failed)?;
-    OsRng
-        .try_fill_bytes(&mut output)
-        .map_err(HashError::failed)?;
+    getrandom::getrandom(&mut salt).map_err(HashError::failed)?;
+    getrandom::getrandom(&mut output).map_err(HashError::failed)?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),

@@ -22,8 +22,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::rngs::OsRng;
-use rand::{RngCore as _, TryRngCore as _};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroize;
 
@@ -88,7 +86,8 @@ pub struct InvalidTokenFormat;
 /// does not once initialised; continuing with a weaker source would be worse.
 pub fn generate() -> (RawToken, TokenDigest) {
     let mut bytes = [0u8; TOKEN_BYTES];
-    OsRng.unwrap_err().fill_bytes(&mut bytes);
+    #[expect(clippy::expect_used, reason = "documented under Panics")]
+    getrandom::getrandom(&mut bytes).expect("the operating system's random number generator");
     let raw = RawToken(URL_SAFE_NO_PAD.encode(bytes));
     let digest = digest_bytes(&bytes);
     bytes.zeroize();
