@@ -144,7 +144,8 @@ async fn explain(f: &Fixture, deep_key: &str) {
     };
     let at_plant = format!(
         "AND (EXISTS (SELECT 1 FROM user_plant_roles WHERE user_plant_roles.user_id = users.id \
-         AND plant_id = {plant}{fence}) OR tenant_role IS NOT NULL)"
+         AND plant_id = {plant}{fence}) OR EXISTS (SELECT 1 FROM user_tenant_roles \
+         WHERE user_tenant_roles.user_id = users.id))"
     );
     let by_name = "ORDER BY username_key ASC, id ASC";
     let one = username(4242);
