@@ -91,6 +91,11 @@ pub(crate) fn role_condition(
     if let Some(roles) = &roles {
         tenant_wide.and_where(user_tenant_roles::Column::Role.is_in(roles.clone()));
     }
+    // Both EXISTS need the fence: without it on this one, PostgreSQL hashed every tenant-wide
+    // grant of the tenant for each page (53 ms at a million users, 5.6 ms at ten thousand).
+    if check == RoleCheck::PerUser {
+        tenant_wide.offset(0);
+    }
     let mut condition = Condition::any().add(Expr::exists(tenant_wide.take()));
     if place == RoleWhere::TenantWide {
         return condition;
