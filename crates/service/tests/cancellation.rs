@@ -61,7 +61,14 @@ async fn fixture() -> Fixture {
     let pool = tenantry_service::migration::connect_with_pool_size(db.url(), Some(POOL_SIZE))
         .await
         .unwrap();
-    let repo = SeaOrmUserRepository::new(pool, Config::insecure_fast_for_tests()).unwrap();
+    // Every correct login must succeed here, and the lockout refuses even a correct password
+    // while `max_failed_attempts` attempts on the account are in flight (each counts as failed
+    // until it succeeds: lockout.rs). A cancelled login keeps running detached, so more than
+    // the default 10 can be in flight on a slow server (seen on MariaDB in CI): no lockout
+    // within this test's calls.
+    let mut config = Config::insecure_fast_for_tests();
+    config.lockout.max_failed_attempts = u32::try_from(CALLS).unwrap();
+    let repo = SeaOrmUserRepository::new(pool, config).unwrap();
     let tenant = repo
         .create_tenant(
             NewTenant {
