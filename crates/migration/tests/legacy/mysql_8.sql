@@ -1,0 +1,153 @@
+CREATE TABLE `audit_events` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `tenant_id` bigint(20) NOT NULL,
+  `actor_user_id` bigint(20) DEFAULT NULL,
+  `target_user_id` bigint(20) DEFAULT NULL,
+  `action` varchar(64) NOT NULL,
+  `details` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL CHECK (json_valid(`details`)),
+  `at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_audit_events_tenant_at` (`tenant_id`,`at`),
+  KEY `ix_audit_events_actor` (`actor_user_id`),
+  KEY `ix_audit_events_target` (`target_user_id`),
+  CONSTRAINT `fk_audit_events_actor` FOREIGN KEY (`actor_user_id`) REFERENCES `users` (`id`) ON DELETE SET NULL,
+  CONSTRAINT `fk_audit_events_target` FOREIGN KEY (`target_user_id`) REFERENCES `users` (`id`) ON DELETE SET NULL,
+  CONSTRAINT `fk_audit_events_tenant` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `credential_tokens` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `tenant_id` bigint(20) NOT NULL,
+  `user_id` bigint(20) NOT NULL,
+  `purpose` varchar(32) NOT NULL,
+  `token_hash` varchar(64) NOT NULL,
+  `expires_at` datetime(6) NOT NULL,
+  `used_at` datetime(6) DEFAULT NULL,
+  `created_by` bigint(20) DEFAULT NULL,
+  `created_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_credential_tokens_token_hash` (`token_hash`),
+  KEY `fk_credential_tokens_user` (`user_id`,`tenant_id`),
+  KEY `ix_credential_tokens_user_purpose` (`user_id`,`purpose`),
+  KEY `ix_credential_tokens_created_by` (`created_by`),
+  CONSTRAINT `fk_credential_tokens_created_by` FOREIGN KEY (`created_by`) REFERENCES `users` (`id`) ON DELETE SET NULL,
+  CONSTRAINT `fk_credential_tokens_user` FOREIGN KEY (`user_id`, `tenant_id`) REFERENCES `users` (`id`, `tenant_id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `login_events` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `tenant_id` bigint(20) NOT NULL,
+  `user_id` bigint(20) DEFAULT NULL,
+  `source` varchar(16) NOT NULL,
+  `outcome` varchar(32) NOT NULL,
+  `ip` varchar(45) DEFAULT NULL,
+  `at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_login_events_tenant_at` (`tenant_id`,`at`),
+  KEY `ix_login_events_user_at` (`user_id`,`at`),
+  CONSTRAINT `fk_login_events_tenant` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE CASCADE,
+  CONSTRAINT `fk_login_events_user` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `plants` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `pid` binary(16) NOT NULL,
+  `tenant_id` bigint(20) NOT NULL,
+  `code` varchar(64) NOT NULL,
+  `code_key` varchar(255) NOT NULL,
+  `name` varchar(255) NOT NULL,
+  `is_active` tinyint(1) NOT NULL,
+  `created_at` datetime(6) NOT NULL,
+  `updated_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_plants_pid` (`pid`),
+  UNIQUE KEY `ux_plants_tenant_code_key` (`tenant_id`,`code_key`),
+  UNIQUE KEY `ux_plants_id_tenant` (`id`,`tenant_id`),
+  CONSTRAINT `fk_plants_tenant` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `tenantry_migrations` (
+  `version` varchar(255) NOT NULL,
+  `applied_at` bigint(20) NOT NULL,
+  PRIMARY KEY (`version`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE TABLE `tenants` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `pid` binary(16) NOT NULL,
+  `slug` varchar(63) NOT NULL,
+  `name` varchar(255) NOT NULL,
+  `status` varchar(16) NOT NULL,
+  `created_at` datetime(6) NOT NULL,
+  `updated_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_tenants_pid` (`pid`),
+  UNIQUE KEY `ux_tenants_slug` (`slug`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `user_identities` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `tenant_id` bigint(20) NOT NULL,
+  `user_id` bigint(20) NOT NULL,
+  `provider` varchar(100) NOT NULL,
+  `subject` varchar(255) NOT NULL,
+  `email` varchar(320) DEFAULT NULL,
+  `last_used_at` datetime(6) DEFAULT NULL,
+  `created_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_user_identities_provider_subject` (`provider`,`subject`),
+  KEY `fk_user_identities_user` (`user_id`,`tenant_id`),
+  KEY `ix_user_identities_user` (`user_id`),
+  CONSTRAINT `fk_user_identities_user` FOREIGN KEY (`user_id`, `tenant_id`) REFERENCES `users` (`id`, `tenant_id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `user_plant_roles` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `tenant_id` bigint(20) NOT NULL,
+  `user_id` bigint(20) NOT NULL,
+  `plant_id` bigint(20) NOT NULL,
+  `role` varchar(16) NOT NULL,
+  `granted_by` bigint(20) DEFAULT NULL,
+  `created_at` datetime(6) NOT NULL,
+  `updated_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_user_plant_roles_user_plant` (`user_id`,`plant_id`),
+  KEY `fk_user_plant_roles_user` (`user_id`,`tenant_id`),
+  KEY `ix_user_plant_roles_plant` (`plant_id`,`tenant_id`),
+  KEY `ix_user_plant_roles_granted_by` (`granted_by`),
+  CONSTRAINT `fk_user_plant_roles_granted_by` FOREIGN KEY (`granted_by`) REFERENCES `users` (`id`) ON DELETE SET NULL,
+  CONSTRAINT `fk_user_plant_roles_plant` FOREIGN KEY (`plant_id`, `tenant_id`) REFERENCES `plants` (`id`, `tenant_id`) ON DELETE CASCADE,
+  CONSTRAINT `fk_user_plant_roles_user` FOREIGN KEY (`user_id`, `tenant_id`) REFERENCES `users` (`id`, `tenant_id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE `users` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `pid` binary(16) NOT NULL,
+  `tenant_id` bigint(20) NOT NULL,
+  `username` varchar(255) NOT NULL,
+  `username_key` varchar(255) NOT NULL,
+  `email` varchar(320) DEFAULT NULL,
+  `email_key` varchar(320) DEFAULT NULL,
+  `display_name` varchar(255) NOT NULL,
+  `password_hash` text DEFAULT NULL,
+  `status` varchar(16) NOT NULL,
+  `tenant_role` varchar(16) DEFAULT NULL,
+  `security_stamp` varchar(64) NOT NULL,
+  `failed_login_count` int(11) NOT NULL DEFAULT 0,
+  `locked_until` datetime(6) DEFAULT NULL,
+  `last_login_at` datetime(6) DEFAULT NULL,
+  `login_count` bigint(20) NOT NULL DEFAULT 0,
+  `last_active_at` datetime(6) DEFAULT NULL,
+  `expires_at` datetime(6) DEFAULT NULL,
+  `metadata` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`metadata`)),
+  `deleted_at` datetime(6) DEFAULT NULL,
+  `created_at` datetime(6) NOT NULL,
+  `updated_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_users_pid` (`pid`),
+  UNIQUE KEY `ux_users_tenant_username_key` (`tenant_id`,`username_key`),
+  UNIQUE KEY `ux_users_id_tenant` (`id`,`tenant_id`),
+  UNIQUE KEY `ux_users_tenant_email_key` (`tenant_id`,`email_key`),
+  CONSTRAINT `fk_users_tenant` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+INSERT INTO `tenantry_migrations` VALUES
+('m20261122_000001_create_tenants',1796203312),
+('m20261122_000002_create_plants',1796203312),
+('m20261122_000003_create_users',1796203312),
+('m20261122_000004_create_user_plant_roles',1796203312),
+('m20261122_000005_create_audit_events',1796203312),
+('m20261122_000006_create_credential_tokens',1796203312),
+('m20261122_000007_create_login_events',1796203312),
+('m20261122_000008_create_user_identities',1796203312);
