@@ -134,7 +134,7 @@ async fn explain(f: &Fixture, deep_key: &str) {
     use sea_orm::sqlx::{AssertSqlSafe, Row};
     let t = f.tenant.0;
     let plant = f.plants[3].0;
-    let live = format!("FROM users WHERE tenant_id = {t} AND deleted_at IS NULL");
+    let live = format!("FROM tenantry_users WHERE tenant_id = {t} AND deleted_at IS NULL");
     let search = "AND (username_key LIKE '%99%' ESCAPE '\\' OR email_key LIKE '%99%' ESCAPE '\\' \
                   OR LOWER(display_name) LIKE '%99%' ESCAPE '\\' OR display_name LIKE '%99%' ESCAPE '\\')";
     // A keyset page's role check carries `OFFSET 0` on PostgreSQL (`RoleCheck::PerUser`).
@@ -143,9 +143,9 @@ async fn explain(f: &Fixture, deep_key: &str) {
         _ => "",
     };
     let at_plant = format!(
-        "AND (EXISTS (SELECT 1 FROM user_plant_roles WHERE user_plant_roles.user_id = users.id \
-         AND plant_id = {plant}{fence}) OR EXISTS (SELECT 1 FROM user_tenant_roles \
-         WHERE user_tenant_roles.user_id = users.id))"
+        "AND (EXISTS (SELECT 1 FROM tenantry_user_plant_roles WHERE tenantry_user_plant_roles.user_id = tenantry_users.id \
+         AND plant_id = {plant}{fence}) OR EXISTS (SELECT 1 FROM tenantry_user_tenant_roles \
+         WHERE tenantry_user_tenant_roles.user_id = tenantry_users.id))"
     );
     let by_name = "ORDER BY username_key ASC, id ASC";
     let one = username(4242);
@@ -158,47 +158,49 @@ async fn explain(f: &Fixture, deep_key: &str) {
     let queries = [
         (
             "keyset page, substring",
-            format!("SELECT users.* {live} {search} {by_name} LIMIT 51"),
+            format!("SELECT tenantry_users.* {live} {search} {by_name} LIMIT 51"),
         ),
         (
             "keyset page, prefix matching 1 user",
-            format!("SELECT users.* {live} {prefix} {by_name} LIMIT 51"),
+            format!("SELECT tenantry_users.* {live} {prefix} {by_name} LIMIT 51"),
         ),
         (
             "keyset page, status",
-            format!("SELECT users.* {live} AND status = 'active' {by_name} LIMIT 51"),
+            format!("SELECT tenantry_users.* {live} AND status = 'active' {by_name} LIMIT 51"),
         ),
         (
             "keyset page, plant",
-            format!("SELECT users.* {live} {at_plant} {by_name} LIMIT 51"),
+            format!("SELECT tenantry_users.* {live} {at_plant} {by_name} LIMIT 51"),
         ),
         (
             "keyset deep page",
             format!(
-                "SELECT users.* {live} AND username_key >= '{deep_key}' \
+                "SELECT tenantry_users.* {live} AND username_key >= '{deep_key}' \
                  AND (username_key > '{deep_key}' OR id > 0) {by_name} LIMIT 51"
             ),
         ),
         (
             "keyset page, created desc",
-            format!("SELECT users.* {live} ORDER BY created_at DESC, id DESC LIMIT 51"),
+            format!("SELECT tenantry_users.* {live} ORDER BY created_at DESC, id DESC LIMIT 51"),
         ),
         (
             "offset page + total, status",
             format!(
-                "SELECT users.*, page.total_count FROM users JOIN (SELECT id, \
+                "SELECT tenantry_users.*, page.total_count FROM tenantry_users JOIN (SELECT id, \
                  COUNT(*) OVER () AS total_count {live} AND status = 'active' {by_name} \
-                 LIMIT 50 OFFSET 0) AS page ON users.id = page.id \
-                 ORDER BY users.username_key ASC, users.id ASC"
+                 LIMIT 50 OFFSET 0) AS page ON tenantry_users.id = page.id \
+                 ORDER BY tenantry_users.username_key ASC, tenantry_users.id ASC"
             ),
         ),
         (
             "count",
-            format!("SELECT COUNT(*) FROM (SELECT users.* {live}) AS sub"),
+            format!("SELECT COUNT(*) FROM (SELECT tenantry_users.* {live}) AS sub"),
         ),
         (
             "count, status",
-            format!("SELECT COUNT(*) FROM (SELECT users.* {live} AND status = 'active') AS sub"),
+            format!(
+                "SELECT COUNT(*) FROM (SELECT tenantry_users.* {live} AND status = 'active') AS sub"
+            ),
         ),
     ];
     let db = f.repo.connection();
@@ -359,13 +361,13 @@ async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>)
                 "count (PG)",
                 "plain SELECT count(*) (PG)",
                 UserFilter::default(),
-                "SELECT count(*) FROM users WHERE tenant_id = $1 AND deleted_at IS NULL",
+                "SELECT count(*) FROM tenantry_users WHERE tenant_id = $1 AND deleted_at IS NULL",
             ),
             (
                 "count, status filter (PG)",
                 "plain SELECT count(*), status (PG)",
                 active(),
-                "SELECT count(*) FROM users WHERE tenant_id = $1 AND deleted_at IS NULL \
+                "SELECT count(*) FROM tenantry_users WHERE tenant_id = $1 AND deleted_at IS NULL \
                  AND status = 'active'",
             ),
         ] {

@@ -83,7 +83,7 @@ struct Queries {
 impl Queries {
     fn new(backend: DatabaseBackend) -> Self {
         let sql = |s: String| -> Arc<str> { placeholders(backend, s).into() };
-        let live = "FROM users u WHERE u.tenant_id = ? AND u.deleted_at IS NULL";
+        let live = "FROM tenantry_users u WHERE u.tenant_id = ? AND u.deleted_at IS NULL";
         Self {
             by_id: sql(format!("SELECT {USER_COLUMNS} {live} AND u.id = ?")),
             by_username: sql(format!(
@@ -92,15 +92,15 @@ impl Queries {
             // The total as tenantry reads it since issue 17: a subquery run once, not a
             // window function (which makes SQLite copy every row to count them).
             page: sql(format!(
-                "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM users c WHERE c.tenant_id = ? \
+                "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM tenantry_users c WHERE c.tenant_id = ? \
                  AND c.deleted_at IS NULL) AS total {live} \
                  ORDER BY u.username_key, u.id LIMIT ? OFFSET ?"
             )),
             count: sql(format!("SELECT COUNT(*) {live}")),
             for_plant: sql(format!(
                 "SELECT {USER_COLUMNS} {live} AND (EXISTS \
-                 (SELECT 1 FROM user_tenant_roles t WHERE t.user_id = u.id) OR EXISTS \
-                 (SELECT 1 FROM user_plant_roles r WHERE r.user_id = u.id AND r.plant_id = ?)) \
+                 (SELECT 1 FROM tenantry_user_tenant_roles t WHERE t.user_id = u.id) OR EXISTS \
+                 (SELECT 1 FROM tenantry_user_plant_roles r WHERE r.user_id = u.id AND r.plant_id = ?)) \
                  ORDER BY u.username_key, u.id"
             )),
             roles_of_one: sql(roles_sql(1)),
@@ -113,10 +113,10 @@ impl Queries {
 fn roles_sql(n: usize) -> String {
     let marks = vec!["?"; n].join(", ");
     format!(
-        "SELECT t.user_id, NULL, NULL, NULL, NULL, NULL, t.role FROM user_tenant_roles t \
+        "SELECT t.user_id, NULL, NULL, NULL, NULL, NULL, t.role FROM tenantry_user_tenant_roles t \
          WHERE t.user_id IN ({marks}) UNION ALL \
-         SELECT r.user_id, p.id, p.pid, p.code, p.code_key, p.name, r.role FROM user_plant_roles r \
-         JOIN plants p ON p.id = r.plant_id WHERE r.user_id IN ({marks}) ORDER BY 5"
+         SELECT r.user_id, p.id, p.pid, p.code, p.code_key, p.name, r.role FROM tenantry_user_plant_roles r \
+         JOIN tenantry_plants p ON p.id = r.plant_id WHERE r.user_id IN ({marks}) ORDER BY 5"
     )
 }
 

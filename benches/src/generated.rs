@@ -64,7 +64,7 @@ pub(crate) async fn insert_users(
     let counters: Vec<&str> = users::ZEROED_COUNTERS.iter().map(|c| c.as_str()).collect();
     let zeros = vec!["0"; counters.len()].join(", ");
     let users_sql = format!(
-        "INSERT INTO users (pid, tenant_id, username, username_key, username_skeleton, email, \
+        "INSERT INTO tenantry_users (pid, tenant_id, username, username_key, username_skeleton, email, \
          email_key, display_name, display_name_key, password_hash, status, security_stamp, \
          {counters}, created_at, updated_at) \
          {cte}SELECT {pid}, $1, {name}, {name}, {}, {name} || '@example.com', \
@@ -86,8 +86,8 @@ pub(crate) async fn insert_users(
     };
     let role_sql = |plant: String, role: &str| {
         format!(
-            "INSERT INTO user_plant_roles (tenant_id, user_id, plant_id, role, created_at, \
-             updated_at) SELECT $1, id, {plant}, {role}, $2, $2 FROM users \
+            "INSERT INTO tenantry_user_plant_roles (tenant_id, user_id, plant_id, role, created_at, \
+             updated_at) SELECT $1, id, {plant}, {role}, $2, $2 FROM tenantry_users \
              WHERE tenant_id = $1 AND username_key BETWEEN $3 AND $4"
         )
     };
@@ -102,8 +102,8 @@ pub(crate) async fn insert_users(
         role_sql(plant_of(7), "'operator'"),
         // Every tenth user is an operator tenant-wide.
         format!(
-            "INSERT INTO user_tenant_roles (tenant_id, user_id, role, created_at) \
-             SELECT $1, id, 'operator', $2 FROM users \
+            "INSERT INTO tenantry_user_tenant_roles (tenant_id, user_id, role, created_at) \
+             SELECT $1, id, 'operator', $2 FROM tenantry_users \
              WHERE tenant_id = $1 AND username_key BETWEEN $3 AND $4 AND {number} % 10 = 0"
         ),
     ];

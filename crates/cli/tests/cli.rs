@@ -968,8 +968,9 @@ async fn every_bad_input_is_one_line_exit_1_and_writes_nothing() {
 #[tokio::test]
 async fn passwords_are_hashed_for_production_unless_told_otherwise() {
     let t = Tenantry::acme().await;
-    let hash_of =
-        |username: &str| format!("SELECT password_hash FROM users WHERE username = '{username}'");
+    let hash_of = |username: &str| {
+        format!("SELECT password_hash FROM tenantry_users WHERE username = '{username}'")
+    };
     let fast: String = t.scalar(&hash_of("alice")).await;
     assert!(fast.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{fast}");
 
@@ -1042,7 +1043,7 @@ async fn an_unreachable_database_is_one_line() {
 /// Failed logins recorded against a user (`verify-password` is a real login).
 async fn failed_logins(t: &Tenantry, username: &str) -> i32 {
     t.scalar(&format!(
-        "SELECT failed_login_count FROM users WHERE username = '{username}'"
+        "SELECT failed_login_count FROM tenantry_users WHERE username = '{username}'"
     ))
     .await
 }
@@ -1120,7 +1121,9 @@ async fn passwords_are_set_verified_and_unlocked() {
         t.run(&verify, Some("wrong again and again\n"));
     }
     let locked: Option<String> = t
-        .try_scalar("SELECT CAST(locked_until AS CHAR) FROM users WHERE username = 'alice'")
+        .try_scalar(
+            "SELECT CAST(locked_until AS CHAR) FROM tenantry_users WHERE username = 'alice'",
+        )
         .await;
     let output = t.run(&verify, Some("amber walrus juggles slowly\n"));
     assert_eq!(output.status.code(), Some(1), "locked: {locked:?}");
@@ -1138,7 +1141,9 @@ async fn a_reset_token_is_printed_once_and_stored_only_as_a_digest() {
     assert_eq!(token.len(), 43);
     assert_eq!(issued["purpose"], "password_reset");
     assert_eq!(issued["username"], "alice");
-    let stored: String = t.scalar("SELECT token_hash FROM credential_tokens").await;
+    let stored: String = t
+        .scalar("SELECT token_hash FROM tenantry_credential_tokens")
+        .await;
     assert_ne!(stored, token);
     assert!(!stored.contains(&token));
 
@@ -1148,7 +1153,7 @@ async fn a_reset_token_is_printed_once_and_stored_only_as_a_digest() {
     assert_ne!(second, token);
     // The newer token voided the older one.
     let outstanding: i64 = t
-        .scalar("SELECT COUNT(*) FROM credential_tokens WHERE used_at IS NULL")
+        .scalar("SELECT COUNT(*) FROM tenantry_credential_tokens WHERE used_at IS NULL")
         .await;
     assert_eq!(outstanding, 1);
 

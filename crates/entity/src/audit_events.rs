@@ -10,7 +10,7 @@ use sea_orm::entity::prelude::*;
 /// target's public id and username so the event still says whom it was about.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "audit_events")]
+#[sea_orm(table_name = "tenantry_audit_events")]
 pub struct Model {
     /// Row id; increases with time.
     #[sea_orm(primary_key)]

@@ -10,7 +10,7 @@ use sea_orm::entity::prelude::*;
 /// stored, and the digest is not a secret that could be replayed.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "credential_tokens")]
+#[sea_orm(table_name = "tenantry_credential_tokens")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 /// A row of `login_events`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "login_events")]
+#[sea_orm(table_name = "tenantry_login_events")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

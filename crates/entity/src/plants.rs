@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 /// A row of `plants`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "plants")]
+#[sea_orm(table_name = "tenantry_plants")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

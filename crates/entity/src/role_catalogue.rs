@@ -11,7 +11,7 @@ pub const ROW_ID: i32 = 1;
 /// catalogue one after the other.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "role_catalogue")]
+#[sea_orm(table_name = "tenantry_role_catalogue")]
 pub struct Model {
     /// Always [`ROW_ID`].
     #[sea_orm(primary_key, auto_increment = false)]

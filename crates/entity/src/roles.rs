@@ -10,7 +10,7 @@ use sea_orm::entity::prelude::*;
 /// delegation, `"everything"`, `"nothing"`, `{"only":[…]}` or `{"all_except":[…]}`).
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "roles")]
+#[sea_orm(table_name = "tenantry_roles")]
 pub struct Model {
     /// The role's stable key (1–64 characters of `a-z`, `0-9`, `_`, `.`, `-`).
     #[sea_orm(primary_key, auto_increment = false)]

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 /// A row of `tenant_locks`: made with its tenant, gone with it.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "tenant_locks")]
+#[sea_orm(table_name = "tenantry_tenant_locks")]
 pub struct Model {
     /// The tenant this row locks.
     #[sea_orm(primary_key, auto_increment = false)]

@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 /// A row of `tenants`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "tenants")]
+#[sea_orm(table_name = "tenantry_tenants")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

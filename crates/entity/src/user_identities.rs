@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 /// A row of `user_identities`. A `(provider, subject)` pair belongs to exactly one user.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "user_identities")]
+#[sea_orm(table_name = "tenantry_user_identities")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

@@ -10,7 +10,7 @@ use sea_orm::entity::prelude::*;
 /// that the role is one of the catalogue's (`roles (key)`). A user holds a role at a plant once.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "user_plant_roles")]
+#[sea_orm(table_name = "tenantry_user_plant_roles")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

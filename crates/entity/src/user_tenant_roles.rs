@@ -11,7 +11,7 @@ use sea_orm::entity::prelude::*;
 /// every backend. A user holds a role tenant-wide once.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "user_tenant_roles")]
+#[sea_orm(table_name = "tenantry_user_tenant_roles")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

@@ -9,7 +9,7 @@ use sea_orm::entity::prelude::*;
 /// prints `[redacted]`. Hosts read users through the service's `UserView` instead.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "users")]
+#[sea_orm(table_name = "tenantry_users")]
 pub struct Model {
     /// Row id.
     #[sea_orm(primary_key)]

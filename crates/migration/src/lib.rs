@@ -12,9 +12,15 @@
 //! ```
 //!
 //! Decisions worth knowing:
+//! - Every table, index and constraint tenantry makes is named `tenantry_…` (`tenantry_users`,
+//!   `tenantry_ix_users_tenant_live`), as Django names its tables `auth_…`: a host already has
+//!   its `users`, `tenants` and `plant` tables, and they are never created, altered or dropped
+//!   here. A database made before the prefix (up to `m20261204_000021`) is renamed in place by
+//!   the first migration in the list, keeping every row, key, index and foreign key.
 //! - `fresh` drops **only tenantry's tables** and its history table, then migrates up; the
 //!   stock SeaORM `fresh` drops every table in the database, which would take a host's own
-//!   tables with it.
+//!   tables with it. `down` and `reset` revert tenantry's migrations, which touch only its
+//!   own tables.
 //! - A role's user and plant must belong to the role's tenant. Every backend enforces this with
 //!   composite foreign keys `(user_id, tenant_id) → users (id, tenant_id)` and
 //!   `(plant_id, tenant_id) → plants (id, tenant_id)`.
@@ -33,6 +39,7 @@ use sea_orm_migration::sea_orm::DatabaseExecutor;
 mod columns;
 pub mod command;
 mod connect;
+mod m20261122_000000_name_tables_tenantry;
 mod m20261122_000001_create_tenants;
 mod m20261122_000002_create_plants;
 mod m20261122_000003_create_users;
@@ -61,18 +68,18 @@ pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
 pub const TABLES: &[&str] = &[
-    "tenant_locks",
-    "user_identities",
-    "login_events",
-    "credential_tokens",
-    "audit_events",
-    "user_plant_roles",
-    "user_tenant_roles",
-    "users",
-    "plants",
-    "tenants",
-    "role_catalogue",
-    "roles",
+    "tenantry_tenant_locks",
+    "tenantry_user_identities",
+    "tenantry_login_events",
+    "tenantry_credential_tokens",
+    "tenantry_audit_events",
+    "tenantry_user_plant_roles",
+    "tenantry_user_tenant_roles",
+    "tenantry_users",
+    "tenantry_plants",
+    "tenantry_tenants",
+    "tenantry_role_catalogue",
+    "tenantry_roles",
 ];
 
 /// Runs tenantry's migrations.
@@ -82,6 +89,9 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
+            // First although it came last: it renames the tables of a database made under the
+            // old names before any pending migration touches them (see its docs).
+            Box::new(m20261122_000000_name_tables_tenantry::Migration),
             Box::new(m20261122_000001_create_tenants::Migration),
             Box::new(m20261122_000002_create_plants::Migration),
             Box::new(m20261122_000003_create_users::Migration),
@@ -118,6 +128,15 @@ impl MigratorTrait for Migrator {
         C: IntoSchemaManagerConnection<'c>,
     {
         let db = db.into_database_executor();
+        // A database made under the old table names gets its names first, so the drops below
+        // find its tables (and never a host's own `users`).
+        let first_pending = Self::get_pending_migrations(&reborrow(&db)).await?;
+        if first_pending
+            .first()
+            .is_some_and(|m| m.name() == m20261122_000000_name_tables_tenantry::NAME)
+        {
+            Self::up(reborrow(&db), Some(1)).await?;
+        }
         let manager = SchemaManager::new(reborrow(&db));
         for table in TABLES.iter().chain(std::iter::once(&MIGRATION_TABLE)) {
             manager

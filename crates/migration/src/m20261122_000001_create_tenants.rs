@@ -9,6 +9,7 @@ pub struct Migration;
 /// Columns of `tenants`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum Tenants {
+    #[sea_orm(iden = "tenantry_tenants")]
     Table,
     Id,
     Pid,
@@ -36,8 +37,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        columns::unique_index(manager, "ux_tenants_pid", Tenants::Table, [Tenants::Pid]).await?;
-        columns::unique_index(manager, "ux_tenants_slug", Tenants::Table, [Tenants::Slug]).await
+        columns::unique_index(
+            manager,
+            "tenantry_ux_tenants_pid",
+            Tenants::Table,
+            [Tenants::Pid],
+        )
+        .await?;
+        columns::unique_index(
+            manager,
+            "tenantry_ux_tenants_slug",
+            Tenants::Table,
+            [Tenants::Slug],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -10,6 +10,7 @@ pub struct Migration;
 /// Columns of `plants`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum Plants {
+    #[sea_orm(iden = "tenantry_plants")]
     Table,
     Id,
     Pid,
@@ -40,7 +41,7 @@ impl MigrationTrait for Migration {
                 .col(columns::utc_timestamp(manager, Plants::UpdatedAt))
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_plants_tenant")
+                        .name("tenantry_fk_plants_tenant")
                         .from(Plants::Table, Plants::TenantId)
                         .to(Tenants::Table, Tenants::Id)
                         .on_delete(ForeignKeyAction::Cascade),
@@ -48,10 +49,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        columns::unique_index(manager, "ux_plants_pid", Plants::Table, [Plants::Pid]).await?;
         columns::unique_index(
             manager,
-            "ux_plants_tenant_code_key",
+            "tenantry_ux_plants_pid",
+            Plants::Table,
+            [Plants::Pid],
+        )
+        .await?;
+        columns::unique_index(
+            manager,
+            "tenantry_ux_plants_tenant_code_key",
             Plants::Table,
             [Plants::TenantId, Plants::CodeKey],
         )
@@ -59,7 +66,7 @@ impl MigrationTrait for Migration {
         // The target of the roles table's composite foreign key (plant_id, tenant_id).
         columns::unique_index(
             manager,
-            "ux_plants_id_tenant",
+            "tenantry_ux_plants_id_tenant",
             Plants::Table,
             [Plants::Id, Plants::TenantId],
         )

@@ -10,6 +10,7 @@ pub struct Migration;
 /// Columns of `users`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum Users {
+    #[sea_orm(iden = "tenantry_users")]
     Table,
     Id,
     Pid,
@@ -84,7 +85,7 @@ impl MigrationTrait for Migration {
                 .col(columns::utc_timestamp(manager, Users::UpdatedAt))
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_users_tenant")
+                        .name("tenantry_fk_users_tenant")
                         .from(Users::Table, Users::TenantId)
                         .to(Tenants::Table, Tenants::Id)
                         .on_delete(ForeignKeyAction::Cascade),
@@ -92,19 +93,19 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        columns::unique_index(manager, "ux_users_pid", Users::Table, [Users::Pid]).await?;
+        columns::unique_index(manager, "tenantry_ux_users_pid", Users::Table, [Users::Pid]).await?;
         // The service detects which key collided from these names: keep `username_key` and
         // `email_key` in them.
         columns::unique_index(
             manager,
-            "ux_users_tenant_username_key",
+            "tenantry_ux_users_tenant_username_key",
             Users::Table,
             [Users::TenantId, Users::UsernameKey],
         )
         .await?;
         columns::unique_index(
             manager,
-            "ux_users_tenant_email_key",
+            "tenantry_ux_users_tenant_email_key",
             Users::Table,
             [Users::TenantId, Users::EmailKey],
         )
@@ -112,7 +113,7 @@ impl MigrationTrait for Migration {
         // The target of the roles table's composite foreign key (user_id, tenant_id).
         columns::unique_index(
             manager,
-            "ux_users_id_tenant",
+            "tenantry_ux_users_id_tenant",
             Users::Table,
             [Users::Id, Users::TenantId],
         )

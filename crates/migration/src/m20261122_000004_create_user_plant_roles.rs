@@ -11,6 +11,7 @@ pub struct Migration;
 /// Columns of `user_plant_roles`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum UserPlantRoles {
+    #[sea_orm(iden = "tenantry_user_plant_roles")]
     Table,
     Id,
     TenantId,
@@ -45,21 +46,21 @@ pub fn definition<T: IntoIden + Copy + 'static>(
         .col(columns::utc_timestamp(manager, UserPlantRoles::UpdatedAt))
         .foreign_key(
             ForeignKey::create()
-                .name("fk_user_plant_roles_user")
+                .name("tenantry_fk_user_plant_roles_user")
                 .from(table, (UserPlantRoles::UserId, UserPlantRoles::TenantId))
                 .to(Users::Table, (Users::Id, Users::TenantId))
                 .on_delete(ForeignKeyAction::Cascade),
         )
         .foreign_key(
             ForeignKey::create()
-                .name("fk_user_plant_roles_plant")
+                .name("tenantry_fk_user_plant_roles_plant")
                 .from(table, (UserPlantRoles::PlantId, UserPlantRoles::TenantId))
                 .to(Plants::Table, (Plants::Id, Plants::TenantId))
                 .on_delete(ForeignKeyAction::Cascade),
         )
         .foreign_key(
             ForeignKey::create()
-                .name("fk_user_plant_roles_granted_by")
+                .name("tenantry_fk_user_plant_roles_granted_by")
                 .from(table, UserPlantRoles::GrantedBy)
                 .to(Users::Table, Users::Id)
                 .on_delete(ForeignKeyAction::SetNull),
@@ -71,14 +72,14 @@ pub fn definition<T: IntoIden + Copy + 'static>(
 pub async fn create_secondary_indexes(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     columns::index(
         manager,
-        "ix_user_plant_roles_plant",
+        "tenantry_ix_user_plant_roles_plant",
         UserPlantRoles::Table,
         [UserPlantRoles::PlantId, UserPlantRoles::TenantId],
     )
     .await?;
     columns::index(
         manager,
-        "ix_user_plant_roles_granted_by",
+        "tenantry_ix_user_plant_roles_granted_by",
         UserPlantRoles::Table,
         [UserPlantRoles::GrantedBy],
     )
@@ -91,7 +92,7 @@ impl MigrationTrait for Migration {
         columns::create_table(manager, definition(manager, UserPlantRoles::Table, 16)).await?;
         columns::unique_index(
             manager,
-            "ux_user_plant_roles_user_plant",
+            "tenantry_ux_user_plant_roles_user_plant",
             UserPlantRoles::Table,
             [UserPlantRoles::UserId, UserPlantRoles::PlantId],
         )

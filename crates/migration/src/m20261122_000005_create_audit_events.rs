@@ -11,6 +11,7 @@ pub struct Migration;
 /// Columns of `audit_events`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum AuditEvents {
+    #[sea_orm(iden = "tenantry_audit_events")]
     Table,
     Id,
     TenantId,
@@ -45,7 +46,7 @@ impl MigrationTrait for Migration {
                 .col(columns::utc_timestamp(manager, AuditEvents::At))
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_audit_events_tenant")
+                        .name("tenantry_fk_audit_events_tenant")
                         .from(AuditEvents::Table, AuditEvents::TenantId)
                         .to(Tenants::Table, Tenants::Id)
                         .on_delete(ForeignKeyAction::Cascade),
@@ -53,14 +54,14 @@ impl MigrationTrait for Migration {
                 // The trail outlives a purged user: its ids become NULL, its details stay.
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_audit_events_actor")
+                        .name("tenantry_fk_audit_events_actor")
                         .from(AuditEvents::Table, AuditEvents::ActorUserId)
                         .to(Users::Table, Users::Id)
                         .on_delete(ForeignKeyAction::SetNull),
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_audit_events_target")
+                        .name("tenantry_fk_audit_events_target")
                         .from(AuditEvents::Table, AuditEvents::TargetUserId)
                         .to(Users::Table, Users::Id)
                         .on_delete(ForeignKeyAction::SetNull),
@@ -70,21 +71,21 @@ impl MigrationTrait for Migration {
         .await?;
         columns::index(
             manager,
-            "ix_audit_events_tenant_at",
+            "tenantry_ix_audit_events_tenant_at",
             AuditEvents::Table,
             [AuditEvents::TenantId, AuditEvents::At],
         )
         .await?;
         columns::index(
             manager,
-            "ix_audit_events_actor",
+            "tenantry_ix_audit_events_actor",
             AuditEvents::Table,
             [AuditEvents::ActorUserId],
         )
         .await?;
         columns::index(
             manager,
-            "ix_audit_events_target",
+            "tenantry_ix_audit_events_target",
             AuditEvents::Table,
             [AuditEvents::TargetUserId],
         )

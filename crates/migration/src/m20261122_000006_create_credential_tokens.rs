@@ -10,6 +10,7 @@ pub struct Migration;
 /// Columns of `credential_tokens`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum CredentialTokens {
+    #[sea_orm(iden = "tenantry_credential_tokens")]
     Table,
     Id,
     TenantId,
@@ -48,7 +49,7 @@ impl MigrationTrait for Migration {
                 // The token's user must be of the token's tenant.
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_credential_tokens_user")
+                        .name("tenantry_fk_credential_tokens_user")
                         .from(
                             CredentialTokens::Table,
                             (CredentialTokens::UserId, CredentialTokens::TenantId),
@@ -58,7 +59,7 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_credential_tokens_created_by")
+                        .name("tenantry_fk_credential_tokens_created_by")
                         .from(CredentialTokens::Table, CredentialTokens::CreatedBy)
                         .to(Users::Table, Users::Id)
                         .on_delete(ForeignKeyAction::SetNull),
@@ -68,21 +69,21 @@ impl MigrationTrait for Migration {
         .await?;
         columns::unique_index(
             manager,
-            "ux_credential_tokens_token_hash",
+            "tenantry_ux_credential_tokens_token_hash",
             CredentialTokens::Table,
             [CredentialTokens::TokenHash],
         )
         .await?;
         columns::index(
             manager,
-            "ix_credential_tokens_user_purpose",
+            "tenantry_ix_credential_tokens_user_purpose",
             CredentialTokens::Table,
             [CredentialTokens::UserId, CredentialTokens::Purpose],
         )
         .await?;
         columns::index(
             manager,
-            "ix_credential_tokens_created_by",
+            "tenantry_ix_credential_tokens_created_by",
             CredentialTokens::Table,
             [CredentialTokens::CreatedBy],
         )

@@ -11,6 +11,7 @@ pub struct Migration;
 /// Columns of `login_events`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum LoginEvents {
+    #[sea_orm(iden = "tenantry_login_events")]
     Table,
     Id,
     TenantId,
@@ -44,14 +45,14 @@ pub(crate) fn definition(
         .col(columns::utc_timestamp(manager, LoginEvents::At))
         .foreign_key(
             ForeignKey::create()
-                .name("fk_login_events_tenant")
+                .name("tenantry_fk_login_events_tenant")
                 .from(name.clone(), LoginEvents::TenantId)
                 .to(Tenants::Table, Tenants::Id)
                 .on_delete(ForeignKeyAction::Cascade),
         )
         .foreign_key(
             ForeignKey::create()
-                .name("fk_login_events_user")
+                .name("tenantry_fk_login_events_user")
                 .from(name, LoginEvents::UserId)
                 .to(Users::Table, Users::Id)
                 .on_delete(ForeignKeyAction::Cascade),
@@ -63,14 +64,14 @@ pub(crate) fn definition(
 pub(crate) async fn create_indexes(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     columns::index(
         manager,
-        "ix_login_events_tenant_at",
+        "tenantry_ix_login_events_tenant_at",
         LoginEvents::Table,
         [LoginEvents::TenantId, LoginEvents::At],
     )
     .await?;
     columns::index(
         manager,
-        "ix_login_events_user_at",
+        "tenantry_ix_login_events_user_at",
         LoginEvents::Table,
         [LoginEvents::UserId, LoginEvents::At],
     )

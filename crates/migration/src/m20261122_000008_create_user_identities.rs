@@ -10,6 +10,7 @@ pub struct Migration;
 /// Columns of `user_identities`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum UserIdentities {
+    #[sea_orm(iden = "tenantry_user_identities")]
     Table,
     Id,
     TenantId,
@@ -41,7 +42,7 @@ impl MigrationTrait for Migration {
                 .col(columns::utc_timestamp(manager, UserIdentities::CreatedAt))
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_user_identities_user")
+                        .name("tenantry_fk_user_identities_user")
                         .from(
                             UserIdentities::Table,
                             (UserIdentities::UserId, UserIdentities::TenantId),
@@ -54,14 +55,14 @@ impl MigrationTrait for Migration {
         .await?;
         columns::unique_index(
             manager,
-            "ux_user_identities_provider_subject",
+            "tenantry_ux_user_identities_provider_subject",
             UserIdentities::Table,
             [UserIdentities::Provider, UserIdentities::Subject],
         )
         .await?;
         columns::index(
             manager,
-            "ix_user_identities_user",
+            "tenantry_ix_user_identities_user",
             UserIdentities::Table,
             [UserIdentities::UserId],
         )

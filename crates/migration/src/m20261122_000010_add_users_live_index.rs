@@ -11,7 +11,7 @@ use crate::m20261122_000003_create_users::Users;
 use sea_orm_migration::prelude::*;
 
 /// The index's name.
-const NAME: &str = "ix_users_tenant_live";
+const NAME: &str = "tenantry_ix_users_tenant_live";
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -17,10 +17,10 @@ use crate::m20261122_000003_create_users::Users;
 use sea_orm_migration::prelude::*;
 
 /// 000012's index.
-const OLD: &str = "ix_users_tenant_created";
+const OLD: &str = "tenantry_ix_users_tenant_created";
 
 /// Its replacement.
-const NEW: &str = "ix_users_tenant_created_id";
+const NEW: &str = "tenantry_ix_users_tenant_created_id";
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -24,6 +24,7 @@ pub struct Migration;
 /// The rebuilt table's name until it replaces the old one (SQLite only).
 #[derive(DeriveIden, Clone, Copy)]
 enum LoginEventsRebuilt {
+    #[sea_orm(iden = "tenantry_login_events_rebuilt")]
     Table,
 }
 

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use tenantry_entity::skeleton::{USERNAME_SKELETON_MAX_CHARS, username_skeleton_of_key};
 
 /// The index's name; the service recognizes a collision by `username_skeleton` in it.
-const INDEX: &str = "ux_users_tenant_username_skeleton";
+const INDEX: &str = "tenantry_ux_users_tenant_username_skeleton";
 
 /// The column's length: what the entity's skeletons fit in (checked at compile time).
 const LENGTH: u32 = 255;

@@ -23,6 +23,7 @@ pub struct Migration;
 /// Columns of `roles`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum Roles {
+    #[sea_orm(iden = "tenantry_roles")]
     Table,
     Key,
     Name,
@@ -39,6 +40,7 @@ pub enum Roles {
 /// Columns of `role_catalogue`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum RoleCatalogue {
+    #[sea_orm(iden = "tenantry_role_catalogue")]
     Table,
     Id,
     ExclusivePerScope,

@@ -32,6 +32,7 @@ pub struct Migration;
 /// Columns of `user_tenant_roles`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum UserTenantRoles {
+    #[sea_orm(iden = "tenantry_user_tenant_roles")]
     Table,
     Id,
     TenantId,
@@ -44,6 +45,7 @@ pub enum UserTenantRoles {
 /// The rebuilt `user_plant_roles` until it replaces the old one (SQLite only).
 #[derive(DeriveIden, Clone, Copy)]
 enum UserPlantRolesRebuilt {
+    #[sea_orm(iden = "tenantry_user_plant_roles_rebuilt")]
     Table,
 }
 
@@ -80,8 +82,8 @@ impl MigrationTrait for Migration {
         create_tenant_roles(manager).await?;
         exec(
             manager,
-            "INSERT INTO user_tenant_roles (tenant_id, user_id, role, granted_by, created_at) \
-             SELECT tenant_id, id, tenant_role, NULL, updated_at FROM users \
+            "INSERT INTO tenantry_user_tenant_roles (tenant_id, user_id, role, granted_by, created_at) \
+             SELECT tenant_id, id, tenant_role, NULL, updated_at FROM tenantry_users \
              WHERE tenant_role IS NOT NULL ORDER BY id",
         )
         .await?;
@@ -108,9 +110,9 @@ impl MigrationTrait for Migration {
             .await?;
         exec(
             manager,
-            "UPDATE users SET tenant_role = (SELECT t.role FROM user_tenant_roles t \
-             WHERE t.user_id = users.id) \
-             WHERE id IN (SELECT user_id FROM user_tenant_roles)",
+            "UPDATE tenantry_users SET tenant_role = (SELECT t.role FROM tenantry_user_tenant_roles t \
+             WHERE t.user_id = tenantry_users.id) \
+             WHERE id IN (SELECT user_id FROM tenantry_user_tenant_roles)",
         )
         .await?;
         columns::drop_table(manager, UserTenantRoles::Table).await?;
@@ -140,7 +142,7 @@ async fn create_tenant_roles(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             .col(columns::utc_timestamp(manager, UserTenantRoles::CreatedAt))
             .foreign_key(
                 ForeignKey::create()
-                    .name("fk_user_tenant_roles_user")
+                    .name("tenantry_fk_user_tenant_roles_user")
                     .from(
                         UserTenantRoles::Table,
                         (UserTenantRoles::UserId, UserTenantRoles::TenantId),
@@ -150,13 +152,13 @@ async fn create_tenant_roles(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             )
             .foreign_key(
                 ForeignKey::create()
-                    .name("fk_user_tenant_roles_granted_by")
+                    .name("tenantry_fk_user_tenant_roles_granted_by")
                     .from(UserTenantRoles::Table, UserTenantRoles::GrantedBy)
                     .to(Users::Table, Users::Id)
                     .on_delete(ForeignKeyAction::SetNull),
             )
             .foreign_key(&mut role_reference(
-                "fk_user_tenant_roles_role",
+                "tenantry_fk_user_tenant_roles_role",
                 UserTenantRoles::Table,
                 UserTenantRoles::Role,
             ))
@@ -165,7 +167,7 @@ async fn create_tenant_roles(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     .await?;
     columns::unique_index(
         manager,
-        "ux_user_tenant_roles_user_role",
+        "tenantry_ux_user_tenant_roles_user_role",
         UserTenantRoles::Table,
         [UserTenantRoles::UserId, UserTenantRoles::Role],
     )
@@ -173,14 +175,14 @@ async fn create_tenant_roles(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     // Who holds a role in a tenant (the last-admin guard, "users with role R").
     columns::index(
         manager,
-        "ix_user_tenant_roles_tenant_role",
+        "tenantry_ix_user_tenant_roles_tenant_role",
         UserTenantRoles::Table,
         [UserTenantRoles::TenantId, UserTenantRoles::Role],
     )
     .await?;
     columns::index(
         manager,
-        "ix_user_tenant_roles_granted_by",
+        "tenantry_ix_user_tenant_roles_granted_by",
         UserTenantRoles::Table,
         [UserTenantRoles::GrantedBy],
     )
@@ -204,9 +206,9 @@ fn role_reference<T: IntoIden + Copy + 'static, C: IntoIden + 'static>(
 /// Gives `user_plant_roles` the new shape (`catalogue`) or the old one.
 async fn reshape_plant_roles(manager: &SchemaManager<'_>, catalogue: bool) -> Result<(), DbErr> {
     let old_unique = if catalogue {
-        "ux_user_plant_roles_user_plant"
+        "tenantry_ux_user_plant_roles_user_plant"
     } else {
-        "ux_user_plant_roles_user_plant_role"
+        "tenantry_ux_user_plant_roles_user_plant_role"
     };
     if manager.get_database_backend() == DatabaseBackend::Sqlite {
         return rebuild_plant_roles(manager, catalogue).await;
@@ -220,7 +222,7 @@ async fn reshape_plant_roles(manager: &SchemaManager<'_>, catalogue: bool) -> Re
         manager
             .drop_foreign_key(
                 ForeignKey::drop()
-                    .name("fk_user_plant_roles_role")
+                    .name("tenantry_fk_user_plant_roles_role")
                     .table(UserPlantRoles::Table)
                     .to_owned(),
             )
@@ -230,7 +232,7 @@ async fn reshape_plant_roles(manager: &SchemaManager<'_>, catalogue: bool) -> Re
             manager
                 .drop_index(
                     Index::drop()
-                        .name("fk_user_plant_roles_role")
+                        .name("tenantry_fk_user_plant_roles_role")
                         .table(UserPlantRoles::Table)
                         .to_owned(),
                 )
@@ -259,7 +261,7 @@ async fn reshape_plant_roles(manager: &SchemaManager<'_>, catalogue: bool) -> Re
         manager
             .create_foreign_key(
                 role_reference(
-                    "fk_user_plant_roles_role",
+                    "tenantry_fk_user_plant_roles_role",
                     UserPlantRoles::Table,
                     UserPlantRoles::Role,
                 )
@@ -276,7 +278,7 @@ async fn plant_unique_index(manager: &SchemaManager<'_>, catalogue: bool) -> Res
     if catalogue {
         columns::unique_index(
             manager,
-            "ux_user_plant_roles_user_plant_role",
+            "tenantry_ux_user_plant_roles_user_plant_role",
             UserPlantRoles::Table,
             [
                 UserPlantRoles::UserId,
@@ -288,7 +290,7 @@ async fn plant_unique_index(manager: &SchemaManager<'_>, catalogue: bool) -> Res
     } else {
         columns::unique_index(
             manager,
-            "ux_user_plant_roles_user_plant",
+            "tenantry_ux_user_plant_roles_user_plant",
             UserPlantRoles::Table,
             [UserPlantRoles::UserId, UserPlantRoles::PlantId],
         )
@@ -306,7 +308,7 @@ async fn rebuild_plant_roles(manager: &SchemaManager<'_>, catalogue: bool) -> Re
     let mut table = definition(manager, UserPlantRolesRebuilt::Table, length);
     if catalogue {
         table.foreign_key(&mut role_reference(
-            "fk_user_plant_roles_role",
+            "tenantry_fk_user_plant_roles_role",
             UserPlantRolesRebuilt::Table,
             UserPlantRoles::Role,
         ));
@@ -345,23 +347,23 @@ async fn refuse_lossy_down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .join(", ");
     let checks = [
         (
-            "SELECT COUNT(*) FROM (SELECT user_id FROM user_tenant_roles \
+            "SELECT COUNT(*) FROM (SELECT user_id FROM tenantry_user_tenant_roles \
              GROUP BY user_id HAVING COUNT(*) > 1) t"
                 .to_owned(),
             "users hold more than one tenant-wide role",
         ),
         (
-            "SELECT COUNT(*) FROM (SELECT user_id FROM user_plant_roles \
+            "SELECT COUNT(*) FROM (SELECT user_id FROM tenantry_user_plant_roles \
              GROUP BY user_id, plant_id HAVING COUNT(*) > 1) t"
                 .to_owned(),
             "users hold more than one role at a plant",
         ),
         (
-            format!("SELECT COUNT(*) FROM user_tenant_roles WHERE role NOT IN ({old})"),
+            format!("SELECT COUNT(*) FROM tenantry_user_tenant_roles WHERE role NOT IN ({old})"),
             "tenant-wide grants are of a role other than operator, supervisor, engineer and admin",
         ),
         (
-            format!("SELECT COUNT(*) FROM user_plant_roles WHERE role NOT IN ({old})"),
+            format!("SELECT COUNT(*) FROM tenantry_user_plant_roles WHERE role NOT IN ({old})"),
             "plant grants are of a role other than operator, supervisor, engineer and admin",
         ),
     ];

@@ -23,6 +23,7 @@ pub struct Migration;
 /// Columns of `tenant_locks`.
 #[derive(DeriveIden, Clone, Copy)]
 pub enum TenantLocks {
+    #[sea_orm(iden = "tenantry_tenant_locks")]
     Table,
     TenantId,
 }
@@ -42,7 +43,7 @@ impl MigrationTrait for Migration {
                 .col(columns::reference(TenantLocks::TenantId).primary_key())
                 .foreign_key(
                     ForeignKey::create()
-                        .name("fk_tenant_locks_tenant")
+                        .name("tenantry_fk_tenant_locks_tenant")
                         .from(TenantLocks::Table, TenantLocks::TenantId)
                         .to(Tenants::Table, Tenants::Id)
                         .on_delete(ForeignKeyAction::Cascade),

@@ -20,7 +20,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 use tenantry_entity::keys::{DISPLAY_NAME_KEY_MAX_CHARS, display_name_key};
 
 /// The index's name.
-const INDEX: &str = "ix_users_tenant_display_name_key";
+const INDEX: &str = "tenantry_ix_users_tenant_display_name_key";
 
 /// The column's length: what the entity's keys fit in (checked at compile time).
 const LENGTH: u32 = 255;
@@ -91,7 +91,7 @@ async fn set_pg_collation(manager: &SchemaManager<'_>, collation: &str) -> Resul
         .collect();
     manager
         .get_connection()
-        .execute_unprepared(&format!("ALTER TABLE users {}", alters.join(", ")))
+        .execute_unprepared(&format!("ALTER TABLE tenantry_users {}", alters.join(", ")))
         .await
         .map(drop)
 }

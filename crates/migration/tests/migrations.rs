@@ -13,89 +13,17 @@ use tenantry_entity::{
     user_identities, user_plant_roles, users,
 };
 use tenantry_migration::{MIGRATION_TABLE, Migrator, MigratorTrait};
-use tenantry_testkit::TestDb;
-
-/// Every table, column, index and constraint, one line each, in a stable order.
-async fn schema_of(db: &DatabaseConnection) -> Vec<String> {
-    let backend = db.get_database_backend();
-    let queries: &[&str] = match backend {
-        DatabaseBackend::Sqlite => &[
-            "SELECT type || '|' || name || '|' || COALESCE(sql, '') FROM sqlite_master \
-             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-        ],
-        DatabaseBackend::Postgres => &[
-            "SELECT concat_ws('|', table_name, column_name, data_type, is_nullable, \
-             column_default, collation_name) FROM information_schema.columns \
-             WHERE table_schema = 'public' \
-             ORDER BY table_name, column_name",
-            "SELECT concat_ws('|', tablename, indexname, indexdef) FROM pg_indexes \
-             WHERE schemaname = 'public' ORDER BY indexname",
-            "SELECT concat_ws('|', conname, pg_get_constraintdef(oid)) FROM pg_constraint \
-             WHERE connamespace = 'public'::regnamespace ORDER BY conname",
-        ],
-        _ => &[
-            "SELECT CONCAT_WS('|', table_name, column_name, column_type, is_nullable, \
-             COALESCE(column_default, ''), collation_name) FROM information_schema.columns \
-             WHERE table_schema = DATABASE() ORDER BY table_name, column_name",
-            "SELECT CONCAT_WS('|', table_name, index_name, CAST(seq_in_index AS CHAR), \
-             column_name, CAST(non_unique AS CHAR)) FROM information_schema.statistics \
-             WHERE table_schema = DATABASE() ORDER BY table_name, index_name, seq_in_index",
-            "SELECT CONCAT_WS('|', k.constraint_name, k.table_name, k.column_name, \
-             k.referenced_table_name, k.referenced_column_name, r.delete_rule) \
-             FROM information_schema.key_column_usage k JOIN \
-             information_schema.referential_constraints r ON r.constraint_schema = \
-             k.constraint_schema AND r.constraint_name = k.constraint_name \
-             WHERE k.table_schema = DATABASE() ORDER BY k.constraint_name, k.ordinal_position",
-        ],
-    };
-    let mut lines = Vec::new();
-    for sql in queries {
-        let rows = db
-            .query_all_raw(Statement::from_string(backend, *sql))
-            .await
-            .expect("schema query");
-        for row in rows {
-            lines.push(row.try_get_by_index::<String>(0).expect("schema line"));
-        }
-    }
-    lines
-}
-
-/// The names of the tables in the database, sorted.
-async fn tables_of(db: &DatabaseConnection) -> Vec<String> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name"
-        }
-        DatabaseBackend::Postgres => {
-            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
-             WHERE table_schema = 'public' ORDER BY table_name"
-        }
-        _ => {
-            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
-             WHERE table_schema = DATABASE() ORDER BY table_name"
-        }
-    };
-    let rows = db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await
-        .expect("table list");
-    rows.iter()
-        .map(|row| row.try_get_by_index::<String>(0).expect("table name"))
-        .collect()
-}
+use tenantry_testkit::{TestDb, schema_of, tables_of};
 
 #[tokio::test]
 async fn up_creates_the_four_tables_and_the_tenantry_history_table() {
     let test_db = TestDb::migrated().await;
     let tables = tables_of(test_db.conn()).await;
     for table in [
-        "tenants",
-        "plants",
-        "users",
-        "user_plant_roles",
+        "tenantry_tenants",
+        "tenantry_plants",
+        "tenantry_users",
+        "tenantry_user_plant_roles",
         MIGRATION_TABLE,
     ] {
         assert!(
@@ -151,7 +79,7 @@ async fn users_pages_keep_room_for_updates_on_postgres() {
     }
     let options = |db: &DatabaseConnection| {
         let sql = "SELECT COALESCE(array_to_string(reloptions, ','), '') FROM pg_class \
-                   WHERE relname = 'users' AND relkind = 'r'";
+                   WHERE relname = 'tenantry_users' AND relkind = 'r'";
         let db = db.clone();
         async move {
             db.query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
@@ -810,14 +738,14 @@ async fn login_events_survive_the_tenant_becoming_optional() {
 
 /// Every tenantry table, for snapshots.
 const TABLES: [&str; 8] = [
-    "tenants",
-    "plants",
-    "users",
-    "user_plant_roles",
-    "audit_events",
-    "credential_tokens",
-    "login_events",
-    "user_identities",
+    "tenantry_tenants",
+    "tenantry_plants",
+    "tenantry_users",
+    "tenantry_user_plant_roles",
+    "tenantry_audit_events",
+    "tenantry_credential_tokens",
+    "tenantry_login_events",
+    "tenantry_user_identities",
 ];
 
 /// Every row of every table, as JSON objects, in id order, read on a new pool: a pooled
@@ -929,7 +857,11 @@ async fn upgrading_past_000015_and_000016_keeps_every_row_of_every_table() {
             }
         }
     }
-    let users = &after.iter().find(|(t, _)| t == "users").expect("users").1;
+    let users = &after
+        .iter()
+        .find(|(t, _)| t == "tenantry_users")
+        .expect("users")
+        .1;
     for user in users {
         assert!(
             user.get("username_skeleton")
@@ -1018,8 +950,8 @@ fn seeded_catalogue() -> Vec<RoleRow> {
 async fn set_tenant_role(db: &DatabaseConnection, user: UserId, role: UserRole) {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DatabaseBackend::Postgres => "UPDATE users SET tenant_role = $1 WHERE id = $2",
-        _ => "UPDATE users SET tenant_role = ? WHERE id = ?",
+        DatabaseBackend::Postgres => "UPDATE tenantry_users SET tenant_role = $1 WHERE id = $2",
+        _ => "UPDATE tenantry_users SET tenant_role = ? WHERE id = ?",
     };
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -1119,7 +1051,9 @@ async fn upgrading_to_000017_keeps_every_grant_and_seeds_the_default_catalogue()
     Migrator::down(db, Some(1)).await.expect("down 000017");
     let tables = tables_of(db).await;
     assert!(
-        !tables.iter().any(|t| t == "roles" || t == "role_catalogue"),
+        !tables
+            .iter()
+            .any(|t| t == "tenantry_roles" || t == "tenantry_role_catalogue"),
         "{tables:?}"
     );
 
@@ -1177,8 +1111,8 @@ async fn tenant_grants(db: &DatabaseConnection, sql: &str) -> Vec<(i64, i64, Str
 }
 
 const OLD_TENANT_GRANTS: &str =
-    "SELECT id, tenant_id, tenant_role FROM users WHERE tenant_role IS NOT NULL";
-const NEW_TENANT_GRANTS: &str = "SELECT user_id, tenant_id, role FROM user_tenant_roles";
+    "SELECT id, tenant_id, tenant_role FROM tenantry_users WHERE tenant_role IS NOT NULL";
+const NEW_TENANT_GRANTS: &str = "SELECT user_id, tenant_id, role FROM tenantry_user_tenant_roles";
 
 /// Runs `sql` (no values) on `db`.
 async fn exec(db: &DatabaseConnection, sql: &str) {
@@ -1218,7 +1152,7 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
         assert_eq!(old_rows.len(), new_rows.len(), "rows of {table}");
         for (old, new) in old_rows.iter().zip(new_rows) {
             let mut old = old.clone();
-            if table == "users" {
+            if table == "tenantry_users" {
                 old.as_object_mut().expect("a row").remove("tenant_role");
             }
             assert_eq!(&old, new, "{table}");
@@ -1242,15 +1176,15 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
     let refusals = [
         (
             format!(
-                "INSERT INTO user_tenant_roles (tenant_id, user_id, role, created_at) \
+                "INSERT INTO tenantry_user_tenant_roles (tenant_id, user_id, role, created_at) \
                  VALUES ({tenant}, {user}, '{second}', '2026-12-01 00:00:00')"
             ),
-            "DELETE FROM user_tenant_roles WHERE role = '{second}' AND user_id = {user}",
+            "DELETE FROM tenantry_user_tenant_roles WHERE role = '{second}' AND user_id = {user}",
             "more than one tenant-wide role",
         ),
         (
             format!(
-                "INSERT INTO user_plant_roles (tenant_id, user_id, plant_id, role, created_at, \
+                "INSERT INTO tenantry_user_plant_roles (tenant_id, user_id, plant_id, role, created_at, \
                  updated_at) VALUES ({}, {}, {}, '{}', '2026-12-01 00:00:00', \
                  '2026-12-01 00:00:00')",
                 plant_grant.tenant_id.0,
@@ -1262,11 +1196,11 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
                     "admin"
                 },
             ),
-            "DELETE FROM user_plant_roles WHERE id > {max_plant_grant}",
+            "DELETE FROM tenantry_user_plant_roles WHERE id > {max_plant_grant}",
             "more than one role at a plant",
         ),
         (
-            "INSERT INTO roles (key, name, scope, administers_users, is_default, implies, \
+            "INSERT INTO tenantry_roles (key, name, scope, administers_users, is_default, implies, \
              grants, position, created_at, updated_at) VALUES ('viewer', 'Viewer', 'both', \
              false, false, '[]', '\"nothing\"', 4, '2026-12-01 00:00:00', \
              '2026-12-01 00:00:00')"
@@ -1303,7 +1237,7 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
     exec(db, &quoted_key(db, &refusals[2].0)).await;
     let (holder, _, held) = &old_grants[0];
     let regrant = |role: &str| {
-        format!("UPDATE user_tenant_roles SET role = '{role}' WHERE user_id = {holder}")
+        format!("UPDATE tenantry_user_tenant_roles SET role = '{role}' WHERE user_id = {holder}")
     };
     exec(db, &regrant("viewer")).await;
     let error = Migrator::down(db, Some(1))
@@ -1314,7 +1248,7 @@ async fn upgrading_to_000018_moves_every_grant_and_down_refuses_to_lose_one() {
     exec(db, &regrant(held)).await;
     exec(
         db,
-        &quoted_key(db, "DELETE FROM roles WHERE key = 'viewer'"),
+        &quoted_key(db, "DELETE FROM tenantry_roles WHERE key = 'viewer'"),
     )
     .await;
     assert_eq!(snapshot(&test_db, "undone_viewer").await, settled);
@@ -1348,7 +1282,12 @@ async fn upgrading_to_000019_adds_a_lock_for_every_tenant_and_keeps_every_row() 
     Migrator::up(db, Some(1)).await.expect("up through 000018");
     let db = &reopened(&test_db).await;
     let schema_18 = schema_of(db).await;
-    assert!(!tables_of(db).await.iter().any(|t| t == "tenant_locks"));
+    assert!(
+        !tables_of(db)
+            .await
+            .iter()
+            .any(|t| t == "tenantry_tenant_locks")
+    );
     let before = snapshot(&test_db, "before_19").await;
 
     Migrator::up(db, Some(1)).await.expect("up through 000019");
@@ -1365,11 +1304,16 @@ async fn upgrading_to_000019_adds_a_lock_for_every_tenant_and_keeps_every_row() 
         ids.sort_unstable();
         ids
     };
-    let tenants = ids("SELECT id FROM tenants").await;
+    let tenants = ids("SELECT id FROM tenantry_tenants").await;
     assert_eq!(tenants.len(), 2);
-    assert_eq!(ids("SELECT tenant_id FROM tenant_locks").await, tenants);
+    assert_eq!(
+        ids("SELECT tenant_id FROM tenantry_tenant_locks").await,
+        tenants
+    );
     let orphan = db
-        .execute_unprepared("INSERT INTO tenant_locks (tenant_id) VALUES (9223372036854775807)")
+        .execute_unprepared(
+            "INSERT INTO tenantry_tenant_locks (tenant_id) VALUES (9223372036854775807)",
+        )
         .await;
     assert!(orphan.is_err(), "a lock for no tenant");
 
@@ -1423,7 +1367,7 @@ async fn upgrading_to_000021_keys_every_display_name_and_keeps_every_row() {
     // One name the key folds (width, case).
     exec(
         db,
-        "UPDATE users SET display_name = 'ＡＤＡ Lovelace' WHERE username_key = 'user0'",
+        "UPDATE tenantry_users SET display_name = 'ＡＤＡ Lovelace' WHERE username_key = 'user0'",
     )
     .await;
     Migrator::up(db, Some(3)).await.expect("up through 000020");
@@ -1438,7 +1382,7 @@ async fn upgrading_to_000021_keys_every_display_name_and_keeps_every_row() {
     let mut after = snapshot(&test_db, "after_21").await;
     let users = &mut after
         .iter_mut()
-        .find(|(t, _)| t == "users")
+        .find(|(t, _)| t == "tenantry_users")
         .expect("users")
         .1;
     assert!(users.len() >= 10);
@@ -1455,7 +1399,7 @@ async fn upgrading_to_000021_keys_every_display_name_and_keeps_every_row() {
             .query_all_raw(Statement::from_string(
                 DatabaseBackend::Postgres,
                 "SELECT column_name, collation_name FROM information_schema.columns \
-                 WHERE table_name = 'users' AND column_name LIKE '%_key' ORDER BY column_name",
+                 WHERE table_name = 'tenantry_users' AND column_name LIKE '%_key' ORDER BY column_name",
             ))
             .await
             .expect("collations");

@@ -242,7 +242,7 @@ async fn an_unknown_tenant_is_not_found() {
 }
 
 /// PostgreSQL plans the composite foreign-key lookup of every imported plant role
-/// (`SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2 FOR KEY SHARE`) from its statistics
+/// (`SELECT 1 FROM tenantry_users WHERE id = $1 AND tenant_id = $2 FOR KEY SHARE`) from its statistics
 /// of `users`. Left describing an empty tenant, they made it scan `ix_users_tenant_live` over
 /// all of the tenant's users for each role row (quadratic imports); the import refreshes them,
 /// so after it the lookup is a probe of a unique index. Other backends do not plan the check.
@@ -262,7 +262,7 @@ async fn after_an_import_the_role_foreign_key_lookup_probes_a_unique_index() {
         .unwrap_or_else(|e| panic!("{e}"));
     // The lookup PostgreSQL's RI trigger runs, with the values of an imported role row.
     let lookup = format!(
-        "EXPLAIN SELECT 1 FROM ONLY users x WHERE id = {} AND tenant_id = {} FOR KEY SHARE OF x",
+        "EXPLAIN SELECT 1 FROM ONLY tenantry_users x WHERE id = {} AND tenant_id = {} FOR KEY SHARE OF x",
         ids[n - 1].0,
         s.tenant.0
     );

@@ -94,30 +94,42 @@ fn leaves(value: &JsonValue, out: &mut Vec<String>) {
 /// `SELECT *` from every tenantry table, every column of every row, as text.
 async fn dump(env: &Env) -> Vec<(String, String)> {
     let expected_columns: Vec<(&str, Vec<String>)> = vec![
-        ("tenants", entity_columns::<tenants::Entity>()),
-        ("plants", entity_columns::<plants::Entity>()),
-        ("users", entity_columns::<users::Entity>()),
+        ("tenantry_tenants", entity_columns::<tenants::Entity>()),
+        ("tenantry_plants", entity_columns::<plants::Entity>()),
+        ("tenantry_users", entity_columns::<users::Entity>()),
         (
-            "user_plant_roles",
+            "tenantry_user_plant_roles",
             entity_columns::<user_plant_roles::Entity>(),
         ),
         (
-            "user_tenant_roles",
+            "tenantry_user_tenant_roles",
             entity_columns::<user_tenant_roles::Entity>(),
         ),
-        ("audit_events", entity_columns::<audit_events::Entity>()),
         (
-            "credential_tokens",
+            "tenantry_audit_events",
+            entity_columns::<audit_events::Entity>(),
+        ),
+        (
+            "tenantry_credential_tokens",
             entity_columns::<credential_tokens::Entity>(),
         ),
-        ("login_events", entity_columns::<login_events::Entity>()),
         (
-            "user_identities",
+            "tenantry_login_events",
+            entity_columns::<login_events::Entity>(),
+        ),
+        (
+            "tenantry_user_identities",
             entity_columns::<user_identities::Entity>(),
         ),
-        ("roles", entity_columns::<roles::Entity>()),
-        ("role_catalogue", entity_columns::<role_catalogue::Entity>()),
-        ("tenant_locks", entity_columns::<tenant_locks::Entity>()),
+        ("tenantry_roles", entity_columns::<roles::Entity>()),
+        (
+            "tenantry_role_catalogue",
+            entity_columns::<role_catalogue::Entity>(),
+        ),
+        (
+            "tenantry_tenant_locks",
+            entity_columns::<tenant_locks::Entity>(),
+        ),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
     sorted_tables.sort_unstable();
@@ -416,7 +428,7 @@ async fn no_password_or_token_is_stored_in_any_form() {
     for token in &secrets.tokens {
         let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
         let digest = hex(&Sha256::digest(&bytes));
-        assert_eq!(find(&digest).as_deref(), Some("credential_tokens"));
+        assert_eq!(find(&digest).as_deref(), Some("tenantry_credential_tokens"));
     }
     assert!(find("$argon2id$v=19$m=8,t=1,p=1$").is_some());
     assert!(find("okta").is_some() && find("owner@gmail.example").is_some());

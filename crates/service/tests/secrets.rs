@@ -202,6 +202,7 @@ async fn errors_never_show_the_value_or_database_text() {
             "unique",
             "duplicate",
             "Duplicate",
+            "tenantry_",
             "users",
             "constraint",
             "SQL",

@@ -12,7 +12,9 @@
 #![warn(missing_docs)]
 
 use std::time::Duration;
-use tenantry_migration::sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
+use tenantry_migration::sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement,
+};
 use tenantry_migration::{Migrator, MigratorTrait, connect};
 
 /// A database of one test's own.
@@ -139,11 +141,99 @@ impl Drop for TestDb {
     }
 }
 
+/// Every table, column, index, constraint and (PostgreSQL) sequence, one line each, in a stable
+/// order: two databases with equal lines have the same schema.
+///
+/// # Panics
+///
+/// When the catalogue cannot be read.
+pub async fn schema_of(db: &DatabaseConnection) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let queries: &[&str] = match backend {
+        DatabaseBackend::Sqlite => &[
+            "SELECT type || '|' || name || '|' || COALESCE(sql, '') FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        ],
+        DatabaseBackend::Postgres => &[
+            "SELECT concat_ws('|', table_name, column_name, data_type, is_nullable, \
+             column_default, collation_name) FROM information_schema.columns \
+             WHERE table_schema = 'public' \
+             ORDER BY table_name, column_name",
+            "SELECT concat_ws('|', tablename, indexname, indexdef) FROM pg_indexes \
+             WHERE schemaname = 'public' ORDER BY indexname",
+            "SELECT concat_ws('|', conname, pg_get_constraintdef(oid)) FROM pg_constraint \
+             WHERE connamespace = 'public'::regnamespace ORDER BY conname",
+            "SELECT concat_ws('|', sequencename, data_type, start_value, increment_by) \
+             FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename",
+        ],
+        _ => &[
+            "SELECT CONCAT_WS('|', table_name, column_name, column_type, is_nullable, \
+             COALESCE(column_default, ''), collation_name) FROM information_schema.columns \
+             WHERE table_schema = DATABASE() ORDER BY table_name, column_name",
+            "SELECT CONCAT_WS('|', table_name, index_name, CAST(seq_in_index AS CHAR), \
+             column_name, CAST(non_unique AS CHAR)) FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() ORDER BY table_name, index_name, seq_in_index",
+            "SELECT CONCAT_WS('|', k.constraint_name, k.table_name, k.column_name, \
+             k.referenced_table_name, k.referenced_column_name, r.delete_rule) \
+             FROM information_schema.key_column_usage k JOIN \
+             information_schema.referential_constraints r ON r.constraint_schema = \
+             k.constraint_schema AND r.constraint_name = k.constraint_name \
+             WHERE k.table_schema = DATABASE() ORDER BY k.constraint_name, k.ordinal_position",
+        ],
+    };
+    let mut lines = Vec::new();
+    for sql in queries {
+        let rows = db
+            .query_all_raw(Statement::from_string(backend, *sql))
+            .await
+            .unwrap_or_else(|e| panic!("schema query: {e}"));
+        for row in rows {
+            lines.push(
+                row.try_get_by_index::<String>(0)
+                    .unwrap_or_else(|e| panic!("schema line: {e}")),
+            );
+        }
+    }
+    lines
+}
+
+/// The names of the tables in the database, sorted.
+///
+/// # Panics
+///
+/// When the catalogue cannot be read.
+pub async fn tables_of(db: &DatabaseConnection) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name"
+        }
+        DatabaseBackend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = 'public' ORDER BY table_name"
+        }
+        _ => {
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() ORDER BY table_name"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap_or_else(|e| panic!("table list: {e}"));
+    rows.iter()
+        .map(|row| {
+            row.try_get_by_index::<String>(0)
+                .unwrap_or_else(|e| panic!("table name: {e}"))
+        })
+        .collect()
+}
+
 /// Ends every MySQL session still using database `name`: MySQL has no `DROP DATABASE … FORCE`,
 /// and a test's idle pooled connection can still hold a metadata lock (its rollback is queued
 /// on the test's runtime, which is blocked in this drop), so the drop would wait forever.
 async fn end_sessions_on(admin: &DatabaseConnection, name: &str) {
-    use tenantry_migration::sea_orm::Statement;
     let query = Statement::from_sql_and_values(
         DatabaseBackend::MySql,
         "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = ?",

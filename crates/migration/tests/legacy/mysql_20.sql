@@ -68,6 +68,8 @@ CREATE TABLE `role_catalogue` (
   `updated_at` datetime(6) NOT NULL,
   PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+INSERT INTO `role_catalogue` VALUES
+(1,1,'2026-12-02 09:30:05.683776');
 CREATE TABLE `roles` (
   `key` varchar(64) NOT NULL,
   `name` varchar(200) NOT NULL,
@@ -81,6 +83,11 @@ CREATE TABLE `roles` (
   `updated_at` datetime(6) NOT NULL,
   PRIMARY KEY (`key`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+INSERT INTO `roles` VALUES
+('admin','Administrator','both',1,0,'[\"engineer\"]','\"everything\"',3,'2026-12-02 09:30:05.683776','2026-12-02 09:30:05.683776'),
+('engineer','Engineer','both',0,0,'[\"supervisor\"]','\"nothing\"',2,'2026-12-02 09:30:05.683776','2026-12-02 09:30:05.683776'),
+('operator','Operator','both',0,0,'[]','\"nothing\"',0,'2026-12-02 09:30:05.683776','2026-12-02 09:30:05.683776'),
+('supervisor','Supervisor','both',0,0,'[\"operator\"]','\"nothing\"',1,'2026-12-02 09:30:05.683776','2026-12-02 09:30:05.683776');
 CREATE TABLE `tenant_locks` (
   `tenant_id` bigint(20) NOT NULL,
   PRIMARY KEY (`tenant_id`),
@@ -91,6 +98,27 @@ CREATE TABLE `tenantry_migrations` (
   `applied_at` bigint(20) NOT NULL,
   PRIMARY KEY (`version`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+INSERT INTO `tenantry_migrations` VALUES
+('m20261122_000001_create_tenants',1796203805),
+('m20261122_000002_create_plants',1796203805),
+('m20261122_000003_create_users',1796203805),
+('m20261122_000004_create_user_plant_roles',1796203805),
+('m20261122_000005_create_audit_events',1796203805),
+('m20261122_000006_create_credential_tokens',1796203805),
+('m20261122_000007_create_login_events',1796203805),
+('m20261122_000008_create_user_identities',1796203805),
+('m20261122_000009_add_users_lockout_and_verification',1796203805),
+('m20261122_000010_add_users_live_index',1796203805),
+('m20261122_000012_add_users_created_index',1796203805),
+('m20261122_000013_rebuild_users_created_index',1796203805),
+('m20261122_000014_set_users_fillfactor',1796203805),
+('m20261201_000015_login_events_without_tenant',1796203805),
+('m20261201_000016_add_users_username_skeleton',1796203805),
+('m20261201_000017_create_roles',1796203805),
+('m20261202_000018_role_grants',1796203805),
+('m20261203_000019_create_tenant_locks',1796203805),
+('m20261203_000020_add_users_live_status_index',1796203805),
+('m20261204_000021_add_users_display_name_key',1796203805);
 CREATE TABLE `tenants` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
   `pid` binary(16) NOT NULL,
@@ -193,24 +221,3 @@ CREATE TABLE `users` (
   KEY `ix_users_tenant_display_name_key` (`tenant_id`,`display_name_key`),
   CONSTRAINT `fk_users_tenant` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
-INSERT INTO `tenantry_migrations` VALUES
-('m20261122_000001_create_tenants',1796203314),
-('m20261122_000002_create_plants',1796203314),
-('m20261122_000003_create_users',1796203314),
-('m20261122_000004_create_user_plant_roles',1796203314),
-('m20261122_000005_create_audit_events',1796203314),
-('m20261122_000006_create_credential_tokens',1796203314),
-('m20261122_000007_create_login_events',1796203314),
-('m20261122_000008_create_user_identities',1796203314),
-('m20261122_000009_add_users_lockout_and_verification',1796203314),
-('m20261122_000010_add_users_live_index',1796203314),
-('m20261122_000012_add_users_created_index',1796203314),
-('m20261122_000013_rebuild_users_created_index',1796203314),
-('m20261122_000014_set_users_fillfactor',1796203314),
-('m20261201_000015_login_events_without_tenant',1796203314),
-('m20261201_000016_add_users_username_skeleton',1796203314),
-('m20261201_000017_create_roles',1796203314),
-('m20261202_000018_role_grants',1796203314),
-('m20261203_000019_create_tenant_locks',1796203314),
-('m20261203_000020_add_users_live_status_index',1796203314),
-('m20261204_000021_add_users_display_name_key',1796203314);

@@ -67,6 +67,15 @@ CREATE TABLE `tenantry_migrations` (
   `applied_at` bigint(20) NOT NULL,
   PRIMARY KEY (`version`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+INSERT INTO `tenantry_migrations` VALUES
+('m20261122_000001_create_tenants',1796203802),
+('m20261122_000002_create_plants',1796203802),
+('m20261122_000003_create_users',1796203802),
+('m20261122_000004_create_user_plant_roles',1796203802),
+('m20261122_000005_create_audit_events',1796203802),
+('m20261122_000006_create_credential_tokens',1796203803),
+('m20261122_000007_create_login_events',1796203803),
+('m20261122_000008_create_user_identities',1796203803);
 CREATE TABLE `tenants` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
   `pid` binary(16) NOT NULL,
@@ -142,12 +151,3 @@ CREATE TABLE `users` (
   UNIQUE KEY `ux_users_tenant_email_key` (`tenant_id`,`email_key`),
   CONSTRAINT `fk_users_tenant` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
-INSERT INTO `tenantry_migrations` VALUES
-('m20261122_000001_create_tenants',1796203312),
-('m20261122_000002_create_plants',1796203312),
-('m20261122_000003_create_users',1796203312),
-('m20261122_000004_create_user_plant_roles',1796203312),
-('m20261122_000005_create_audit_events',1796203312),
-('m20261122_000006_create_credential_tokens',1796203312),
-('m20261122_000007_create_login_events',1796203312),
-('m20261122_000008_create_user_identities',1796203312);

@@ -13,7 +13,7 @@
 //!   how many rows before its batch were committed, so the caller can fix it and resume there.
 //!   Uniqueness is read from the database's error after the insert, never checked first.
 //!
-//! On PostgreSQL the import refreshes the planner's statistics of `users` (`ANALYZE users`)
+//! On PostgreSQL the import refreshes the planner's statistics of `users` (`ANALYZE tenantry_users`)
 //! after its 1st, 2nd, 4th, 8th, … batch. Every plant-role row is checked by the composite
 //! foreign key `(user_id, tenant_id) → users (id, tenant_id)`, whose lookup PostgreSQL plans
 //! from those statistics: while they still describe the tenant as (nearly) empty, the lookup
@@ -193,7 +193,7 @@ pub(crate) async fn import_users(
     Ok(ids)
 }
 
-/// `ANALYZE users` on PostgreSQL (see the module docs for why); nothing elsewhere.
+/// `ANALYZE tenantry_users` on PostgreSQL (see the module docs for why); nothing elsewhere.
 ///
 /// Statistics only steer plans, so a failure is logged and the import goes on: a role that
 /// may not analyze the table (PostgreSQL then warns and skips) still imports, only slower.
@@ -201,8 +201,8 @@ async fn refresh_user_statistics(repo: &SeaOrmUserRepository) {
     if repo.db.get_database_backend() != DatabaseBackend::Postgres {
         return;
     }
-    if let Err(error) = repo.db.execute_unprepared("ANALYZE users").await {
-        tracing::warn!(%error, "bulk import: ANALYZE users failed");
+    if let Err(error) = repo.db.execute_unprepared("ANALYZE tenantry_users").await {
+        tracing::warn!(%error, "bulk import: ANALYZE tenantry_users failed");
     }
 }
 

@@ -174,9 +174,9 @@ struct UserWithTotal {
 /// The page's rows with the filter's total, in one statement:
 ///
 /// ```sql
-/// SELECT users.*, page.total_count FROM users
-///   JOIN (SELECT id, (SELECT COUNT(*) FROM users WHERE <filter>) AS total_count
-///         FROM users WHERE <filter> ORDER BY <order> LIMIT ? OFFSET ?) AS page
+/// SELECT tenantry_users.*, page.total_count FROM tenantry_users
+///   JOIN (SELECT id, (SELECT COUNT(*) FROM tenantry_users WHERE <filter>) AS total_count
+///         FROM tenantry_users WHERE <filter> ORDER BY <order> LIMIT ? OFFSET ?) AS page
 ///     ON users.id = page.id
 /// ORDER BY <order>
 /// ```
