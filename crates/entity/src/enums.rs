@@ -177,6 +177,12 @@ pub enum AuditAction {
     /// `plant.reactivated`
     #[sea_orm(string_value = "plant.reactivated")]
     PlantReactivated,
+    /// `plant.updated`: code, name or host identifier changed.
+    #[sea_orm(string_value = "plant.updated")]
+    PlantUpdated,
+    /// `plant.deleted`, with the grants that went with it.
+    #[sea_orm(string_value = "plant.deleted")]
+    PlantDeleted,
     /// `user.created`
     #[sea_orm(string_value = "user.created")]
     UserCreated,
@@ -343,6 +349,8 @@ string_enum!(AuditAction {
     PlantCreated => "plant.created",
     PlantDeactivated => "plant.deactivated",
     PlantReactivated => "plant.reactivated",
+    PlantUpdated => "plant.updated",
+    PlantDeleted => "plant.deleted",
     UserCreated => "user.created",
     UserUpdated => "user.updated",
     UserDeactivated => "user.deactivated",

@@ -22,7 +22,11 @@ pub struct Model {
     pub code_key: String,
     /// Display name.
     pub name: String,
-    /// Whether the plant is in service.
+    /// The host's own identifier of the plant, when the host keeps tenantry's plants in step
+    /// with its own plant table; unique across the database.
+    pub external_id: Option<String>,
+    /// Whether the plant is in service: an inactive plant's grants count for nothing (they are
+    /// kept, and count again when it is reactivated).
     pub is_active: bool,
     /// When the row was created (UTC).
     pub created_at: DateTimeUtc,

@@ -60,6 +60,7 @@ mod m20261202_000018_role_grants;
 mod m20261203_000019_create_tenant_locks;
 mod m20261203_000020_add_users_live_status_index;
 mod m20261204_000021_add_users_display_name_key;
+mod m20261205_000022_add_plants_external_id;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -112,6 +113,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_create_tenant_locks::Migration),
             Box::new(m20261203_000020_add_users_live_status_index::Migration),
             Box::new(m20261204_000021_add_users_display_name_key::Migration),
+            Box::new(m20261205_000022_add_plants_external_id::Migration),
         ]
     }
 

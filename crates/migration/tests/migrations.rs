@@ -222,7 +222,9 @@ async fn try_insert_plant(
     tenant: TenantId,
     code_key: &str,
 ) -> Result<PlantId, DbErr> {
-    let model = plants::ActiveModel {
+    // `exec`, not `insert`: it returns the id alone, so it also works on the schemas before
+    // 000022 (no `external_id` to read back).
+    let row = plants::ActiveModel {
         pid: Set(uuid::Uuid::now_v7()),
         tenant_id: Set(tenant),
         code: Set(code_key.to_uppercase()),
@@ -232,10 +234,8 @@ async fn try_insert_plant(
         created_at: Set(now()),
         updated_at: Set(now()),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(model.id)
+    };
+    Ok(plants::Entity::insert(row).exec(db).await?.last_insert_id)
 }
 
 async fn insert_plant(db: &DatabaseConnection, tenant: TenantId, code_key: &str) -> PlantId {
@@ -1352,6 +1352,62 @@ async fn upgrading_to_000020_indexes_the_status_and_keeps_every_row() {
 }
 
 const DISPLAY_NAME_KEY: &str = "m20261204_000021_add_users_display_name_key";
+const PLANT_EXTERNAL_ID: &str = "m20261205_000022_add_plants_external_id";
+
+/// 000022 adds `tenantry_plants.external_id` (NULL for every existing plant) and its unique
+/// index to a populated database and changes no other value; `down` restores the schema
+/// exactly and keeps every row. Two plants may both have none; two may not share one, across
+/// tenants too. On every backend.
+#[tokio::test]
+async fn upgrading_to_000022_gives_plants_a_host_identifier_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(4)).await.expect("up through 000021");
+    let db = &reopened(&test_db).await;
+    let schema_21 = schema_of(db).await;
+    assert!(!format!("{schema_21:?}").contains("external_id"));
+    let before = snapshot(&test_db, "before_22").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000022");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    let mut after = snapshot(&test_db, "after_22").await;
+    let plants = &mut after
+        .iter_mut()
+        .find(|(t, _)| t == "tenantry_plants")
+        .expect("plants")
+        .1;
+    assert!(plants.len() >= 2, "the fixture has plants");
+    for plant in plants.iter_mut() {
+        let row = plant.as_object_mut().expect("a row");
+        assert_eq!(row.remove("external_id"), Some(serde_json::Value::Null));
+    }
+    assert_eq!(after, before);
+
+    // Unique across the database: another tenant's plant cannot take an identifier either.
+    exec(
+        db,
+        "UPDATE tenantry_plants SET external_id = 'host-7' WHERE id = 1",
+    )
+    .await;
+    let taken = db
+        .execute_unprepared("UPDATE tenantry_plants SET external_id = 'host-7' WHERE id = 2")
+        .await;
+    assert_unique_violation(taken, "a second plant with one host identifier");
+    exec(
+        db,
+        "UPDATE tenantry_plants SET external_id = NULL WHERE id = 1",
+    )
+    .await;
+
+    Migrator::down(db, Some(1)).await.expect("down 000022");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_21);
+    assert_eq!(snapshot(&test_db, "down_22").await, before);
+}
 
 /// 000021 gives every user of a populated database its display name key (the entity's own
 /// function, so a folded name keys as a new one would), indexes it, on PostgreSQL sets the key
@@ -1361,6 +1417,7 @@ const DISPLAY_NAME_KEY: &str = "m20261204_000021_add_users_display_name_key";
 async fn upgrading_to_000021_keys_every_display_name_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_before(db, PLANT_EXTERNAL_ID).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;

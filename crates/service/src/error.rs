@@ -31,6 +31,9 @@ pub enum Error {
     /// Another plant of the tenant has this code.
     #[error("plant code is already taken")]
     PlantCodeTaken,
+    /// A plant (of this or another tenant) already carries this host identifier.
+    #[error("plant identifier is already taken")]
+    PlantIdentifierTaken,
     /// One or more fields broke a rule; every broken field is listed.
     #[error("invalid input: {0}")]
     InvalidInput(ValidationErrors),
@@ -156,6 +159,8 @@ pub(crate) fn unique_violation(error: DbErr) -> Error {
         Error::SlugTaken
     } else if message.contains("code_key") {
         Error::PlantCodeTaken
+    } else if message.contains("external_id") {
+        Error::PlantIdentifierTaken
     } else if message.contains("provider") {
         Error::Conflict("this identity is already linked to a user")
     } else {

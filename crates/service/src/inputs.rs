@@ -31,6 +31,40 @@ pub struct NewPlant {
     pub name: String,
 }
 
+/// A plant as the host's own plant table has it, for
+/// [`Plants::upsert_plant`](crate::Plants::upsert_plant): tenantry's plant with this
+/// `external_id` is created or brought in step (code, name, in service).
+#[derive(Clone, Debug, Deserialize)]
+pub struct HostPlant {
+    /// The host's identifier of the plant (its key, as text): 1–255 characters, no control or
+    /// invisible characters, no surrounding whitespace; compared exactly. Unique across the
+    /// database, so one that another tenant's plant carries is refused.
+    pub external_id: String,
+    /// Code, unique per tenant case-insensitively.
+    pub code: String,
+    /// Display name, 1–100 characters.
+    pub name: String,
+    /// In service (an inactive plant's grants count for nothing).
+    #[serde(default = "in_service")]
+    pub is_active: bool,
+}
+
+fn in_service() -> bool {
+    true
+}
+
+/// A new code or name for a plant ([`Plants::rename_plant`](crate::Plants::rename_plant));
+/// `None` keeps what is there.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PlantChanges {
+    /// A new code, unique per tenant case-insensitively.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// A new display name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
 /// A new user of a tenant.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct NewUser {

@@ -50,9 +50,9 @@ pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use inputs::{
-    Actor, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, NewIdentity,
-    NewPlant, NewTenant, NewUser, PageRequest, PlantRole, RoleSet, SearchMode, UserFilter,
-    UserOrder, UserQuery, UserUpdate,
+    Actor, HostPlant, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext,
+    NewIdentity, NewPlant, NewTenant, NewUser, PageRequest, PlantChanges, PlantRole, RoleSet,
+    SearchMode, UserFilter, UserOrder, UserQuery, UserUpdate,
 };
 pub use password_policy::{ImportedHash, Password};
 pub use role_catalogue::{

@@ -318,6 +318,19 @@ pub fn name(value: &str) -> Result<(), Rule> {
     free_text(value, NAME_MAX_CHARS)
 }
 
+/// Checks a host's identifier of a plant: 1–255 characters of printable text, no surrounding
+/// whitespace. Compared exactly (no folding): it is a key of the host's own table.
+///
+/// # Errors
+///
+/// The first [`Rule`] broken, in the order of the [module docs](self).
+pub fn external_id(value: &str) -> Result<(), Rule> {
+    free_text(value, EXTERNAL_ID_MAX_CHARS)
+}
+
+/// The longest host identifier of a plant, in characters (the column is `VARCHAR(255)`).
+pub const EXTERNAL_ID_MAX_CHARS: usize = 255;
+
 /// Checks a tenant slug: 3–63 of `a-z`, `0-9` and `-`, not starting or ending with `-`.
 ///
 /// # Errors

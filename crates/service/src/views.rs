@@ -57,7 +57,9 @@ pub struct PlantView {
     pub code: String,
     /// Display name.
     pub name: String,
-    /// In service.
+    /// The host's identifier of the plant, when it has one.
+    pub external_id: Option<String>,
+    /// In service: an inactive plant's grants count for nothing.
     pub is_active: bool,
     /// Created (UTC).
     pub created_at: DateTime<Utc>,
@@ -73,6 +75,7 @@ impl From<plants::Model> for PlantView {
             tenant_id: m.tenant_id,
             code: m.code,
             name: m.name,
+            external_id: m.external_id,
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -91,6 +94,9 @@ pub struct PlantRoleView {
     pub plant_code: String,
     /// Its name.
     pub plant_name: String,
+    /// Whether the plant is in service: a grant at an inactive plant is kept and shown, but
+    /// counts for nothing until the plant is reactivated.
+    pub plant_active: bool,
     /// A role held there (a key of the catalogue).
     pub role: RoleKey,
 }
@@ -165,19 +171,24 @@ impl UserView {
     }
 
     /// The user's grants as the role catalogue sees them: its tenant-wide roles, then its
-    /// roles at each plant.
+    /// roles at each plant in service (those at an inactive plant count for nothing).
     pub fn grants(&self) -> Vec<Grant> {
-        let plants = self.plant_roles.iter().map(|r| (r.plant_id, &r.role));
+        let plants = self
+            .plant_roles
+            .iter()
+            .filter(|r| r.plant_active)
+            .map(|r| (r.plant_id, &r.role));
         Grant::all(&self.tenant_roles, plants)
     }
 
-    /// The roles granted to the user at `plant` directly or tenant-wide, without what they
-    /// imply ([`RoleCatalogue::effective`](crate::RoleCatalogue::effective) adds that).
+    /// The roles granted to the user at `plant` directly (while it is in service) or
+    /// tenant-wide, without what they imply
+    /// ([`RoleCatalogue::effective`](crate::RoleCatalogue::effective) adds that).
     pub fn roles_at(&self, plant: PlantId) -> impl Iterator<Item = &RoleKey> {
         let at_plant = self
             .plant_roles
             .iter()
-            .filter(move |r| r.plant_id == plant)
+            .filter(move |r| r.plant_id == plant && r.plant_active)
             .map(|r| &r.role);
         self.tenant_roles.iter().chain(at_plant)
     }

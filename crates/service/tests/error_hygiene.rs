@@ -33,6 +33,7 @@ const DATABASE_WORDS: &[&str] = &[
     "maria",
     "sqlx",
     "pool",
+    "tenantry_",
     "users",
     "tenants",
     "plants",

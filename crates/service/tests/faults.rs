@@ -215,7 +215,8 @@ async fn kill_waiting_session(
 async fn lock_row(txn: &impl ConnectionTrait, table: &str, id: i64) {
     let backend = txn.get_database_backend();
     let index = if backend == DatabaseBackend::MySql {
-        format!("FORCE INDEX (ux_{table}_id_tenant)")
+        let short = table.trim_start_matches("tenantry_");
+        format!("FORCE INDEX (tenantry_ux_{short}_id_tenant)")
     } else {
         String::new()
     };
@@ -259,7 +260,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
         .await
         .unwrap();
     let holder = conn.begin().await.unwrap();
-    lock_row(&holder, "plants", f.plants[2].0).await;
+    lock_row(&holder, "tenantry_plants", f.plants[2].0).await;
     let holder_id = session_id(&holder).await;
     let after = [PlantRole {
         plant_id: f.plants[2],
@@ -272,7 +273,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
             done.store(true, Ordering::SeqCst);
             r
         },
-        kill_waiting_session(conn, &done, holder_id, "user_plant_roles")
+        kill_waiting_session(conn, &done, holder_id, "tenantry_user_plant_roles")
     );
     holder.rollback().await.unwrap();
     assert!(matches!(result, Err(Error::Database(_))), "{result:?}");
@@ -294,7 +295,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
     //    row (foreign key) and the session is killed.
     let events_before = audit_events::Entity::find().count(conn).await.unwrap();
     let holder = conn.begin().await.unwrap();
-    lock_row(&holder, "users", f.admin.0).await;
+    lock_row(&holder, "tenantry_users", f.admin.0).await;
     let holder_id = session_id(&holder).await;
     let done = AtomicBool::new(false);
     let (result, ()) = tokio::join!(
@@ -306,7 +307,7 @@ async fn killed_session_mid_transaction_leaves_no_partial_state() {
             done.store(true, Ordering::SeqCst);
             r
         },
-        kill_waiting_session(conn, &done, holder_id, "audit_events")
+        kill_waiting_session(conn, &done, holder_id, "tenantry_audit_events")
     );
     holder.rollback().await.unwrap();
     assert!(matches!(result, Err(Error::Database(_))), "{result:?}");

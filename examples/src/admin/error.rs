@@ -194,6 +194,10 @@ impl From<Error> for ApiError {
             Error::EmailTaken => conflict("email_taken", "email is already taken"),
             Error::SlugTaken => conflict("slug_taken", "tenant slug is already taken"),
             Error::PlantCodeTaken => conflict("plant_code_taken", "plant code is already taken"),
+            Error::PlantIdentifierTaken => conflict(
+                "plant_identifier_taken",
+                "plant identifier is already taken",
+            ),
             Error::InvalidInput(errors) => from_validation(&errors),
             Error::InvalidCredentials => Self::invalid_credentials(),
             Error::InvalidToken => Self::new(

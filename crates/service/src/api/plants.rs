@@ -1,13 +1,33 @@
-//! [`Plants`]: a tenant's plants (sites): create, look up, list, take out of and back into service.
+//! [`Plants`]: a tenant's plants (sites): create, look up, list, rename, take out of and back
+//! into service, delete, and keep in step with the host's own plant table.
+//!
+//! # Keeping tenantry's plants in step with the host's
+//!
+//! A host that owns the real plant table (the SPC tool's `plant`) gives each tenantry plant its
+//! own key as [`HostPlant::external_id`] and calls [`Plants::upsert_plant`] whenever its row is
+//! created or changed, and [`Plants::delete_plant`] when it is deleted (find the id with
+//! [`Plants::get_plant_by_external_id`]). Grants then name tenantry's plant, whose id the host
+//! never needs to store. When the host's write and tenantry's must succeed or fail together,
+//! open the repository on the same database and make the host's change first, then the
+//! tenantry call, and treat a tenantry error as the host transaction's failure (a crash between
+//! the two is repaired by the next upsert, which is idempotent: calling it again with the same
+//! row writes nothing). A periodic sweep — upsert every host plant, delete what the host no
+//! longer has — brings the two back in step after anything else.
 
 use crate::error::Result;
-use crate::inputs::{Actor, NewPlant};
+use crate::inputs::{Actor, HostPlant, NewPlant, PlantChanges};
 use crate::views::PlantView;
 use async_trait::async_trait;
 use tenantry_entity::{PlantId, TenantId};
 use uuid::Uuid;
 
-/// A tenant's plants (sites): create, look up, list, take out of and back into service.
+/// A tenant's plants (sites): create, look up, list, rename, take out of and back into service,
+/// delete, and keep in step with the host's own plant table ([module docs](self)).
+///
+/// A plant out of service grants nothing: effective roles, role checks, the delegation check
+/// and plant member lists ignore the grants there (they are kept, shown with
+/// `plant_active: false`, and count again when the plant is reactivated). Tenant-wide grants
+/// still hold at it.
 ///
 /// Part of [`UserRepository`](super::UserRepository); import it with
 /// [`prelude`](crate::prelude).
@@ -72,7 +92,53 @@ pub trait Plants: Send + Sync {
     /// `Database`.
     async fn list_plants(&self, tenant: TenantId) -> Result<Vec<PlantView>>;
 
-    /// Takes a plant out of service (roles there are kept). Idempotent.
+    /// A plant of the tenant by the host's identifier (compared exactly).
+    ///
+    /// # Errors
+    /// `Database`.
+    async fn get_plant_by_external_id(
+        &self,
+        tenant: TenantId,
+        external_id: &str,
+    ) -> Result<Option<PlantView>>;
+
+    /// Creates the tenant's plant with `plant.external_id`, or brings it in step with `plant`
+    /// (code, name, in service). Idempotent: nothing is written when nothing differs. One event
+    /// per kind of change (`plant.created`, `plant.updated`, `plant.deactivated`,
+    /// `plant.reactivated`).
+    ///
+    /// # Errors
+    /// `NotFound` (tenant), `InvalidInput` (external_id, code, name), `PlantCodeTaken` (another
+    /// plant of the tenant has the code), `PlantIdentifierTaken` (a plant of another tenant
+    /// carries the identifier), `Database`.
+    async fn upsert_plant(
+        &self,
+        tenant: TenantId,
+        plant: HostPlant,
+        actor: Actor,
+    ) -> Result<PlantView>;
+
+    /// Gives a plant a new code or name (`None` keeps it); `plant.updated` records both.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidInput` (code, name), `PlantCodeTaken`, `Database`.
+    async fn rename_plant(
+        &self,
+        tenant: TenantId,
+        id: PlantId,
+        changes: PlantChanges,
+        actor: Actor,
+    ) -> Result<PlantView>;
+
+    /// Deletes a plant and every grant at it. The users who held one get a new security stamp
+    /// (their sessions end, as with any role change); `plant.deleted` lists the grants.
+    ///
+    /// # Errors
+    /// `NotFound` (including another tenant's plant), `Database`.
+    async fn delete_plant(&self, tenant: TenantId, id: PlantId, actor: Actor) -> Result<()>;
+
+    /// Takes a plant out of service (roles there are kept, and count for nothing meanwhile).
+    /// Idempotent.
     ///
     /// # Errors
     /// `NotFound`, `Database`.

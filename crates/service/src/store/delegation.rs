@@ -12,7 +12,7 @@
 //! meanwhile is refused. Changes to grants lock the actor with the user they change
 //! (`tx::lock_live_user_for`) and check once.
 
-use super::grants_held::held_by;
+use super::grants_held::{Counted, held_by};
 use super::tx::lock_actor;
 use crate::error::{Error, Result};
 use crate::inputs::Actor;
@@ -36,7 +36,8 @@ pub(crate) async fn ensure_may_change(
         role: grant.role.clone(),
         scope: grant.scope,
     };
-    let held = match held_by(db, tenant, actor, None).await {
+    // What the actor holds at a plant out of service gives it no authority there.
+    let held = match held_by(db, tenant, actor, None, Counted::InService).await {
         Ok(held) => held,
         Err(Error::NotFound) => return Err(refused(first)),
         Err(other) => return Err(other),

@@ -4,11 +4,33 @@
 
 use crate::error::{Error, Result};
 use crate::role_catalogue::{Grant, GrantScope, RoleKey};
-use sea_orm::sea_query::{Expr, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, FromQueryResult};
 use tenantry_entity::{
     PlantId, TenantId, UserId, plants, user_plant_roles, user_tenant_roles, users,
 };
+
+/// Which grants [`held_by`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// Every grant the user holds.
+    All,
+    /// Those that count: tenant-wide ones and those at plants in service.
+    InService,
+}
+
+/// `EXISTS` a plant in service with the id `plant` (a column or a value): the one test every
+/// grant at a plant passes before it counts.
+pub(crate) fn in_service(plant: Expr) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(plants::Entity)
+            .and_where(Expr::col((plants::Entity, plants::Column::Id)).eq(plant))
+            .and_where(Expr::col((plants::Entity, plants::Column::IsActive)).eq(true))
+            .take(),
+    )
+}
 
 /// One row of [`held_by`]'s statement: that the user (`u`) or the plant (`p`) exists, or a
 /// grant (`g`: tenant-wide without a plant).
@@ -23,6 +45,10 @@ struct Found {
 /// at a plant (tenant-wide and there) — in one statement: one `UNION ALL` that also says
 /// whether the user (live, of the tenant) and the plant exist. `NotFound` when either does not.
 ///
+/// With `Counted::InService`, grants at a plant out of service are left out: they count for
+/// nothing (effective roles, the delegation check). `Counted::All` lists them too (what the
+/// user holds, as `grants_of` shows it).
+///
 /// The grant branches filter on the user alone: the `u` row already proves the user is the
 /// tenant's, and its grants are in its tenant by their composite foreign keys. A `tenant_id`
 /// term there made SQLite (without `ANALYZE`) pick the `(tenant_id, role)` and
@@ -33,6 +59,7 @@ pub(crate) async fn held_by(
     tenant: TenantId,
     user: UserId,
     at: Option<GrantScope>,
+    counted: Counted,
 ) -> Result<Vec<Grant>> {
     let literal = |sql: &'static str| Expr::cust(sql);
     // PostgreSQL types a UNION's columns branch by branch: two untyped NULLs make `text`, which
@@ -79,6 +106,12 @@ pub(crate) async fn held_by(
             .and_where(user_plant_roles::Column::UserId.eq(user));
         if let Some(GrantScope::Plant(plant)) = at {
             at_plants.and_where(user_plant_roles::Column::PlantId.eq(plant));
+        }
+        if counted == Counted::InService {
+            at_plants.and_where(in_service(Expr::col((
+                user_plant_roles::Entity,
+                user_plant_roles::Column::PlantId,
+            ))));
         }
         query.union(UnionType::All, at_plants);
     }

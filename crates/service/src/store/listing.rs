@@ -2,6 +2,7 @@
 //! set of users in one statement.
 
 use super::SeaOrmUserRepository;
+use super::grants_held::in_service;
 use super::reads::{live, load_grants};
 use crate::error::Result;
 use crate::inputs::{UserFilter, UserOrder, UserQuery};
@@ -114,6 +115,11 @@ pub(crate) fn role_condition(
     if let Some(roles) = roles {
         plant_role.and_where(user_plant_roles::Column::Role.is_in(roles));
     }
+    // A grant at a plant out of service counts for nothing.
+    plant_role.and_where(in_service(Expr::col((
+        user_plant_roles::Entity,
+        user_plant_roles::Column::PlantId,
+    ))));
     if check == RoleCheck::PerUser {
         plant_role.offset(0);
     }

@@ -49,6 +49,7 @@ pub(crate) struct GrantRow {
     plant_code: Option<String>,
     plant_code_key: Option<String>,
     plant_name: Option<String>,
+    plant_active: Option<bool>,
     role: String,
 }
 
@@ -66,6 +67,7 @@ pub(crate) fn grants_query(users: &[UserId]) -> SelectStatement {
         .expr_as(null(), "plant_code")
         .expr_as(null(), "plant_code_key")
         .expr_as(null(), "plant_name")
+        .expr_as(null(), "plant_active")
         .column(user_tenant_roles::Column::Role)
         .from(user_tenant_roles::Entity)
         .and_where(user_tenant_roles::Column::UserId.is_in(ids()));
@@ -88,6 +90,10 @@ pub(crate) fn grants_query(users: &[UserId]) -> SelectStatement {
         .expr_as(
             Expr::col((plants::Entity, plants::Column::Name)),
             "plant_name",
+        )
+        .expr_as(
+            Expr::col((plants::Entity, plants::Column::IsActive)),
+            "plant_active",
         )
         .column((user_plant_roles::Entity, user_plant_roles::Column::Role))
         .from(user_plant_roles::Entity)
@@ -121,6 +127,7 @@ pub(crate) fn by_user(rows: Vec<GrantRow>) -> HashMap<UserId, UserGrants> {
                     plant_pid,
                     plant_code,
                     plant_name,
+                    plant_active: row.plant_active.unwrap_or(true),
                     role,
                 });
             }

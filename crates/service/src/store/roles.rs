@@ -8,7 +8,7 @@ use super::admin_guard::{administers, could_sign_in_now, ensure_another_admin};
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::delegation::ensure_may_change;
-use super::grants_held::held_by;
+use super::grants_held::{Counted, held_by};
 use super::listing::{RoleCheck, RoleWhere, holders, role_condition, with_roles};
 use super::reads::{live, load_grants, view_of};
 use super::role_rows::{
@@ -331,7 +331,7 @@ async fn effective(
     user: UserId,
     at: GrantScope,
 ) -> Result<BTreeSet<RoleKey>> {
-    let grants = held_by(&repo.db, tenant, user, Some(at)).await?;
+    let grants = held_by(&repo.db, tenant, user, Some(at), Counted::InService).await?;
     Ok(repo.config.roles.closure(grants.iter().map(|g| &g.role)))
 }
 
@@ -501,8 +501,10 @@ impl Roles for SeaOrmUserRepository {
     }
 
     async fn grants_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<Grant>> {
-        self.detached(move |repo| async move { held_by(&repo.db, tenant, user, None).await })
-            .await
+        self.detached(move |repo| async move {
+            held_by(&repo.db, tenant, user, None, Counted::All).await
+        })
+        .await
     }
 
     async fn effective_roles(

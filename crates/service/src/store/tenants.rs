@@ -11,14 +11,12 @@ use crate::inputs::{Actor, NewTenant, PageRequest};
 use crate::validation::{self, Validator};
 use crate::views::{Page, TenantView};
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
-use tenantry_entity::{TenantId, TenantStatus, tenant_locks, tenants, users};
+use tenantry_entity::{TenantId, TenantStatus, tenant_locks, tenants};
 use uuid::Uuid;
 
 pub(crate) async fn create(
@@ -128,7 +126,10 @@ pub(crate) async fn set_status(
     // The users first, the tenant's row last: a write to a user that is under way records an
     // event, whose foreign key share-locks the tenant's row; holding that row while waiting
     // for the user's would deadlock on MySQL.
-    rotate_stamps(&txn, id).await?;
+    // A suspension ends every session, and no session made before a suspension or a
+    // reactivation ever holds again (a stamp only shows while the tenant is active, see
+    // `login::security_stamp`, but a paused session must not come back with the tenant).
+    super::stamp::rotate_many(&txn, id, None).await?;
     let mut active = tenant.into_active_model();
     active.status = Set(status);
     active.updated_at = Set(now);
@@ -150,29 +151,6 @@ pub(crate) async fn set_status(
     )
     .await?;
     Ok(tenant.into())
-}
-
-/// Gives every user of the tenant a new security stamp, in one statement: a suspension ends
-/// every session, and no session made before a suspension or a reactivation ever holds again
-/// (a stamp only shows while the tenant is active, see `login::security_stamp`, but a paused
-/// session must not come back with the tenant).
-///
-/// Each user's stamp is a fresh random prefix shared by this statement and the user's id, so
-/// stamps stay distinct per user and never repeat an earlier one.
-async fn rotate_stamps(txn: &DatabaseTransaction, tenant: TenantId) -> Result<()> {
-    let prefix = format!("{}.", super::stamp::new_security_stamp());
-    let stamp = match txn.get_database_backend() {
-        DatabaseBackend::MySql => Expr::cust_with_values("CONCAT(?, id)", [prefix]),
-        // sea-query wants PostgreSQL's own placeholder syntax in custom SQL.
-        DatabaseBackend::Postgres => Expr::cust_with_values("$1 || CAST(id AS TEXT)", [prefix]),
-        _ => Expr::cust_with_values("? || CAST(id AS TEXT)", [prefix]),
-    };
-    users::Entity::update_many()
-        .col_expr(users::Column::SecurityStamp, stamp)
-        .filter(users::Column::TenantId.eq(tenant))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 #[async_trait]
