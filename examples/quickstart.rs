@@ -1,15 +1,17 @@
 //! tenantry in one story: migrate, create a tenant with two plants and users with plant and
 //! tenant roles, log one in, reset a password with a one-time token, and print the users with
-//! their effective roles and last login.
+//! their effective roles and last login. Then the same from a single-tenant service's side: a
+//! scope of the `default` tenant, made on first use, whose calls take no tenant.
 //!
 //! `cargo run --example quickstart` uses `tenantry.db` in the current directory (or
 //! `DATABASE_URL`). It can run any number of times: each run works in a tenant of its own.
 
 use std::error::Error;
+use std::sync::Arc;
 use tenantry_service::prelude::*;
 use tenantry_service::{
     Config, LoginContext, LoginSource, NewPlant, NewTenant, NewUser, Password, PlantRole,
-    SeaOrmUserRepository, UserQuery, UserRole,
+    SeaOrmUserRepository, TenantScope, UserFilter, UserQuery, UserRepository, UserRole,
 };
 
 #[tokio::main]
@@ -170,6 +172,35 @@ async fn main() -> Result<(), Box<dyn Error>> {
         &[(north.id, "NORTH"), (south.id, "SOUTH")],
     )
     .await?;
+
+    // A service with one tenant need not think about tenants: the scope of the `default`
+    // tenant (created on first use, found on every later start) takes no `TenantId`.
+    let repo: Arc<dyn UserRepository> = Arc::new(users);
+    let single = TenantScope::default_tenant(repo).await?;
+    let grace = single
+        .create_user(
+            NewUser {
+                username: format!("grace-{run}"),
+                display_name: "Grace Hopper".into(),
+                password: Some(Password::new("compiler nanoseconds cobol bugs")),
+                tenant_roles: vec![UserRole::Admin.into()],
+                ..NewUser::default()
+            },
+            None,
+        )
+        .await?;
+    let signed_in = single
+        .authenticate(
+            &grace.username,
+            &Password::new("compiler nanoseconds cobol bugs"),
+            LoginContext::from(LoginSource::Web),
+        )
+        .await?;
+    let everyone = single.count_users(&UserFilter::default()).await?;
+    println!(
+        "\nsingle tenant: {} signed in to tenant `default` ({everyone} users there)",
+        signed_in.user.username
+    );
     Ok(())
 }
 

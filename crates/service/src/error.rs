@@ -145,6 +145,21 @@ impl From<HashError> for Error {
 
 /// Which unique key a write collided with, read from the database's own error after the write
 /// (never by checking first, which races).
+/// Whether the database broke a deadlock or a serialization conflict by ending the
+/// transaction (SQLSTATE `40001`: MySQL's 1213, PostgreSQL's serialization failure; `40P01`:
+/// PostgreSQL's deadlock): the whole transaction may run again.
+pub(crate) fn is_transient(error: &Error) -> bool {
+    let Error::Database(DbErr::Exec(runtime) | DbErr::Query(runtime)) = error else {
+        return false;
+    };
+    let sea_orm::RuntimeErr::SqlxError(sqlx) = runtime else {
+        return false;
+    };
+    sqlx.as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "40001" || code == "40P01")
+}
+
 pub(crate) fn unique_violation(error: DbErr) -> Error {
     let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() else {
         return Error::Database(error);

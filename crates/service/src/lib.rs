@@ -37,6 +37,7 @@ pub mod prelude;
 mod redacted;
 pub mod role_catalogue;
 mod store;
+mod tenant_scope;
 pub mod token_codec;
 mod user_filter;
 pub mod validation;
@@ -66,6 +67,7 @@ pub use store::{
     CatalogueSync, IMPORT_BATCH, SeaOrmUserRepository, StoredCatalogueError, load_role_catalogue,
     sync_role_catalogue,
 };
+pub use tenant_scope::{DEFAULT_TENANT_SLUG, TenantScope};
 pub use tenantry_entity as entity;
 pub use tenantry_entity::{
     LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId, UserRole,

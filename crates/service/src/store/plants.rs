@@ -7,8 +7,8 @@ use super::change;
 use super::tx::begin_change;
 use super::unique::Unique;
 use crate::api::Plants;
-use crate::error::unique_violation;
 use crate::error::{Error, Result};
+use crate::error::{is_transient, unique_violation};
 use crate::inputs::{Actor, HostPlant, NewPlant, PlantChanges};
 use crate::normalize::plant_code_key;
 use crate::validation::{self, Validator};
@@ -87,6 +87,9 @@ async fn insert(
     Ok(plant.into())
 }
 
+/// How often an upsert runs before a conflict is its answer.
+const UPSERT_ATTEMPTS: u32 = 4;
+
 /// Creates the tenant's plant with the host's identifier, or brings it in step: code, name
 /// and whether it is in service.
 ///
@@ -106,12 +109,21 @@ pub(crate) async fn upsert(
         .check("code", validation::plant_code(&input.code))
         .check("name", validation::name(&input.name));
     validator.finish()?;
-    match upsert_once(repo, tenant, input.clone(), actor).await {
-        // Which unique index a racing insert meets first is the backend's choice.
-        Err(Error::PlantIdentifierTaken | Error::PlantCodeTaken) => {
-            upsert_once(repo, tenant, input, actor).await
+    let mut attempts = 1;
+    loop {
+        match upsert_once(repo, tenant, input.clone(), actor).await {
+            // Which unique index a racing insert meets first is the backend's choice; and
+            // InnoDB can end one of several inserts of one key as a deadlock when the first
+            // rolls back (its waiters' shared locks meet).
+            Err(error)
+                if attempts < UPSERT_ATTEMPTS
+                    && (matches!(error, Error::PlantIdentifierTaken | Error::PlantCodeTaken)
+                        || is_transient(&error)) =>
+            {
+                attempts += 1;
+            }
+            other => return other,
         }
-        other => other,
     }
 }
 
