@@ -18,7 +18,7 @@ use crate::hashing::HashingConfig;
 use crate::password_policy::PasswordPolicy;
 use crate::role_catalogue::RoleCatalogue;
 #[cfg(doc)]
-use crate::{Error, SeaOrmUserRepository, UserRole};
+use crate::{Error, SeaOrmUserRepository};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(60 * 60);
@@ -41,13 +41,8 @@ pub struct Config {
     /// The role catalogue the host declares. [`SeaOrmUserRepository::open`] writes it to the
     /// `roles` table at startup (see [`crate::sync_role_catalogue`]), where the CLI and admin
     /// API read it back ([`crate::load_role_catalogue`]). Default: [`RoleCatalogue::default`],
-    /// tenantry's four ordered roles.
-    ///
-    /// Grants do not use the catalogue yet: today's API grants [`UserRole`] values, stored as
-    /// their keys (`operator`, `supervisor`, `engineer`, `admin`), and checks them against
-    /// `UserRole`, not against this catalogue. So until grants move to the catalogue, a role
-    /// whose key is not one of those four can be declared and listed but not granted, and
-    /// removing one of the four from the catalogue does not stop the API from granting it.
+    /// tenantry's four ordered roles. Every grant names one of its keys, and is checked
+    /// against it (scope, delegation) before it is written.
     pub roles: RoleCatalogue,
     /// What startup does with grants of roles the declared catalogue no longer has (or no
     /// longer allows at their scope). Default: [`MissingRoles::Refuse`].
