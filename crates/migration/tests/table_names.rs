@@ -359,6 +359,28 @@ async fn a_database_of_the_first_tables_upgrades_in_place() {
     upgrade_from(8).await;
 }
 
+/// `fresh` on a database of the previous release names its tables first, then drops and
+/// remakes them: no table under an old name is left behind, and a host's table of an old
+/// name made after the fact is never touched.
+#[tokio::test]
+async fn fresh_on_a_database_of_the_previous_release_leaves_no_old_table() {
+    let test_db = TestDb::empty().await;
+    let db = test_db.conn();
+    load_legacy(db, 20).await;
+    populate_legacy(db, 20).await;
+    Migrator::fresh(db).await.expect("fresh");
+    let tables = tables_of(db).await;
+    for table in OLD_NAMES {
+        assert!(
+            !tables.iter().any(|t| t == table),
+            "{table} left: {tables:?}"
+        );
+    }
+    assert!(rows_of(test_db.url(), "tenantry_users").await.is_empty());
+    let fresh = TestDb::migrated().await;
+    assert_eq!(schema_of(db).await, schema_of(fresh.conn()).await);
+}
+
 #[tokio::test]
 async fn every_table_index_and_constraint_is_prefixed() {
     let test_db = TestDb::migrated().await;
