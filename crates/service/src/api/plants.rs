@@ -1,18 +1,5 @@
 //! [`Plants`]: a tenant's plants (sites): create, look up, list, rename, take out of and back
 //! into service, delete, and keep in step with the host's own plant table.
-//!
-//! # Keeping tenantry's plants in step with the host's
-//!
-//! A host that owns the real plant table (the SPC tool's `plant`) gives each tenantry plant its
-//! own key as [`HostPlant::external_id`] and calls [`Plants::upsert_plant`] whenever its row is
-//! created or changed, and [`Plants::delete_plant`] when it is deleted (find the id with
-//! [`Plants::get_plant_by_external_id`]). Grants then name tenantry's plant, whose id the host
-//! never needs to store. When the host's write and tenantry's must succeed or fail together,
-//! open the repository on the same database and make the host's change first, then the
-//! tenantry call, and treat a tenantry error as the host transaction's failure (a crash between
-//! the two is repaired by the next upsert, which is idempotent: calling it again with the same
-//! row writes nothing). A periodic sweep — upsert every host plant, delete what the host no
-//! longer has — brings the two back in step after anything else.
 
 use crate::error::Result;
 use crate::inputs::{Actor, HostPlant, NewPlant, PlantChanges};
@@ -22,19 +9,32 @@ use tenantry_entity::{PlantId, TenantId};
 use uuid::Uuid;
 
 /// A tenant's plants (sites): create, look up, list, rename, take out of and back into service,
-/// delete, and keep in step with the host's own plant table ([module docs](self)).
+/// delete, and keep in step with the host's own plant table (below).
 ///
 /// A plant out of service grants nothing: effective roles, role checks, the delegation check
 /// and plant member lists ignore the grants there (they are kept, shown with
 /// `plant_active: false`, and count again when the plant is reactivated). Tenant-wide grants
 /// still hold at it.
 ///
+/// # Keeping tenantry's plants in step with the host's
+///
+/// A host that owns the real plant table (the SPC tool's `plant`) gives each tenantry plant its
+/// own key as [`HostPlant::external_id`] and calls [`Plants::upsert_plant`] whenever its row is
+/// created or changed, and [`Plants::delete_plant`] when it is deleted (find the id with
+/// [`Plants::get_plant_by_external_id`]). Grants then name tenantry's plant, whose id the host
+/// never needs to store. When the host's write and tenantry's must succeed or fail together,
+/// open the repository on the same database and make the host's change first, then the
+/// tenantry call, and treat a tenantry error as the host transaction's failure (a crash between
+/// the two is repaired by the next upsert, which is idempotent: calling it again with the same
+/// row writes nothing). A periodic sweep — upsert every host plant, delete what the host no
+/// longer has — brings the two back in step after anything else.
+///
 /// Part of [`UserRepository`](super::UserRepository); import it with
 /// [`prelude`](crate::prelude).
 ///
 /// ```
 /// use tenantry_service::prelude::*;
-/// use tenantry_service::NewPlant;
+/// use tenantry_service::{HostPlant, NewPlant};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let db = tenantry_service::connect("sqlite::memory:").await?;
@@ -53,6 +53,18 @@ use uuid::Uuid;
 ///     .create_plant(acme.id, NewPlant { code: "L1".into(), name: "Line 1".into() }, None)
 ///     .await?;
 /// assert_eq!(repo.get_plant_by_code(acme.id, "l1").await?.map(|p| p.id), Some(line.id));
+///
+/// // The host's plant 42, kept in step (run again with the same row: nothing is written).
+/// let host = HostPlant {
+///     external_id: "42".into(),
+///     code: "L2".into(),
+///     name: "Line 2".into(),
+///     is_active: true,
+/// };
+/// let mirrored = repo.upsert_plant(acme.id, host.clone(), None).await?;
+/// assert_eq!(repo.upsert_plant(acme.id, host, None).await?, mirrored);
+/// assert_eq!(repo.get_plant_by_external_id(acme.id, "42").await?.map(|p| p.id), Some(mirrored.id));
+/// repo.delete_plant(acme.id, mirrored.id, None).await?;
 /// # Ok(()) }
 /// ```
 #[async_trait]
