@@ -610,7 +610,9 @@ fn parse_stored(hash: &str, limits: Limits) -> Option<Target> {
     if hash.starts_with("$argon2") {
         parse_argon2(hash, limits).map(Target::Argon2)
     } else {
-        LegacyHash::parse(hash, MAX_PHC_LEN).ok().map(Target::Legacy)
+        LegacyHash::parse(hash, MAX_PHC_LEN)
+            .ok()
+            .map(Target::Legacy)
     }
 }
 
@@ -752,7 +754,8 @@ mod tests {
     const PHP_BCRYPT: &str = "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a";
 
     /// passlib's documented scrypt example (of "password").
-    const PASSLIB_SCRYPT: &str = "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E";
+    const PASSLIB_SCRYPT: &str =
+        "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E";
 
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD as STANDARD_B64;
@@ -1340,47 +1343,128 @@ mod tests {
         let bc = &PHP_BCRYPT[7..];
         let cases: Vec<(String, Rule)> = vec![
             // Malformed, named by the format they claim.
-            (format!("pbkdf2_sha256$1000${salt}${h20}"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha1$1000${salt}${h32}"), malformed(DjangoPbkdf2Sha1)),
-            (format!("pbkdf2_sha256$01000${salt}${h32}"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$-1${salt}${h32}"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000$${h32}"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000${salt}${h32}$"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000${salt}${h32} "), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000${salt}\0${h32}"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000${salt}$!!{}", &h32[2..]), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000${salt}"), malformed(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$1000${}", "s".repeat(600)), malformed(DjangoPbkdf2Sha256)),
+            (
+                format!("pbkdf2_sha256$1000${salt}${h20}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha1$1000${salt}${h32}"),
+                malformed(DjangoPbkdf2Sha1),
+            ),
+            (
+                format!("pbkdf2_sha256$01000${salt}${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$-1${salt}${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000$${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}${h32}$"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}${h32} "),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}\0${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}$!!{}", &h32[2..]),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${}", "s".repeat(600)),
+                malformed(DjangoPbkdf2Sha256),
+            ),
             (format!("$2b$12${}", &bc[..40]), malformed(Bcrypt)),
             (format!("$2b$12${bc}\n"), malformed(Bcrypt)),
             (format!("$2b$1${bc}x"), malformed(Bcrypt)),
             (format!("$2b$03${bc}"), malformed(Bcrypt)),
             (format!("$2b$12${}X", &bc[..52]), malformed(Bcrypt)),
-            (format!("bcrypt_sha256$$2x$12${bc}"), malformed(DjangoBcryptSha256)),
+            (
+                format!("bcrypt_sha256$$2x$12${bc}"),
+                malformed(DjangoBcryptSha256),
+            ),
             (format!("bcrypt_sha256${bc}"), malformed(DjangoBcryptSha256)),
             (format!("bcrypt$$2b$12${bc}$"), malformed(DjangoBcrypt)),
-            (format!("scrypt$16385${salt}$8$1${h64}"), malformed(DjangoScrypt)),
-            (format!("scrypt$16384${salt}$8$1${h32}"), malformed(DjangoScrypt)),
-            (format!("scrypt$16384${salt}$0$1${h64}"), malformed(DjangoScrypt)),
-            (format!("scrypt$16384${salt}$8${h64}"), malformed(DjangoScrypt)),
-            ("$scrypt$ln=16,r=8$c2FsdA$aGFzaA".to_owned(), malformed(PasslibScrypt)),
-            ("$scrypt$ln=16,r=8,p=1,x=1$c2FsdA$aGFzaA".to_owned(), malformed(PasslibScrypt)),
-            (PASSLIB_SCRYPT.replace("ln=16", "ln=0"), malformed(PasslibScrypt)),
-            (PASSLIB_SCRYPT.replace("aM15713r", "aM15713r="), malformed(PasslibScrypt)),
+            (
+                format!("scrypt$16385${salt}$8$1${h64}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                format!("scrypt$16384${salt}$8$1${h32}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                format!("scrypt$16384${salt}$0$1${h64}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                format!("scrypt$16384${salt}$8${h64}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                "$scrypt$ln=16,r=8$c2FsdA$aGFzaA".to_owned(),
+                malformed(PasslibScrypt),
+            ),
+            (
+                "$scrypt$ln=16,r=8,p=1,x=1$c2FsdA$aGFzaA".to_owned(),
+                malformed(PasslibScrypt),
+            ),
+            (
+                PASSLIB_SCRYPT.replace("ln=16", "ln=0"),
+                malformed(PasslibScrypt),
+            ),
+            (
+                PASSLIB_SCRYPT.replace("aM15713r", "aM15713r="),
+                malformed(PasslibScrypt),
+            ),
             (format!("{PASSLIB_SCRYPT} "), malformed(PasslibScrypt)),
             // Out of bounds.
-            (format!("pbkdf2_sha256$4000001${salt}${h32}"), out(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha256$9223372036854775808${salt}${h32}"), out(DjangoPbkdf2Sha256)),
-            (format!("pbkdf2_sha1${}${salt}${h20}", "9".repeat(40)), out(DjangoPbkdf2Sha1)),
+            (
+                format!("pbkdf2_sha256$4000001${salt}${h32}"),
+                out(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$9223372036854775808${salt}${h32}"),
+                out(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha1${}${salt}${h20}", "9".repeat(40)),
+                out(DjangoPbkdf2Sha1),
+            ),
             (format!("$2b$16${bc}"), out(Bcrypt)),
             (format!("$2y$31${bc}"), out(Bcrypt)),
-            (format!("bcrypt_sha256$$2b$31${bc}"), out(DjangoBcryptSha256)),
+            (
+                format!("bcrypt_sha256$$2b$31${bc}"),
+                out(DjangoBcryptSha256),
+            ),
             (format!("bcrypt$$2a$20${bc}"), out(DjangoBcrypt)),
-            (format!("scrypt$4194304${salt}$8$1${h64}"), out(DjangoScrypt)),
+            (
+                format!("scrypt$4194304${salt}$8$1${h64}"),
+                out(DjangoScrypt),
+            ),
             (format!("scrypt$16384${salt}$8$65${h64}"), out(DjangoScrypt)),
-            (format!("scrypt$16384${salt}$8$4294967296${h64}"), out(DjangoScrypt)),
+            (
+                format!("scrypt$16384${salt}$8$4294967296${h64}"),
+                out(DjangoScrypt),
+            ),
             (PASSLIB_SCRYPT.replace("ln=16", "ln=60"), out(PasslibScrypt)),
-            (PASSLIB_SCRYPT.replace("ln=16", "ln=300"), out(PasslibScrypt)),
+            (
+                PASSLIB_SCRYPT.replace("ln=16", "ln=300"),
+                out(PasslibScrypt),
+            ),
             (PASSLIB_SCRYPT.replace("r=8", "r=1024"), out(PasslibScrypt)),
         ];
         for (input, rule) in &cases {

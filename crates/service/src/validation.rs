@@ -159,7 +159,10 @@ impl fmt::Display for Rule {
             }
             Self::MalformedHash { format } => write!(f, "not a well-formed {format} hash"),
             Self::HashOutOfBounds { format } => {
-                write!(f, "a {format} hash with a work factor beyond tenantry's bounds")
+                write!(
+                    f,
+                    "a {format} hash with a work factor beyond tenantry's bounds"
+                )
             }
             Self::Duplicate => f.write_str("lists the same item more than once"),
             Self::NotAllowed => f.write_str("not allowed together with the other fields"),

@@ -183,11 +183,12 @@ enum Bounded {
 /// `pbkdf2_sha1$…` with a 20-byte hash.
 fn parse_django_pbkdf2(hash: &str, sha1: bool) -> Option<Bounded> {
     let mut parts = hash.split('$');
-    let (_, iterations, salt, encoded) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_, iterations, salt, encoded) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    let iterations = decimal(iterations)?;
+    let iterations = decimal(iterations).filter(|&i| i > 0)?;
     let salt = django_salt(salt)?;
     let expected = canonical_base64(encoded, &STANDARD)?;
     if expected.len() != if sha1 { 20 } else { 32 } {
@@ -268,7 +269,13 @@ fn parse_django_scrypt(hash: &str) -> Option<Bounded> {
     if expected.len() != DJANGO_SCRYPT_LEN {
         return None;
     }
-    scrypt_bounded(log_n, decimal(r)?, decimal(p)?, salt.as_bytes().to_vec(), expected)
+    scrypt_bounded(
+        log_n,
+        decimal(r)?,
+        decimal(p)?,
+        salt.as_bytes().to_vec(),
+        expected,
+    )
 }
 
 /// `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>` (passlib's `scrypt`), salt and 32-byte hash
