@@ -3,7 +3,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::AuditAction;
 use super::new_user;
-use crate::api::Imports;
+use crate::api::{ImportProgress, Imports};
 use crate::error::Result;
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
@@ -60,6 +60,19 @@ impl Imports for SeaOrmUserRepository {
     ) -> Result<Vec<UserId>> {
         self.detached(move |repo| async move {
             super::bulk::import_users(&repo, tenant, users, actor).await
+        })
+        .await
+    }
+
+    async fn import_users_all_or_nothing(
+        &self,
+        tenant: TenantId,
+        users: Vec<ImportedUser>,
+        actor: Actor,
+        progress: Option<ImportProgress>,
+    ) -> Result<Vec<UserId>> {
+        self.detached(move |repo| async move {
+            super::bulk::import_users_all_or_nothing(&repo, tenant, users, actor, progress).await
         })
         .await
     }
