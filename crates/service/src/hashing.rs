@@ -224,7 +224,7 @@ struct Shared {
 
 /// A stored hash tenantry can verify.
 enum Target {
-    Argon2(StoredHash),
+    Argon2(Box<StoredHash>),
     Legacy(LegacyHash),
 }
 
@@ -608,7 +608,7 @@ fn dummy_hash(params: &Params) -> Result<StoredHash, HashError> {
 /// Parses a stored hash: argon2 within `limits`, or a legacy one within its bounds.
 fn parse_stored(hash: &str, limits: Limits) -> Option<Target> {
     if hash.starts_with("$argon2") {
-        parse_argon2(hash, limits).map(Target::Argon2)
+        parse_argon2(hash, limits).map(|stored| Target::Argon2(Box::new(stored)))
     } else {
         LegacyHash::parse(hash, MAX_PHC_LEN)
             .ok()

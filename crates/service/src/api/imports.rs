@@ -82,6 +82,20 @@ pub trait Imports: Send + Sync {
         actor: Actor,
         progress: Option<ImportProgress>,
     ) -> Result<Vec<UserId>>;
+
+    /// Checks `users` exactly as
+    /// [`import_users_all_or_nothing`](Self::import_users_all_or_nothing) does and writes
+    /// nothing: every problem of every row, by row (none: the import would go through, unless
+    /// the tenant changes meanwhile). For a dry run, or to report the rows a caller could
+    /// not even build alongside the others'.
+    ///
+    /// # Errors
+    /// `NotFound` (the tenant), `Database`.
+    async fn check_import(
+        &self,
+        tenant: TenantId,
+        users: Vec<ImportedUser>,
+    ) -> Result<Vec<RowProblem>>;
 }
 
 /// Told how far [`Imports::import_users_all_or_nothing`] is; called on the task that runs it,

@@ -372,6 +372,20 @@ async fn check_all(
     Err(Error::ImportRefused { problems })
 }
 
+/// [`check_all`] as a report: every problem, or none.
+pub(crate) async fn check_import(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    users: Vec<ImportedUser>,
+) -> Result<Vec<RowProblem>> {
+    super::reads::require_tenant(&repo.db, tenant).await?;
+    match check_all(repo, tenant, users).await {
+        Ok(_) => Ok(Vec::new()),
+        Err(Error::ImportRefused { problems }) => Ok(problems),
+        Err(error) => Err(error),
+    }
+}
+
 /// The rows' usernames by skeleton and by key (a user stored without a skeleton — an older
 /// look-alike — is found by its key), each with its first row.
 struct Usernames {
@@ -438,7 +452,8 @@ async fn taken_in_tenant(
         }
     }
     let mut taken: Vec<_> = taken.into_iter().collect();
-    taken.sort_unstable_by_key(|&(field, row)| (row, field));
+    // By row, the username first, as the fields are checked.
+    taken.sort_unstable_by_key(|&(field, row)| (row, field != "username"));
     Ok(taken)
 }
 

@@ -3,7 +3,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::AuditAction;
 use super::new_user;
-use crate::api::{ImportProgress, Imports};
+use crate::api::{ImportProgress, Imports, RowProblem};
 use crate::error::Result;
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
@@ -74,6 +74,17 @@ impl Imports for SeaOrmUserRepository {
         self.detached(move |repo| async move {
             super::bulk::import_users_all_or_nothing(&repo, tenant, users, actor, progress).await
         })
+        .await
+    }
+
+    async fn check_import(
+        &self,
+        tenant: TenantId,
+        users: Vec<ImportedUser>,
+    ) -> Result<Vec<RowProblem>> {
+        self.detached(
+            move |repo| async move { super::bulk::check_import(&repo, tenant, users).await },
+        )
         .await
     }
 }
