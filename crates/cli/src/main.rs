@@ -7,7 +7,8 @@
 //! transaction in the library.
 //!
 //! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`;
-//! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints.
+//! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints, `import.rs`
+//! reads the files of `user import`.
 
 mod error;
 mod import;

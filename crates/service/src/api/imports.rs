@@ -18,8 +18,9 @@ use tenantry_entity::{TenantId, UserId};
 /// [`parse_imported_hash`](crate::hashing::parse_imported_hash).
 ///
 /// Part of [`UserRepository`](super::UserRepository), whose example sets a repository up and
-/// calls it (import the traits with [`prelude`](crate::prelude)); every method is exercised in
-/// `crates/service/tests/import.rs`.
+/// calls it (import the traits with [`prelude`](crate::prelude)); the methods are exercised in
+/// `crates/service/tests/import.rs`, `legacy_hashes.rs` (the legacy formats, with hashes made
+/// by Django and passlib) and `bulk_import.rs` (both bulk modes).
 #[async_trait]
 pub trait Imports: Send + Sync {
     /// Creates an active user with an existing password hash (see
