@@ -41,6 +41,15 @@ use tenantry_service::{
 
 use crate::error::{CliError, CliResult};
 
+/// The fields of a row (CSV columns, JSON keys).
+const FIELDS: [&str; 5] = [
+    "username",
+    "email",
+    "display_name",
+    "password_hash",
+    "roles",
+];
+
 /// What a successful import reports.
 #[derive(Debug, Serialize)]
 pub(crate) struct ImportReport {
@@ -268,14 +277,7 @@ fn from_json(value: Value, superuser_role: Option<&RoleKey>) -> Result<Parsed, S
         };
         return from_django(&fields, superuser_role);
     }
-    const KNOWN: [&str; 5] = [
-        "username",
-        "email",
-        "display_name",
-        "password_hash",
-        "roles",
-    ];
-    if let Some(unknown) = object.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+    if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(format!("{unknown:?}: not a field of an import"));
     }
     let roles = match object.remove("roles") {
@@ -362,14 +364,7 @@ fn from_csv(text: &str) -> Vec<(At, Result<Parsed, String>)> {
         Ok(headers) => headers.clone(),
         Err(e) => return vec![(At::Line(1), Err(format!("not CSV with a header: {e}")))],
     };
-    const KNOWN: [&str; 5] = [
-        "username",
-        "email",
-        "display_name",
-        "password_hash",
-        "roles",
-    ];
-    if let Some(unknown) = headers.iter().find(|h| !KNOWN.contains(h)) {
+    if let Some(unknown) = headers.iter().find(|h| !FIELDS.contains(h)) {
         return vec![(
             At::Line(1),
             Err(format!("{unknown:?}: not a column of an import")),

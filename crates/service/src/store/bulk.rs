@@ -197,14 +197,18 @@ pub(crate) async fn import_users(
             }
         }
     }
+    log_imported(tenant, ids.len(), "bulk import");
+    Ok(ids)
+}
+
+fn log_imported(tenant: TenantId, count: usize, mode: &'static str) {
     tracing::info!(
         tenant = tenant.0,
         action = "users_imported",
-        count = ids.len(),
+        count,
         outcome = "ok",
-        "bulk import"
+        "{mode}"
     );
-    Ok(ids)
 }
 
 /// The all-or-nothing mode (see the module docs).
@@ -254,13 +258,7 @@ pub(crate) async fn import_users_all_or_nothing(
         }
     }
     txn.commit().await?;
-    tracing::info!(
-        tenant = tenant.0,
-        action = "users_imported",
-        count = ids.len(),
-        outcome = "ok",
-        "all-or-nothing import"
-    );
+    log_imported(tenant, ids.len(), "all-or-nothing import");
     Ok(ids)
 }
 
