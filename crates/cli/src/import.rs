@@ -151,7 +151,6 @@ pub(crate) async fn run(
         }
     }
     let total = rows.len();
-    let progress = Progress::start(total);
     let problems_of_rows = |found: Vec<tenantry_service::RowProblem>| {
         found.into_iter().map(|p| {
             let at = row_at
@@ -179,6 +178,7 @@ pub(crate) async fn run(
         problems.extend(problems_of_rows(found));
         return refuse(problems, skipped, total);
     }
+    let progress = Progress::start(total);
     let result = repo
         .import_users_all_or_nothing(tenant.id, rows, None, Some(progress.callback()))
         .await;
@@ -227,7 +227,7 @@ fn refuse(
     Err(CliError::Rows {
         lines,
         summary: format!(
-            "import refused: {} problem(s) in the file ({rows} valid-looking row(s)); nothing was written",
+            "import refused: {} problem(s) in the file; nothing was written",
             problems.len()
         ),
     })
