@@ -48,7 +48,7 @@
 //! verifies; before the first one, the legacy verify runs a dummy argon2 verify instead, which
 //! sets it), so a cheap legacy hash is neither faster to attack online nor distinguishable from
 //! a missing user. What remains (RELIABILITY.md, "Timing of legacy hashes"): a legacy verify
-//! that costs *more* than argon2 — Django's PBKDF2 at 10^6 iterations is about ten times
+//! that costs *more* than argon2 — Django's PBKDF2 at 10^6 iterations costs several times
 //! OWASP's argon2id — takes longer, so until its user logs in once, timing can tell that an
 //! account exists and still holds such a hash. Padding every login up to the slowest legacy
 //! hash would make every login that slow; hosts that mind can reset those passwords instead.

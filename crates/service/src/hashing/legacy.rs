@@ -26,10 +26,10 @@ use zeroize::Zeroizing;
 
 use crate::validation::{HashFormat, Rule};
 
-/// The most PBKDF2 iterations verified: four times Django 5.2's default (about 1.5 s of one
-/// core for SHA-256).
+/// The most PBKDF2 iterations verified: four times Django 5.2's default, so at most four
+/// times what a login cost on the system they come from.
 pub(super) const MAX_PBKDF2_ITERATIONS: u32 = 4_000_000;
-/// The highest bcrypt cost verified (2^15 rounds, about 2 s of one core).
+/// The highest bcrypt cost verified: 2^15 rounds, eight times the usual cost 12.
 pub(super) const MAX_BCRYPT_COST: u32 = 15;
 /// The most memory one scrypt verify may allocate (`128·N·r` bytes).
 const MAX_SCRYPT_MEMORY: u64 = 256 * 1024 * 1024;
