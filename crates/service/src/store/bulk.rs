@@ -148,6 +148,23 @@ fn validate(catalogue: &RoleCatalogue, users: Vec<ImportedUser>) -> Result<Vec<R
     Ok(rows)
 }
 
+/// A write transaction in which the actor, locked, may still grant `requested`.
+async fn begin_permitted(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    actor: Actor,
+    requested: &[Grant],
+) -> Result<(DatabaseTransaction, DateTime<Utc>)> {
+    let (txn, now) = begin_change(repo).await?;
+    let checked =
+        ensure_may_change_locked(&txn, &repo.config.roles, tenant, actor, requested).await;
+    if let Err(error) = checked {
+        txn.rollback().await?;
+        return Err(error);
+    }
+    Ok((txn, now))
+}
+
 /// Every grant the rows ask for (not their defaults), each once.
 fn requested_grants(rows: &[Row]) -> Vec<Grant> {
     let mut requested: Vec<Grant> = rows
@@ -173,14 +190,8 @@ pub(crate) async fn import_users(
     let mut ids = Vec::with_capacity(rows.len());
     for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
         let first = number * IMPORT_BATCH;
-        let (txn, now) = begin_change(repo).await?;
         // Again in each batch's transaction, the actor locked: it may lose the right mid-import.
-        let checked =
-            ensure_may_change_locked(&txn, &repo.config.roles, tenant, actor, &requested).await;
-        if let Err(error) = checked {
-            txn.rollback().await?;
-            return Err(error);
-        }
+        let (txn, now) = begin_permitted(repo, tenant, actor, &requested).await?;
         match insert_batch(&txn, tenant, batch, actor, now).await {
             Ok(batch_ids) => {
                 txn.commit().await?;
@@ -229,13 +240,7 @@ pub(crate) async fn import_users_all_or_nothing(
         }
     };
     report(ImportStage::Checked { rows: rows.len() });
-    let (txn, now) = begin_change(repo).await?;
-    let checked =
-        ensure_may_change_locked(&txn, &repo.config.roles, tenant, actor, &requested).await;
-    if let Err(error) = checked {
-        txn.rollback().await?;
-        return Err(error);
-    }
+    let (txn, now) = begin_permitted(repo, tenant, actor, &requested).await?;
     let mut ids = Vec::with_capacity(rows.len());
     for (number, batch) in rows.chunks(IMPORT_BATCH).enumerate() {
         match insert_batch(&txn, tenant, batch, actor, now).await {
