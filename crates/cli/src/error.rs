@@ -17,6 +17,14 @@ pub(crate) enum CliError {
     },
     /// Anything else, as a complete phrase (connecting, migrating, reading a password, …).
     Message(String),
+    /// Rows of an input file that cannot be imported: each problem on its own line (printed
+    /// before the `error: ` line), then the summary.
+    Rows {
+        /// `line 3: email: not in a valid format`, one per problem, in file order.
+        lines: Vec<String>,
+        /// The one `error: ` line.
+        summary: String,
+    },
 }
 
 impl CliError {
@@ -33,6 +41,7 @@ impl fmt::Display for CliError {
             // Debug-quoting keeps the operator's input on one line, whatever it holds.
             Self::NotFound { kind, name } => write!(f, "{kind} {name:?} not found"),
             Self::Message(message) => f.write_str(message),
+            Self::Rows { summary, .. } => f.write_str(summary),
         }
     }
 }

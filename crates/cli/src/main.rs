@@ -7,9 +7,11 @@
 //! transaction in the library.
 //!
 //! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`;
-//! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints.
+//! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints, `import.rs`
+//! reads the files of `user import`.
 
 mod error;
+mod import;
 mod lookup;
 mod migrate;
 mod output;
@@ -42,7 +44,8 @@ Environment:
                                     test suites run fast. Never set it in production: such
                                     hashes are cheap to crack.
 
-Every failure is one line on stderr and exit status 1; a failing command changes nothing.";
+Every failure is one line on stderr and exit status 1 (`user import` lists every bad row
+first); a failing command changes nothing.";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -212,8 +215,14 @@ fn print(text: &str) -> CliResult<()> {
     }
 }
 
-/// Prints the error as one line on stderr; exit status 1.
+/// Prints the error as one line on stderr (after the problems of an input file's rows, one
+/// line each); exit status 1.
 fn fail(error: &CliError) -> ExitCode {
+    if let CliError::Rows { lines, .. } = error {
+        for line in lines {
+            eprintln!("{}", one_line(line));
+        }
+    }
     eprintln!("error: {}", one_line(&error.to_string()));
     ExitCode::FAILURE
 }

@@ -4,6 +4,7 @@
 //! once the command has succeeded, so a failing command never leaves half an answer on stdout.
 
 use crate::error::{CliError, CliResult};
+use crate::import::ImportReport;
 use crate::migrate::{MigrationChanges, MigrationState};
 use crate::token::IssuedTokenReport;
 use crate::user::{DeletedUser, Done};
@@ -41,6 +42,8 @@ pub(crate) enum Report {
     MigrationStatus(Vec<MigrationState>),
     /// The stored role catalogue.
     Roles(RoleCatalogue),
+    /// What `user import` imported (or, with `--dry-run`, would import) and skipped.
+    Imported(ImportReport),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -70,7 +73,27 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
         Report::Migrations(changes) => migration_changes(changes),
         Report::MigrationStatus(states) => migration_status_table(states),
         Report::Roles(catalogue) => roles_table(catalogue),
+        Report::Imported(report) => import_summary(report),
     })
+}
+
+/// `imported 4 users` (or `would import`), then each skipped record on its own line.
+fn import_summary(report: &ImportReport) -> String {
+    let verb = if report.dry_run {
+        "dry run: would import"
+    } else {
+        "imported"
+    };
+    let mut text = format!("{verb} {} users\n", report.imported);
+    for skipped in &report.skipped {
+        text.push_str(&format!(
+            "skipped {}: {:?} ({})\n",
+            skipped.at,
+            skipped.username,
+            skipped.reason.replace('_', " ")
+        ));
+    }
+    text
 }
 
 fn render_json(report: &Report) -> CliResult<String> {
@@ -87,6 +110,7 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::Migrations(changes) => to_json(changes),
         Report::MigrationStatus(states) => to_json(states),
         Report::Roles(catalogue) => to_json(catalogue),
+        Report::Imported(report) => to_json(report),
     };
     encoded
         .map(|text| text + "\n")

@@ -1,4 +1,4 @@
-//! `tenantry user create|list|show|deactivate|reactivate|delete|set-password|verify-password|unlock`
+//! `tenantry user create|import|list|show|deactivate|reactivate|delete|set-password|verify-password|unlock`
 
 use crate::error::CliResult;
 use crate::lookup::{self, TenantArg, UserArg, parse_role, parse_status};
@@ -39,6 +39,27 @@ pub(crate) enum UserCommand {
         /// Read the password from stdin instead of prompting.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Import users with the password hashes they have (argon2, Django's PBKDF2, bcrypt and
+    /// scrypt, bcrypt `$2a$/$2b$/$2y$`, passlib's scrypt), all or nothing.
+    ///
+    /// FILE is CSV with a header, JSON lines, or a JSON array; Django's `manage.py dumpdata
+    /// auth.user` output (either format) imports as it is. Fields: username, password_hash,
+    /// email, display_name, roles (`KEY` tenant-wide or `KEY@PLANT`; `;`-separated in CSV, an
+    /// array in JSON). Every row is checked first; any bad row is reported by line and field,
+    /// and nothing is written. The hashes are upgraded to argon2id at each user's first login.
+    Import {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The file to import.
+        file: std::path::PathBuf,
+        /// The tenant-wide role of Django superusers (`is_superuser`); default: the
+        /// catalogue's default roles, as everyone else.
+        #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+        superuser_role: Option<RoleKey>,
+        /// Check every row and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// List a tenant's users, by username.
     List {
@@ -138,6 +159,21 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
             };
             let user = repo.create_user(tenant.id, input, None).await?;
             Ok(Report::User(Box::new(user)))
+        }
+        UserCommand::Import {
+            tenant,
+            file,
+            superuser_role,
+            dry_run,
+        } => {
+            let tenant = tenant.resolve(repo).await?;
+            let options = crate::import::Options {
+                file: &file,
+                superuser_role,
+                dry_run,
+            };
+            let report = crate::import::run(repo, &tenant, options).await?;
+            Ok(Report::Imported(report))
         }
         UserCommand::List {
             tenant,

@@ -1162,3 +1162,282 @@ async fn a_reset_token_is_printed_once_and_stored_only_as_a_digest() {
         .await;
     assert_eq!(unknown, r#"error: user "nobody" not found"#);
 }
+
+// ---- `user import` ----
+
+/// Hashes made by the real tools (crates/service/tests/fixtures/make_legacy_hashes.py).
+fn legacy_hash(hasher: &str, password: &str) -> String {
+    let all: Vec<Value> = serde_json::from_str(include_str!(
+        "../../service/tests/fixtures/legacy_hashes.json"
+    ))
+    .unwrap();
+    all.iter()
+        .find(|f| f["hasher"] == hasher && f["password"] == password)
+        .unwrap_or_else(|| panic!("no fixture {hasher} {password}"))["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const ASCII: &str = "correct horse battery staple";
+const NON_ASCII: &str = "Pässwörd-日本語-ß-€";
+
+impl Tenantry {
+    /// Writes `content` to `name` in the test's directory; its path.
+    fn file(&self, name: &str, content: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    /// `user import` that must succeed: its stdout, and its stderr (the plain progress lines).
+    fn imports(&self, args: &[&str]) -> (String, String) {
+        let output = self.run(args, None);
+        assert!(output.status.success(), "{args:?} failed: {output:?}");
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
+    /// `user import` that must be refused: exit 1, nothing on stdout, nothing written; the
+    /// lines on stderr, the `error: ` line last.
+    async fn import_refused(&self, args: &[&str]) -> Vec<String> {
+        let before = self.snapshot().await;
+        let output = self.run(args, None);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        assert!(output.stdout.is_empty(), "{args:?} printed: {output:?}");
+        assert_eq!(self.snapshot().await, before, "{args:?} wrote something");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        let lines: Vec<String> = stderr.lines().map(str::to_owned).collect();
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with("error: ")),
+            "{stderr}"
+        );
+        lines
+    }
+
+    /// The stored hash of `username`, read straight from the database.
+    async fn stored_hash(&self, username: &str) -> String {
+        let users = self.snapshot().await.users.unwrap();
+        let user = users.iter().find(|u| u.username == username).unwrap();
+        user.password_hash.as_ref().unwrap().expose().to_owned()
+    }
+
+    /// `user verify-password`: whether it matched (exit 0) or not (exit 1).
+    fn password_matches(&self, tenant: &str, username: &str, password: &str) -> bool {
+        let args = [
+            "user",
+            "verify-password",
+            "--tenant",
+            tenant,
+            username,
+            "--password-stdin",
+        ];
+        let output = self.run(&args, Some(&format!("{password}\n")));
+        match output.status.code() {
+            Some(0) => true,
+            Some(1) => false,
+            _ => panic!("{output:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn user_import_reads_csv_and_json_lines_with_roles_and_upgrades_at_login() {
+    let t = Tenantry::acme().await;
+    let bcrypt = legacy_hash("bcrypt $2b$", ASCII);
+    let scrypt = legacy_hash("scrypt", NON_ASCII);
+    let csv = format!(
+        "username,email,display_name,password_hash,roles\n\
+         bob,bob@example.com,Bob Builder,{bcrypt},operator;engineer@P1\n\
+         carol,,,\"{scrypt}\",\n"
+    );
+    let file = t.file("users.csv", &csv);
+    let (stdout, stderr) = t.imports(&["user", "import", "--tenant", "acme", &file]);
+    assert_eq!(stdout, "imported 2 users\n");
+    assert_eq!(stderr, "checked 2 rows; writing\nwritten 2/2\n");
+    let bob = t.user("acme", "bob");
+    assert_eq!(bob["display_name"], "Bob Builder");
+    assert_eq!(bob["tenant_roles"], serde_json::json!(["operator"]));
+    assert_eq!(bob["plant_roles"][0]["plant_code"], "P1");
+    assert_eq!(bob["plant_roles"][0]["role"], "engineer");
+    let carol = t.user("acme", "carol");
+    assert_eq!(carol["display_name"], "carol");
+    assert_eq!(carol["email"], Value::Null);
+
+    // A wrong password leaves the legacy hash; the right one upgrades it, once.
+    assert!(!t.password_matches("acme", "bob", "not the password"));
+    assert_eq!(t.stored_hash("bob").await, bcrypt);
+    assert!(t.password_matches("acme", "bob", ASCII));
+    assert!(t.stored_hash("bob").await.starts_with("$argon2id$"));
+    assert!(t.password_matches("acme", "bob", ASCII));
+    assert!(t.password_matches("acme", "carol", NON_ASCII));
+    assert!(t.stored_hash("carol").await.starts_with("$argon2id$"));
+
+    // JSON lines, with roles as an array; blank lines are fine.
+    let bcrypt_sha256 = legacy_hash("bcrypt_sha256", ASCII);
+    let jsonl = format!(
+        "{}\n\n{}\n",
+        serde_json::json!({"username": "dave", "password_hash": bcrypt_sha256,
+                           "roles": ["supervisor@P2"]}),
+        serde_json::json!({"username": "erin", "email": "erin@example.com",
+                           "password_hash": legacy_hash("bcrypt $2y$", ASCII)}),
+    );
+    let file = t.file("users.jsonl", &jsonl);
+    let (stdout, _) = t.imports(&["user", "import", "--tenant", "acme", &file]);
+    assert_eq!(stdout, "imported 2 users\n");
+    assert_eq!(
+        t.user("acme", "dave")["plant_roles"][0]["role"],
+        "supervisor"
+    );
+    assert!(t.password_matches("acme", "dave", ASCII));
+    assert!(t.password_matches("acme", "erin", ASCII));
+}
+
+#[tokio::test]
+async fn user_import_reports_every_bad_row_by_line_and_field_and_writes_nothing() {
+    let t = Tenantry::acme().await;
+    let good = legacy_hash("bcrypt $2a$", ASCII);
+    let out_of_bounds = good.replacen("$12$", "$31$", 1);
+    let csv = format!(
+        "username,email,password_hash,roles\n\
+         bob,bob@example.com,{good},operator\n\
+         carl,not an email,{good},\n\
+         BOB,,{good},\n\
+         alice,,{good},\n\
+         dina,dina@example.com,{out_of_bounds},\n\
+         emil,,{good},operator@NOPE\n\
+         fay,,{good},Root\n\
+         gus,ALICE@example.com,{good} ,\n\
+         hal,,hunter2,\n\
+         ian,,{good}\n"
+    );
+    let file = t.file("bad.csv", &csv);
+    let lines = t
+        .import_refused(&["user", "import", "--tenant", "acme", &file])
+        .await;
+    let expected = [
+        "line 3: email: not in a valid format",
+        "line 4: username: the same as line 2's",
+        "line 5: username: already taken in this tenant",
+        "line 6: password_hash: a bcrypt hash with a work factor beyond tenantry's bounds",
+        "line 7: roles: no plant \"NOPE\" in this tenant",
+        "line 8: roles: \"Root\" is not a role key",
+        "line 9: password_hash: not a well-formed bcrypt hash",
+        "line 9: email: already taken in this tenant",
+        "line 10: password_hash: not an argon2, PBKDF2, bcrypt or scrypt password hash",
+    ];
+    assert_eq!(&lines[..expected.len()], expected, "{lines:#?}");
+    assert!(
+        lines[expected.len()].starts_with("line 11: not a CSV row"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines.len(), expected.len() + 2, "{lines:#?}");
+    assert!(lines.last().unwrap().contains("nothing was written"));
+    // No hash and no password is ever shown.
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains('$') && !l.contains("hunter2"))
+    );
+
+    // The same rows, fixed, go through; a dry run checks them and writes nothing.
+    let fixed = "username,password_hash\nbob,HASH\ncarl,HASH\n".replace("HASH", &good);
+    let file = t.file("fixed.csv", &fixed);
+    let before = t.snapshot().await;
+    let stdout = t.ok(&["user", "import", "--tenant", "acme", "--dry-run", &file]);
+    assert_eq!(stdout, "dry run: would import 2 users\n");
+    assert_eq!(t.snapshot().await, before);
+
+    // Broken JSON lines and unknown fields are reported by line too.
+    let jsonl = format!(
+        "{}\n{{\"username\": \"x\",\n{}\n",
+        serde_json::json!({"username": "joe", "password_hash": good}),
+        serde_json::json!({"username": "kim", "password": good}),
+    );
+    let file = t.file("bad.jsonl", &jsonl);
+    let lines = t
+        .import_refused(&["user", "import", "--tenant", "acme", &file])
+        .await;
+    assert!(
+        lines[0].starts_with("line 2: not a JSON object"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines[1], "line 3: \"password\": not a field of an import");
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+}
+
+/// `manage.py dumpdata auth.user` of a real Django project (tests/fixtures/
+/// make_django_dumpdata.py), in both of its formats, imports with one command.
+#[tokio::test]
+async fn a_django_dumpdata_of_auth_user_imports_with_one_command() {
+    let t = Tenantry::acme().await;
+    let jsonl = t.file("users.jsonl", include_str!("fixtures/django_users.jsonl"));
+    let (stdout, _) = t.imports(&[
+        "user",
+        "import",
+        "--tenant",
+        "acme",
+        "--superuser-role",
+        "admin",
+        &jsonl,
+    ]);
+    assert_eq!(
+        stdout,
+        "imported 4 users\n\
+         skipped line 4: \"olga\" (inactive)\n\
+         skipped line 5: \"sam.sso\" (no usable password)\n"
+    );
+    let ada = t.user("acme", "ada");
+    assert_eq!(ada["display_name"], "Ada Lovelace");
+    assert_eq!(ada["email"], "ada@example.com");
+    assert_eq!(ada["status"], "active");
+    let grace = t.user("acme", "grace");
+    assert_eq!(grace["display_name"], "Grace Hopper");
+    assert_eq!(grace["tenant_roles"], serde_json::json!(["admin"]));
+    let linus = t.user("acme", "linus");
+    assert_eq!(linus["display_name"], "linus");
+    assert_eq!(linus["email"], Value::Null);
+    assert_eq!(t.user("acme", "bea")["display_name"], "Bea");
+
+    // Their Django passwords work (PBKDF2-SHA256 and bcrypt_sha256), and are upgraded.
+    assert!(!t.password_matches("acme", "bea", ASCII));
+    assert!(t.stored_hash("bea").await.starts_with("bcrypt_sha256$$2b$"));
+    assert!(t.password_matches("acme", "bea", "vivid ocelot tangles quietly"));
+    assert!(t.password_matches("acme", "grace", NON_ASCII));
+    for username in ["bea", "grace"] {
+        assert!(t.stored_hash(username).await.starts_with("$argon2id$"));
+    }
+    assert!(
+        t.stored_hash("ada")
+            .await
+            .starts_with("pbkdf2_sha256$1000000$")
+    );
+
+    // The default format, a JSON array, into another tenant: records are numbered.
+    t.ok(&["tenant", "create", "globex", "--name", "Globex"]);
+    let json = t.file("users.json", include_str!("fixtures/django_users.json"));
+    let (stdout, _) = t.imports(&["user", "import", "--tenant", "globex", &json]);
+    assert_eq!(
+        stdout,
+        "imported 4 users\n\
+         skipped record 4: \"olga\" (inactive)\n\
+         skipped record 5: \"sam.sso\" (no usable password)\n"
+    );
+    assert_eq!(t.users("globex").len(), 4);
+    // Without --superuser-role, a superuser gets the catalogue's defaults (none here).
+    assert_eq!(
+        t.user("globex", "grace")["tenant_roles"],
+        serde_json::json!([])
+    );
+
+    // Again into acme: every user is already there, and nothing is written.
+    let lines = t
+        .import_refused(&["user", "import", "--tenant", "acme", &json])
+        .await;
+    // Four users, each username and (but linus) email, and the `error: ` line.
+    assert_eq!(lines.len(), 8, "{lines:#?}");
+    assert_eq!(lines[0], "record 1: username: already taken in this tenant");
+    assert_eq!(lines[1], "record 1: email: already taken in this tenant");
+}

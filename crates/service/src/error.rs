@@ -83,6 +83,13 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// [`Imports::import_users_all_or_nothing`](crate::Imports::import_users_all_or_nothing)
+    /// found problems in its rows: every one is listed, and nothing was written.
+    #[error("import refused: {} problem(s) in its rows; nothing was written", problems.len())]
+    ImportRefused {
+        /// Every problem of every row, by row.
+        problems: Vec<crate::api::RowProblem>,
+    },
     /// Reconciling the role catalogue at startup: `role` is no longer declared but `grants`
     /// grants (plant roles and tenant roles, in every tenant) still hold it. Nothing was
     /// written. Declare the role again, revoke its grants, or reconcile with

@@ -31,22 +31,47 @@
 //! in the reference implementation). Their parameters are bounded (m ≤ 1 GiB, t ≤ 64, p ≤ 64, or
 //! the configured values if higher) so a hostile import cannot make one verify allocate
 //! terabytes. Use [`parse_imported_hash`] to check such hashes on the way in.
+//!
+//! # Legacy hashes
+//!
+//! Hashes imported from other systems — Django's PBKDF2 (SHA-256, SHA-1), bcrypt and scrypt
+//! forms, modular-crypt bcrypt (`$2a$`/`$2b$`/`$2y$`) and passlib's scrypt; see
+//! [`parse_imported_hash`] for the formats and their bounds — verify on the same threads, as
+//! one run, and always answer `needs_rehash`: the first successful login replaces them with
+//! argon2id of the current parameters (with the pepper; they were made without it and verify
+//! without it). They verify the password's bytes as typed, not its NFKC form, because the
+//! other system hashed those.
+//!
+//! Timing: a legacy verify costs what its own work factor costs, not what argon2 does. A verify
+//! that finishes sooner than an argon2 verify of the current parameters waits on its thread
+//! until it has taken as long (the reference is a running average of this hasher's own argon2
+//! verifies; before the first one, the legacy verify runs a dummy argon2 verify instead, which
+//! sets it), so a cheap legacy hash is neither faster to attack online nor distinguishable from
+//! a missing user. What remains (RELIABILITY.md, "Timing of legacy hashes"): a legacy verify
+//! that costs *more* than argon2 — Django's PBKDF2 at 10^6 iterations costs several times
+//! OWASP's argon2id — takes longer, so until its user logs in once, timing can tell that an
+//! account exists and still holds such a hash. Padding every login up to the slowest legacy
+//! hash would make every login that slow; hosts that mind can reset those passwords instead.
 
+mod legacy;
 mod pool;
 
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tenantry_entity::SecretHash;
 use tokio::sync::oneshot;
 
+use self::legacy::LegacyHash;
 use self::pool::{Pool, PoolConfig, PoolError, Scratch};
 
 use crate::password_policy::{MAX_PASSWORD_BYTES, Password, normalized};
+pub use crate::validation::HashFormat;
 use crate::validation::Rule;
 
 /// Longer PHC strings are refused before parsing; real argon2 strings are under 200 bytes.
@@ -192,6 +217,15 @@ struct Shared {
     /// Verified against when there is no usable stored hash; see [`dummy_hash`].
     dummy: StoredHash,
     runs: AtomicU64,
+    /// A running average of this hasher's argon2 verifies with the current parameters, in
+    /// nanoseconds (0 until the first): what a legacy verify is padded up to.
+    argon2_verify_nanos: AtomicU64,
+}
+
+/// A stored hash tenantry can verify.
+enum Target {
+    Argon2(Box<StoredHash>),
+    Legacy(LegacyHash),
 }
 
 /// A stored hash that passed [`parse_argon2`].
@@ -249,6 +283,7 @@ impl PasswordHasher {
             params,
             pepper: config.pepper,
             runs: AtomicU64::new(0),
+            argon2_verify_nanos: AtomicU64::new(0),
         };
         // Fail now, not at the first login, if argon2 refuses the pepper.
         shared
@@ -296,28 +331,43 @@ impl PasswordHasher {
         stored: Option<&SecretHash>,
     ) -> Result<Verification, HashError> {
         let too_long = password.expose().len() > MAX_PASSWORD_BYTES;
-        let input = if too_long {
-            Password::new("")
-        } else {
-            normalized(password)
-        };
         let limits = self.stored_limits();
         let target = stored
             .filter(|_| !too_long)
-            .and_then(|hash| parse_argon2(hash.expose(), limits));
+            .and_then(|hash| parse_stored(hash.expose(), limits));
+        let input = match &target {
+            _ if too_long => Password::new(""),
+            // What the other system hashed: the bytes as typed.
+            Some(Target::Legacy(_)) => password.clone(),
+            _ => normalized(password),
+        };
         self.run(move |shared, scratch| {
             let pwd = input.expose().as_bytes();
-            let Some(target) = target else {
-                // The outcome is irrelevant: this run only makes the failure cost the same.
-                let _ = shared.matches(pwd, &shared.dummy, scratch);
-                return Ok(Verification::Mismatch);
-            };
-            if shared.matches(pwd, &target, scratch)? {
-                Ok(Verification::Match {
-                    needs_rehash: shared.needs_rehash(&target),
-                })
-            } else {
-                Ok(Verification::Mismatch)
+            match target {
+                None => {
+                    // The outcome is irrelevant: this run only makes the failure cost the same.
+                    let _ = shared.timed_matches(pwd, &shared.dummy, scratch);
+                    Ok(Verification::Mismatch)
+                }
+                Some(Target::Argon2(target)) => {
+                    if shared.timed_matches(pwd, &target, scratch)? {
+                        Ok(Verification::Match {
+                            needs_rehash: shared.needs_rehash(&target),
+                        })
+                    } else {
+                        Ok(Verification::Mismatch)
+                    }
+                }
+                Some(Target::Legacy(target)) => {
+                    let started = Instant::now();
+                    let matched = target.matches(pwd);
+                    shared.pad_to_argon2(started, scratch);
+                    Ok(if matched {
+                        Verification::Match { needs_rehash: true }
+                    } else {
+                        Verification::Mismatch
+                    })
+                }
             }
         })
         .await?
@@ -474,6 +524,50 @@ impl Shared {
         Ok(computed == *expected)
     }
 
+    /// [`Shared::matches`], keeping the running average of argon2 verifies with the current
+    /// parameters (the dummy's are).
+    fn timed_matches(
+        &self,
+        pwd: &[u8],
+        stored: &StoredHash,
+        scratch: &mut Scratch,
+    ) -> Result<bool, HashError> {
+        let started = Instant::now();
+        let matched = self.matches(pwd, stored, scratch);
+        if !self.needs_rehash(stored) {
+            self.record_argon2_verify(started.elapsed());
+        }
+        matched
+    }
+
+    fn record_argon2_verify(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        // An exponential average over about the last eight verifies; a lost race between two
+        // threads only drops one sample.
+        let average = self.argon2_verify_nanos.load(Ordering::Relaxed);
+        let next = if average == 0 {
+            took
+        } else {
+            average - average / 8 + took / 8
+        };
+        self.argon2_verify_nanos.store(next, Ordering::Relaxed);
+    }
+
+    /// Makes a legacy verify that began at `started` last at least as long as an argon2 verify
+    /// of the current parameters: it sleeps the difference on this thread, which stays busy as
+    /// it would have with argon2. With no argon2 verify measured yet, it runs a dummy one.
+    fn pad_to_argon2(&self, started: Instant, scratch: &mut Scratch) {
+        let average = self.argon2_verify_nanos.load(Ordering::Relaxed);
+        if average == 0 {
+            let _ = self.timed_matches(b"", &self.dummy, scratch);
+            return;
+        }
+        let reference = Duration::from_nanos(average);
+        if let Some(rest) = reference.checked_sub(started.elapsed()) {
+            std::thread::sleep(rest);
+        }
+    }
+
     fn needs_rehash(&self, stored: &StoredHash) -> bool {
         let output_len = |p: &Params| p.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
         stored.algorithm != Algorithm::Argon2id
@@ -509,6 +603,17 @@ fn dummy_hash(params: &Params) -> Result<StoredHash, HashError> {
         algorithm: Algorithm::Argon2id,
         version: Version::V0x13,
     })
+}
+
+/// Parses a stored hash: argon2 within `limits`, or a legacy one within its bounds.
+fn parse_stored(hash: &str, limits: Limits) -> Option<Target> {
+    if hash.starts_with("$argon2") {
+        parse_argon2(hash, limits).map(|stored| Target::Argon2(Box::new(stored)))
+    } else {
+        LegacyHash::parse(hash, MAX_PHC_LEN)
+            .ok()
+            .map(Target::Legacy)
+    }
 }
 
 /// Parses a stored argon2 PHC string, or `None` if it is not one tenantry can verify: another
@@ -559,33 +664,69 @@ fn parse_argon2(phc: &str, limits: Limits) -> Option<StoredHash> {
 /// Checks a password hash imported from another system and returns it in the form tenantry
 /// stores.
 ///
-/// Accepted: argon2id, argon2i and argon2d PHC strings, as written by argon2-cffi, libsodium,
-/// the reference implementation and the RustCrypto crates, with parameters within the bounds
-/// in the [module docs](self). Django's `argon2$argon2id$…` form is accepted too: Django
-/// prefixes the PHC string with its hasher's name, which is stripped. A string without `v=` is
-/// version 0x10 and is stored with an explicit `v=16`. The hash verifies with its own
-/// parameters and is rehashed to the current ones at the user's next successful login.
+/// Accepted, each verified at login on the hashing threads and replaced by argon2id of the
+/// current parameters at the user's first successful login (see the [module docs](self) for
+/// the timing):
+///
+/// | format | example | bound |
+/// |---|---|---|
+/// | argon2id, argon2i, argon2d PHC (argon2-cffi, libsodium, the reference implementation, RustCrypto) | `$argon2id$v=19$m=19456,t=2,p=1$…` | m ≤ 1 GiB, t ≤ 64, p ≤ 64 |
+/// | Django's `Argon2PasswordHasher` (stored without its `argon2` prefix) | `argon2$argon2id$v=19$…` | as above |
+/// | Django's `PBKDF2PasswordHasher`, `PBKDF2SHA1PasswordHasher` | `pbkdf2_sha256$1000000$<salt>$<base64>` | ≤ 4 000 000 iterations |
+/// | Django's `BCryptSHA256PasswordHasher`, `BCryptPasswordHasher` | `bcrypt_sha256$$2b$12$…`, `bcrypt$$2b$12$…` | cost ≤ 15 |
+/// | bcrypt in modular crypt form (Devise, passlib, PHP, OpenBSD) | `$2b$12$…`, `$2a$`, `$2y$` | cost ≤ 15 |
+/// | Django's `ScryptPasswordHasher` | `scrypt$16384$<salt>$8$5$<base64>` | 128·N·r ≤ 256 MiB, N·r·p ≤ 2^23, p ≤ 64 |
+/// | passlib's `scrypt` | `$scrypt$ln=16,r=8,p=1$<salt>$<hash>` | as above |
+///
+/// Each must be exactly as the tool wrote it: no surrounding whitespace, canonical base64,
+/// nothing after the hash. A string without `v=` is argon2 version 0x10 and is stored with an
+/// explicit `v=16`; the others are stored as given. Not accepted: `$2x$` bcrypt (the variant
+/// with the sign-extension bug), `$1$`/`$5$`/`$6$` crypt, unsalted digests (Django's
+/// `unsalted_md5`, `sha1`), passlib's `$pbkdf2-sha256$`, Django's unusable `!…` marker.
 ///
 /// ```
-/// use tenantry_service::hashing::parse_imported_hash;
+/// use tenantry_service::hashing::{parse_imported_hash, HashFormat};
+/// use tenantry_service::validation::Rule;
 ///
 /// let phc = "$argon2i$v=19$m=512,t=2,p=2$5VtWOO3cGWYQHEMaYGbsfQ$AcmqasQgW/wI6wAHAMk4aQ";
 /// assert!(parse_imported_hash(phc).is_ok());
-/// assert!(parse_imported_hash("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW").is_err());
+/// assert!(parse_imported_hash("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW").is_ok());
+/// assert_eq!(
+///     parse_imported_hash("$2b$31$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW").map(drop),
+///     Err(Rule::HashOutOfBounds { format: HashFormat::Bcrypt })
+/// );
+/// assert_eq!(parse_imported_hash("md5$salt$hash").map(drop), Err(Rule::UnsupportedHash));
 /// ```
 ///
 /// # Errors
 ///
-/// [`Rule::UnsupportedHash`] for anything else: bcrypt, scrypt, PBKDF2, plain text, a
-/// malformed or truncated PHC string, or parameters beyond the bounds.
-pub fn parse_imported_hash(phc: &str) -> Result<SecretHash, Rule> {
-    let phc = phc
+/// [`Rule::UnsupportedHash`] for a string in none of these formats (plain text, another
+/// algorithm); [`Rule::MalformedHash`] naming the format a string claims by its prefix when it
+/// is not a well-formed one (truncated, bad base64, whitespace, NUL bytes, over 512 bytes);
+/// [`Rule::HashOutOfBounds`] naming the format when its work factor is beyond the bounds above.
+/// No error carries the hash.
+pub fn parse_imported_hash(hash: &str) -> Result<SecretHash, Rule> {
+    let argon2 = hash
         .strip_prefix("argon2")
         .filter(|rest| rest.starts_with("$argon2"))
-        .unwrap_or(phc);
-    parse_argon2(phc, IMPORT_LIMITS)
-        .map(|stored| SecretHash::new(stored.phc.to_string()))
-        .ok_or(Rule::UnsupportedHash)
+        .or_else(|| hash.starts_with("$argon2").then_some(hash));
+    let Some(phc) = argon2 else {
+        return LegacyHash::parse(hash, MAX_PHC_LEN).map(|_| SecretHash::new(hash));
+    };
+    if let Some(stored) = parse_argon2(phc, IMPORT_LIMITS) {
+        return Ok(SecretHash::new(stored.phc.to_string()));
+    }
+    let unbounded = Limits {
+        memory_kib: u32::MAX,
+        iterations: u32::MAX,
+        parallelism: u32::MAX,
+    };
+    let format = HashFormat::Argon2;
+    Err(if parse_argon2(phc, unbounded).is_some() {
+        Rule::HashOutOfBounds { format }
+    } else {
+        Rule::MalformedHash { format }
+    })
 }
 
 #[cfg(test)]
@@ -608,6 +749,16 @@ mod tests {
     /// A real argon2-cffi hash with its default parameters of "correct horse battery staple",
     /// from its README.
     const CFFI_ARGON2ID: &str = "$argon2id$v=19$m=65536,t=3,p=4$MIIRqgvgQbgj220jfp0MPA$YfwJSVjtjSU0zzV/P3S9nnQ/USre2wvJMjfCIjrTQbg";
+
+    /// PHP's documented `password_hash("rasmuslerdorf", PASSWORD_BCRYPT)` example.
+    const PHP_BCRYPT: &str = "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a";
+
+    /// passlib's documented scrypt example (of "password").
+    const PASSLIB_SCRYPT: &str =
+        "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E";
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD as STANDARD_B64;
 
     fn fast() -> PasswordHasher {
         PasswordHasher::new(HashingConfig::insecure_fast_for_tests())
@@ -1105,6 +1256,8 @@ mod tests {
             (&argon2id, &argon2id),
             (&argon2d, &argon2d),
             (&django, &argon2id),
+            (PASSLIB_SCRYPT, PASSLIB_SCRYPT),
+            (PHP_BCRYPT, PHP_BCRYPT),
         ];
         for (input, stored) in accepted {
             assert_eq!(
@@ -1113,28 +1266,37 @@ mod tests {
                 "input {input:?}"
             );
         }
-        let refused = [
+        let unsupported = [
             "",
             " ",
             "\0",
             "hunter2",
             "'; DROP TABLE users;--",
             "%_%",
-            "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
-            "$2y$10$abcdefghijklmnopqrstuuMZ0tGMmyvXoQSr3oLrBNbT3s3qHvCUu",
-            "pbkdf2_sha256$600000$c2FsdA$aGFzaA==",
-            "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
             "$pbkdf2-sha256$29000$N2GMUQrBWIsRwjjH2DvHeA$zzokz9hwVB5E2qQ6tdJx.ORsr5q0w9BBvrhN9fbuZb4",
+            "$2x$10$abcdefghijklmnopqrstuuMZ0tGMmyvXoQSr3oLrBNbT3s3qHvCUu",
+            "$1$salt$hash",
+            "md5$salt$5f4dcc3b5aa765d61d8327deb882cf99",
+            "!unusablePasswordMarker",
             "argon2",
             "argon2$bcrypt$foo",
+            " $argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            " $2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            "PBKDF2_SHA256$1000$salt$aGFzaA==",
+        ];
+        for input in unsupported {
+            assert_eq!(
+                parse_imported_hash(input).map(drop),
+                Err(Rule::UnsupportedHash),
+                "input {input:?}"
+            );
+        }
+        let malformed_argon2 = [
             "$argon2id",
             "$argon2id$v=19$m=8,t=1,p=1",
             "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ",
             "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
             "$argon2id$v=18$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-            "$argon2id$v=19$m=2097152,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-            "$argon2id$v=19$m=8,t=65,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-            "$argon2id$v=19$m=1024,t=1,p=65$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
             "$argon2id$v=19$m=8,t=1,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
             "$argon2id$v=19$m=8,t=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
             "$argon2id$v=19$m=8,t=1,p=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
@@ -1142,20 +1304,257 @@ mod tests {
             "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA$extra",
             "$argon2id$v=19$m=8,t=1,p=1$c2Fsd HNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
             "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\n",
-            " $argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
             "$argon2ix$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
         ];
-        for input in refused {
+        let out_of_bounds_argon2 = [
+            "$argon2id$v=19$m=2097152,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=8,t=65,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=1024,t=1,p=65$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        ];
+        let format = HashFormat::Argon2;
+        for input in malformed_argon2 {
             assert_eq!(
-                parse_imported_hash(input).map(|h| h.expose().to_owned()),
-                Err(Rule::UnsupportedHash),
+                parse_imported_hash(input).map(drop),
+                Err(Rule::MalformedHash { format }),
+                "input {input:?}"
+            );
+        }
+        for input in out_of_bounds_argon2 {
+            assert_eq!(
+                parse_imported_hash(input).map(drop),
+                Err(Rule::HashOutOfBounds { format }),
                 "input {input:?}"
             );
         }
         let huge = format!("{argon2id}{}", "A".repeat(10_000));
         assert_eq!(
             parse_imported_hash(&huge).map(drop),
-            Err(Rule::UnsupportedHash)
+            Err(Rule::MalformedHash { format })
+        );
+    }
+
+    #[test]
+    fn legacy_hashes_refused_by_format() {
+        use HashFormat::*;
+        let salt = "c2FsdHNhbHRzYWx0";
+        let h32 = STANDARD_B64.encode([7u8; 32]);
+        let h20 = STANDARD_B64.encode([7u8; 20]);
+        let h64 = STANDARD_B64.encode([7u8; 64]);
+        let bc = &PHP_BCRYPT[7..];
+        let cases: Vec<(String, Rule)> = vec![
+            // Malformed, named by the format they claim.
+            (
+                format!("pbkdf2_sha256$1000${salt}${h20}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha1$1000${salt}${h32}"),
+                malformed(DjangoPbkdf2Sha1),
+            ),
+            (
+                format!("pbkdf2_sha256$01000${salt}${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$-1${salt}${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000$${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}${h32}$"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}${h32} "),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}\0${h32}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}$!!{}", &h32[2..]),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${salt}"),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$1000${}", "s".repeat(600)),
+                malformed(DjangoPbkdf2Sha256),
+            ),
+            (format!("$2b$12${}", &bc[..40]), malformed(Bcrypt)),
+            (format!("$2b$12${bc}\n"), malformed(Bcrypt)),
+            (format!("$2b$1${bc}x"), malformed(Bcrypt)),
+            (format!("$2b$03${bc}"), malformed(Bcrypt)),
+            (format!("$2b$12${}X", &bc[..52]), malformed(Bcrypt)),
+            (
+                format!("bcrypt_sha256$$2x$12${bc}"),
+                malformed(DjangoBcryptSha256),
+            ),
+            (format!("bcrypt_sha256${bc}"), malformed(DjangoBcryptSha256)),
+            (format!("bcrypt$$2b$12${bc}$"), malformed(DjangoBcrypt)),
+            (
+                format!("scrypt$16385${salt}$8$1${h64}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                format!("scrypt$16384${salt}$8$1${h32}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                format!("scrypt$16384${salt}$0$1${h64}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                format!("scrypt$16384${salt}$8${h64}"),
+                malformed(DjangoScrypt),
+            ),
+            (
+                "$scrypt$ln=16,r=8$c2FsdA$aGFzaA".to_owned(),
+                malformed(PasslibScrypt),
+            ),
+            (
+                "$scrypt$ln=16,r=8,p=1,x=1$c2FsdA$aGFzaA".to_owned(),
+                malformed(PasslibScrypt),
+            ),
+            (
+                PASSLIB_SCRYPT.replace("ln=16", "ln=0"),
+                malformed(PasslibScrypt),
+            ),
+            (
+                PASSLIB_SCRYPT.replace("aM15713r", "aM15713r="),
+                malformed(PasslibScrypt),
+            ),
+            (format!("{PASSLIB_SCRYPT} "), malformed(PasslibScrypt)),
+            // Out of bounds.
+            (
+                format!("pbkdf2_sha256$4000001${salt}${h32}"),
+                out(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha256$9223372036854775808${salt}${h32}"),
+                out(DjangoPbkdf2Sha256),
+            ),
+            (
+                format!("pbkdf2_sha1${}${salt}${h20}", "9".repeat(40)),
+                out(DjangoPbkdf2Sha1),
+            ),
+            (format!("$2b$16${bc}"), out(Bcrypt)),
+            (format!("$2y$31${bc}"), out(Bcrypt)),
+            (
+                format!("bcrypt_sha256$$2b$31${bc}"),
+                out(DjangoBcryptSha256),
+            ),
+            (format!("bcrypt$$2a$20${bc}"), out(DjangoBcrypt)),
+            (
+                format!("scrypt$4194304${salt}$8$1${h64}"),
+                out(DjangoScrypt),
+            ),
+            (format!("scrypt$16384${salt}$8$65${h64}"), out(DjangoScrypt)),
+            (
+                format!("scrypt$16384${salt}$8$4294967296${h64}"),
+                out(DjangoScrypt),
+            ),
+            (PASSLIB_SCRYPT.replace("ln=16", "ln=60"), out(PasslibScrypt)),
+            (
+                PASSLIB_SCRYPT.replace("ln=16", "ln=300"),
+                out(PasslibScrypt),
+            ),
+            (PASSLIB_SCRYPT.replace("r=8", "r=1024"), out(PasslibScrypt)),
+        ];
+        for (input, rule) in &cases {
+            let refused = parse_imported_hash(input).map(drop);
+            assert_eq!(refused, Err(*rule), "input {input:?}");
+            // The error names the format, never the hash.
+            assert!(!rule.to_string().contains('$'), "{rule}");
+        }
+        // Within the bounds, the same shapes are accepted.
+        for input in [
+            format!("pbkdf2_sha256$4000000${salt}${h32}"),
+            format!("pbkdf2_sha1$1${salt}${h20}"),
+            format!("$2a$15${bc}"),
+            format!("scrypt$16384${salt}$8$5${h64}"),
+        ] {
+            assert!(parse_imported_hash(&input).is_ok(), "input {input:?}");
+        }
+    }
+
+    fn malformed(format: HashFormat) -> Rule {
+        Rule::MalformedHash { format }
+    }
+
+    fn out(format: HashFormat) -> Rule {
+        Rule::HashOutOfBounds { format }
+    }
+
+    /// A legacy hash with almost no work (PBKDF2, one iteration) still takes as long as an
+    /// argon2 verify of the configured parameters, right password or wrong, and counts as one
+    /// run.
+    #[tokio::test]
+    async fn cheap_legacy_verifies_are_padded_to_argon2() {
+        // Costly enough that an unpadded 1-iteration PBKDF2 (microseconds) cannot pass.
+        let hasher = PasswordHasher::new(HashingConfig {
+            memory_kib: 8192,
+            iterations: 2,
+            threads: NonZeroUsize::new(1),
+            ..HashingConfig::owasp()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut out = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(b"right password", b"salt", 1, &mut out);
+        let stored = format!("pbkdf2_sha256$1$salt${}", STANDARD_B64.encode(out));
+        let mut argon2_fastest = Duration::MAX;
+        for round in 0..6 {
+            let started = Instant::now();
+            let _ = hasher.verify(&pw("anything"), None).await;
+            argon2_fastest = argon2_fastest.min(started.elapsed());
+            for (password, expected) in [
+                ("right password", Verification::Match { needs_rehash: true }),
+                ("wrong password", Verification::Mismatch),
+            ] {
+                let before = hasher.hasher_runs();
+                let started = Instant::now();
+                assert_eq!(verify(&hasher, password, &stored).await, expected);
+                let took = started.elapsed();
+                assert_eq!(hasher.hasher_runs(), before + 1);
+                if round > 0 {
+                    assert!(
+                        took * 10 >= argon2_fastest * 7,
+                        "legacy {took:?}, argon2 {argon2_fastest:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The first legacy verify, before any argon2 verify was measured, runs a dummy argon2
+    /// one instead of sleeping; it still answers right.
+    #[tokio::test]
+    async fn a_legacy_verify_before_any_argon2_one_still_answers() {
+        let hasher = fast();
+        assert_eq!(
+            verify(&hasher, "rasmuslerdorf", PHP_BCRYPT).await,
+            Verification::Match { needs_rehash: true }
+        );
+        assert_eq!(hasher.hasher_runs(), 1);
+        assert_eq!(
+            verify(&hasher, "rasmuslerdorF", PHP_BCRYPT).await,
+            Verification::Mismatch
+        );
+    }
+
+    /// Legacy hashes verify without the pepper (the other system never had it).
+    #[tokio::test]
+    async fn legacy_hashes_verify_without_the_pepper() {
+        let hasher = peppered(b"a pepper of sixteen bytes or more");
+        assert_eq!(
+            verify(&hasher, "rasmuslerdorf", PHP_BCRYPT).await,
+            Verification::Match { needs_rehash: true }
         );
     }
 

@@ -376,8 +376,10 @@ pub struct ImportedUser {
     pub email: Option<String>,
     /// Display name.
     pub display_name: String,
-    /// An argon2 PHC string (argon2id, argon2i or argon2d, any parameters; Django's `argon2`
-    /// prefix accepted). It is upgraded to the current parameters at the user's next login.
+    /// The hash the other system stored, in a format
+    /// [`parse_imported_hash`](crate::hashing::parse_imported_hash) accepts (argon2, Django's
+    /// PBKDF2, bcrypt and scrypt forms, bcrypt, passlib's scrypt; any other is refused). It is
+    /// upgraded to argon2id at the user's next successful login.
     pub password_hash: crate::password_policy::ImportedHash,
     /// Roles at every plant of the tenant (keys of the catalogue). When empty, a new user gets
     /// the catalogue's default roles.

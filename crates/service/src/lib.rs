@@ -44,8 +44,9 @@ pub mod validation;
 mod views;
 
 pub use api::{
-    AuditAction, AuditLog, Credentials, Dormancy, Identities, Imports, Invitations, Logins, Plants,
-    Roles, SessionUsers, Tenants, TokenDelivery, TokenSender, UserRepository, Users,
+    AuditAction, AuditLog, Credentials, Dormancy, Identities, ImportProgress, ImportStage, Imports,
+    Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsers, Tenants, TokenDelivery,
+    TokenSender, UserRepository, Users,
 };
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;

@@ -116,8 +116,21 @@ pub enum Rule {
     Weak,
     /// The password is built from the user's username, email address or tenant.
     ContainsPersonalInfo,
-    /// The password hash is not in a supported format.
+    /// The password hash is in none of the formats tenantry imports (argon2, PBKDF2, bcrypt,
+    /// scrypt; see [`parse_imported_hash`](crate::hashing::parse_imported_hash)).
     UnsupportedHash,
+    /// The password hash starts like `format` but is not a well-formed one: truncated, bad
+    /// base64, stray characters or whitespace, a non-canonical encoding.
+    MalformedHash {
+        /// The format it claims to be.
+        format: HashFormat,
+    },
+    /// The password hash is a well-formed `format` hash whose work factor (iterations, cost,
+    /// memory) is beyond what tenantry verifies, so one login cannot take seconds or gigabytes.
+    HashOutOfBounds {
+        /// Its format.
+        format: HashFormat,
+    },
     /// The same item (a plant in a role list) is given more than once.
     Duplicate,
     /// The value contradicts another field (a password for an invited user).
@@ -141,11 +154,62 @@ impl fmt::Display for Rule {
             Self::ContainsPersonalInfo => {
                 f.write_str("built from the username, email address or tenant")
             }
-            Self::UnsupportedHash => f.write_str("not a supported password hash"),
+            Self::UnsupportedHash => {
+                f.write_str("not an argon2, PBKDF2, bcrypt or scrypt password hash")
+            }
+            Self::MalformedHash { format } => write!(f, "not a well-formed {format} hash"),
+            Self::HashOutOfBounds { format } => {
+                write!(
+                    f,
+                    "a {format} hash with a work factor beyond tenantry's bounds"
+                )
+            }
             Self::Duplicate => f.write_str("lists the same item more than once"),
             Self::NotAllowed => f.write_str("not allowed together with the other fields"),
             Self::OutOfRange => f.write_str("outside the range the database can store"),
         }
+    }
+}
+
+/// A password hash format that [`parse_imported_hash`](crate::hashing::parse_imported_hash)
+/// recognizes, as named in [`Rule::MalformedHash`] and [`Rule::HashOutOfBounds`].
+///
+/// Serializes in `snake_case` (`"django_pbkdf2_sha256"`); its `Display` is the name the tool
+/// that writes it uses (`Django pbkdf2_sha256`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HashFormat {
+    /// An argon2 PHC string (`$argon2id$…`, or Django's `argon2$argon2id$…`).
+    Argon2,
+    /// Django's `pbkdf2_sha256$<iterations>$<salt>$<hash>`.
+    DjangoPbkdf2Sha256,
+    /// Django's `pbkdf2_sha1$<iterations>$<salt>$<hash>`.
+    DjangoPbkdf2Sha1,
+    /// Django's `bcrypt_sha256$$2b$…`: bcrypt of the password's SHA-256 in hex.
+    DjangoBcryptSha256,
+    /// Django's `bcrypt$$2b$…`.
+    DjangoBcrypt,
+    /// A modular-crypt bcrypt string `$2a$`, `$2b$` or `$2y$` (Devise, passlib, PHP, OpenBSD).
+    Bcrypt,
+    /// Django's `scrypt$<N>$<salt>$<r>$<p>$<hash>`.
+    DjangoScrypt,
+    /// passlib's `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`.
+    PasslibScrypt,
+}
+
+impl fmt::Display for HashFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Argon2 => "argon2",
+            Self::DjangoPbkdf2Sha256 => "Django pbkdf2_sha256",
+            Self::DjangoPbkdf2Sha1 => "Django pbkdf2_sha1",
+            Self::DjangoBcryptSha256 => "Django bcrypt_sha256",
+            Self::DjangoBcrypt => "Django bcrypt",
+            Self::Bcrypt => "bcrypt",
+            Self::DjangoScrypt => "Django scrypt",
+            Self::PasslibScrypt => "passlib scrypt",
+        })
     }
 }
 
@@ -751,6 +815,19 @@ mod tests {
         ] {
             assert!(!rule.to_string().is_empty());
         }
+        let format = HashFormat::DjangoPbkdf2Sha256;
+        assert_eq!(
+            Rule::MalformedHash { format }.to_string(),
+            "not a well-formed Django pbkdf2_sha256 hash"
+        );
+        assert_eq!(
+            Rule::HashOutOfBounds { format }.to_string(),
+            "a Django pbkdf2_sha256 hash with a work factor beyond tenantry's bounds"
+        );
+        assert_eq!(
+            serde_json::to_string(&Rule::HashOutOfBounds { format }).unwrap_or_default(),
+            r#"{"rule":"hash_out_of_bounds","format":"django_pbkdf2_sha256"}"#
+        );
     }
 
     #[test]

@@ -373,6 +373,17 @@ async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user
     let known = shapes(t, "bob".into()).await;
     let unknown = shapes(t, "nobody".into()).await;
     assert_eq!(unknown, known);
+    // A user imported with a legacy hash (PHP's documented bcrypt example) fails the same way.
+    let legacy = tenantry_service::ImportedUser {
+        username: "legacy".into(),
+        display_name: "legacy".into(),
+        password_hash: tenantry_service::ImportedHash::new(
+            "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a",
+        ),
+        ..Default::default()
+    };
+    f.repo.import_user(t, legacy, None).await.unwrap();
+    assert_eq!(shapes(t, "legacy".into()).await, known, "a legacy hash");
     let unknown_tenant = shapes(TenantId(i64::MAX), "bob".into()).await;
     assert_eq!(unknown_tenant, known, "a tenant that does not exist");
     let hostile = [

@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Importing users with their existing password hashes: every argon2 variant and the forms
 //! other systems write are accepted, log in with the right password and are upgraded on the
-//! first login; anything else is refused with `password_hash: unsupported_hash`.
+//! first login; anything else is refused naming what it is not (`password_hash:
+//! unsupported_hash`, or `malformed_hash` / `hash_out_of_bounds` with the format it claims).
+//! The legacy formats (PBKDF2, bcrypt, scrypt) are in `legacy_hashes.rs`.
 
 mod common;
 
@@ -9,7 +11,7 @@ use argon2::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Params, Version};
 use common::*;
 use tenantry_service::prelude::*;
-use tenantry_service::validation::Rule;
+use tenantry_service::validation::{HashFormat, Rule};
 use tenantry_service::{Error, ImportedHash, ImportedUser, PlantRole, UserRole, UserStatus};
 
 /// A PHC string made with the argon2 crate directly, as another system would.
@@ -129,36 +131,40 @@ async fn argon2_hashes_of_every_variant_and_origin_import_log_in_and_upgrade() {
 }
 
 #[tokio::test]
-async fn other_formats_are_refused_with_unsupported_hash() {
+async fn other_formats_are_refused_naming_what_they_are_not() {
     let env = env().await;
     let good = foreign(Algorithm::Argon2id, Version::V0x13, 8, 1, 1, STRONG);
+    let argon2 = HashFormat::Argon2;
     let refused = [
-        String::new(),
-        " ".to_owned(),
-        STRONG.to_owned(),
-        "hunter2".to_owned(),
-        "garbage$$$".to_owned(),
-        // bcrypt
-        "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW".to_owned(),
-        "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a".to_owned(),
-        // scrypt, PBKDF2 (Django), SHA-512 crypt
-        "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"
-            .to_owned(),
-        "pbkdf2_sha256$600000$c2FsdA$aGFzaGhhc2hoYXNo".to_owned(),
-        "$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/".to_owned(),
+        (String::new(), Rule::UnsupportedHash),
+        (" ".to_owned(), Rule::UnsupportedHash),
+        (STRONG.to_owned(), Rule::UnsupportedHash),
+        ("hunter2".to_owned(), Rule::UnsupportedHash),
+        ("garbage$$$".to_owned(), Rule::UnsupportedHash),
+        // SHA-512 crypt, passlib's PBKDF2, a truncated Django PBKDF2 (legacy_hashes.rs has the
+        // rest of the legacy formats)
+        ("$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/".to_owned(), Rule::UnsupportedHash),
+        ("$pbkdf2-sha256$29000$N2GMUQrBWIsRwjjH2DvHeA$zzokz9hwVB5E2qQ6tdJx.ORsr5q0w9BBvrhN9fbuZb4".to_owned(), Rule::UnsupportedHash),
+        (
+            "pbkdf2_sha256$600000$c2FsdA$aGFzaGhhc2hoYXNo".to_owned(),
+            Rule::MalformedHash { format: HashFormat::DjangoPbkdf2Sha256 },
+        ),
         // argon2 that is truncated, malformed or beyond the bounds
-        good[..good.len() - 10].to_owned(),
-        good.replacen("$argon2id$", "$argon2x$", 1),
-        good.replacen("m=8,t=1,p=1", "m=8,t=1", 1),
-        good.replacen("m=8", "m=4000000000", 1),
-        good.replacen("t=1", "t=100000", 1),
-        good.replacen("$v=19$", "$v=20$", 1),
-        format!("{good}$extra"),
-        format!("django{good}"),
-        format!("argon2{}", "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"),
-        "x".repeat(10_000),
+        (good[..good.len() - 10].to_owned(), Rule::MalformedHash { format: argon2 }),
+        (good.replacen("$argon2id$", "$argon2x$", 1), Rule::MalformedHash { format: argon2 }),
+        (good.replacen("m=8,t=1,p=1", "m=8,t=1", 1), Rule::MalformedHash { format: argon2 }),
+        (good.replacen("m=8", "m=4000000000", 1), Rule::HashOutOfBounds { format: argon2 }),
+        (good.replacen("t=1", "t=100000", 1), Rule::HashOutOfBounds { format: argon2 }),
+        (good.replacen("$v=19$", "$v=20$", 1), Rule::MalformedHash { format: argon2 }),
+        (format!("{good}$extra"), Rule::MalformedHash { format: argon2 }),
+        (format!("django{good}"), Rule::UnsupportedHash),
+        (
+            format!("argon2{}", "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"),
+            Rule::UnsupportedHash,
+        ),
+        ("x".repeat(10_000), Rule::UnsupportedHash),
     ];
-    for (n, phc) in refused.iter().enumerate() {
+    for (n, (phc, rule)) in refused.iter().enumerate() {
         let username = format!("refused{n}");
         match env
             .repo
@@ -166,10 +172,7 @@ async fn other_formats_are_refused_with_unsupported_hash() {
             .await
         {
             Err(Error::InvalidInput(errors)) => {
-                assert!(
-                    errors.has("password_hash", Rule::UnsupportedHash),
-                    "case {n}: {errors:?}"
-                );
+                assert!(errors.has("password_hash", *rule), "case {n}: {errors:?}");
                 let shown = Error::InvalidInput(errors).to_string();
                 assert!(phc.len() < 8 || !shown.contains(phc.as_str()), "case {n}");
             }
@@ -186,10 +189,7 @@ async fn other_formats_are_refused_with_unsupported_hash() {
     }
 
     // Every broken field is reported together.
-    let mut bad = imported(
-        "x",
-        "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
-    );
+    let mut bad = imported("x", "hunter2");
     bad.email = Some("not an email".into());
     match env.repo.import_user(env.tid(), bad, None).await {
         Err(Error::InvalidInput(errors)) => {

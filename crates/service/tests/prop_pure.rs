@@ -94,6 +94,11 @@ proptest! {
     fn imported_hash_parsing_never_panics(s in prop_oneof![
         text(),
         r"\$argon2(id|i|d)\$(v=(16|19)\$)?m=[0-9]{1,7},t=[0-9]{1,3},p=[0-9]{1,2}\$[A-Za-z0-9+/]{0,30}\$[A-Za-z0-9+/]{0,70}",
+        // The legacy formats, near their real shapes.
+        r"pbkdf2_sha(1|256)\$[0-9]{0,21}\$[ -~]{0,30}\$[A-Za-z0-9+/=]{0,50}",
+        r"(bcrypt_sha256\$|bcrypt\$)?\$2[abxy]\$[0-9]{1,3}\$[./A-Za-z0-9]{50,56}",
+        r"scrypt\$[0-9]{0,21}\$[ -~]{0,30}\$[0-9]{0,12}\$[0-9]{0,12}\$[A-Za-z0-9+/=]{0,100}",
+        r"\$scrypt\$ln=[0-9]{0,4},r=[0-9]{0,12},p=[0-9]{0,12}\$[A-Za-z0-9+/]{0,30}\$[A-Za-z0-9+/]{0,50}",
     ]) {
         let _ = parse_imported_hash(&s);
     }

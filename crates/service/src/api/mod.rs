@@ -22,7 +22,7 @@ pub use audit_log::{AuditAction, AuditLog};
 pub use credentials::{Credentials, TokenDelivery, TokenSender};
 pub use dormancy::Dormancy;
 pub use identities::Identities;
-pub use imports::Imports;
+pub use imports::{ImportProgress, ImportStage, Imports, Problem, RowProblem};
 pub use invitations::Invitations;
 pub use logins::Logins;
 pub use plants::Plants;

@@ -3,7 +3,7 @@
 use super::SeaOrmUserRepository;
 use super::audit::AuditAction;
 use super::new_user;
-use crate::api::Imports;
+use crate::api::{ImportProgress, Imports, RowProblem};
 use crate::error::Result;
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
@@ -61,6 +61,30 @@ impl Imports for SeaOrmUserRepository {
         self.detached(move |repo| async move {
             super::bulk::import_users(&repo, tenant, users, actor).await
         })
+        .await
+    }
+
+    async fn import_users_all_or_nothing(
+        &self,
+        tenant: TenantId,
+        users: Vec<ImportedUser>,
+        actor: Actor,
+        progress: Option<ImportProgress>,
+    ) -> Result<Vec<UserId>> {
+        self.detached(move |repo| async move {
+            super::bulk::import_users_all_or_nothing(&repo, tenant, users, actor, progress).await
+        })
+        .await
+    }
+
+    async fn check_import(
+        &self,
+        tenant: TenantId,
+        users: Vec<ImportedUser>,
+    ) -> Result<Vec<RowProblem>> {
+        self.detached(
+            move |repo| async move { super::bulk::check_import(&repo, tenant, users).await },
+        )
         .await
     }
 }
