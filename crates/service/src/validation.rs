@@ -117,7 +117,7 @@ pub enum Rule {
     /// The password is built from the user's username, email address or tenant.
     ContainsPersonalInfo,
     /// The password hash is in none of the formats tenantry imports (argon2, PBKDF2, bcrypt,
-    /// scrypt; see [`parse_imported_hash`](crate::hashing::parse_imported_hash)).
+    /// scrypt; see `hashing::parse_imported_hash`).
     UnsupportedHash,
     /// The password hash starts like `format` but is not a well-formed one: truncated, bad
     /// base64, stray characters or whitespace, a non-canonical encoding.
@@ -171,7 +171,7 @@ impl fmt::Display for Rule {
     }
 }
 
-/// A password hash format that [`parse_imported_hash`](crate::hashing::parse_imported_hash)
+/// A password hash format that `hashing::parse_imported_hash`
 /// recognizes, as named in [`Rule::MalformedHash`] and [`Rule::HashOutOfBounds`].
 ///
 /// Serializes in `snake_case` (`"django_pbkdf2_sha256"`); its `Display` is the name the tool
