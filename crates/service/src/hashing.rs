@@ -34,8 +34,9 @@
 //!
 //! # Legacy hashes
 //!
-//! Hashes imported from other systems — Django's PBKDF2 (SHA-256, SHA-1), bcrypt and scrypt
-//! forms, modular-crypt bcrypt (`$2a$`/`$2b$`/`$2y$`) and passlib's scrypt; see
+//! Hashes imported from other systems — argon2 (stored as `argon2$…`), Django's PBKDF2
+//! (SHA-256, SHA-1), bcrypt and scrypt forms, modular-crypt bcrypt (`$2a$`/`$2b$`/`$2y$`) and
+//! passlib's scrypt; see
 //! [`parse_imported_hash`] for the formats and their bounds — verify on the same threads, as
 //! one run, and always answer `needs_rehash`: the first successful login replaces them with
 //! argon2id of the current parameters (with the pepper; they were made without it and verify
@@ -234,6 +235,9 @@ struct StoredHash {
     algorithm: Algorithm,
     version: Version,
     params: Params,
+    /// Made by this hasher, with its pepper; `false` for an argon2 hash imported from another
+    /// system (stored as `argon2$…`, Django's form), which never had it.
+    peppered: bool,
 }
 
 /// Upper bounds for the parameters of a stored hash.
@@ -287,7 +291,12 @@ impl PasswordHasher {
         };
         // Fail now, not at the first login, if argon2 refuses the pepper.
         shared
-            .argon2(Algorithm::Argon2id, Version::V0x13, shared.params.clone())
+            .argon2(
+                Algorithm::Argon2id,
+                Version::V0x13,
+                shared.params.clone(),
+                true,
+            )
             .map_err(|_| HashError::InvalidConfig)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -339,6 +348,7 @@ impl PasswordHasher {
             _ if too_long => Password::new(""),
             // What the other system hashed: the bytes as typed.
             Some(Target::Legacy(_)) => password.clone(),
+            Some(Target::Argon2(target)) if !target.peppered => password.clone(),
             _ => normalized(password),
         };
         self.run(move |shared, scratch| {
@@ -437,8 +447,9 @@ impl Shared {
         algorithm: Algorithm,
         version: Version,
         params: Params,
+        peppered: bool,
     ) -> Result<Argon2<'_>, argon2::Error> {
-        match &self.pepper {
+        match self.pepper.as_ref().filter(|_| peppered) {
             Some(pepper) => Argon2::new_with_secret(&pepper.0, algorithm, version, params),
             None => Ok(Argon2::new(algorithm, version, params)),
         }
@@ -452,13 +463,14 @@ impl Shared {
         algorithm: Algorithm,
         version: Version,
         params: &Params,
+        peppered: bool,
         pwd: &[u8],
         salt: &[u8],
         out: &mut [u8],
         scratch: &mut Scratch,
     ) -> Result<(), HashError> {
         let context = self
-            .argon2(algorithm, version, params.clone())
+            .argon2(algorithm, version, params.clone(), peppered)
             .map_err(HashError::failed)?;
         scratch
             .with_blocks(params.block_count(), |blocks| {
@@ -478,6 +490,7 @@ impl Shared {
             algorithm,
             version,
             &self.params,
+            true,
             pwd,
             &salt,
             &mut out,
@@ -514,6 +527,7 @@ impl Shared {
             stored.algorithm,
             stored.version,
             &stored.params,
+            stored.peppered,
             pwd,
             salt,
             out,
@@ -570,7 +584,8 @@ impl Shared {
 
     fn needs_rehash(&self, stored: &StoredHash) -> bool {
         let output_len = |p: &Params| p.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
-        stored.algorithm != Algorithm::Argon2id
+        !stored.peppered
+            || stored.algorithm != Algorithm::Argon2id
             || stored.version != Version::V0x13
             || stored.params.m_cost() != self.params.m_cost()
             || stored.params.t_cost() != self.params.t_cost()
@@ -602,12 +617,24 @@ fn dummy_hash(params: &Params) -> Result<StoredHash, HashError> {
         phc,
         algorithm: Algorithm::Argon2id,
         version: Version::V0x13,
+        peppered: true,
     })
 }
 
 /// Parses a stored hash: argon2 within `limits`, or a legacy one within its bounds.
 fn parse_stored(hash: &str, limits: Limits) -> Option<Target> {
-    if hash.starts_with("$argon2") {
+    if let Some(imported) = hash
+        .strip_prefix("argon2")
+        .filter(|r| r.starts_with("$argon2"))
+    {
+        // Imported from another system: verified without the pepper, then rehashed.
+        parse_argon2(imported, limits).map(|stored| {
+            Target::Argon2(Box::new(StoredHash {
+                peppered: false,
+                ..stored
+            }))
+        })
+    } else if hash.starts_with("$argon2") {
         parse_argon2(hash, limits).map(|stored| Target::Argon2(Box::new(stored)))
     } else {
         LegacyHash::parse(hash, MAX_PHC_LEN)
@@ -658,6 +685,7 @@ fn parse_argon2(phc: &str, limits: Limits) -> Option<StoredHash> {
         algorithm,
         version,
         params,
+        peppered: true,
     })
 }
 
@@ -671,7 +699,7 @@ fn parse_argon2(phc: &str, limits: Limits) -> Option<StoredHash> {
 /// | format | example | bound |
 /// |---|---|---|
 /// | argon2id, argon2i, argon2d PHC (argon2-cffi, libsodium, the reference implementation, RustCrypto) | `$argon2id$v=19$m=19456,t=2,p=1$…` | m ≤ 1 GiB, t ≤ 64, p ≤ 64 |
-/// | Django's `Argon2PasswordHasher` (stored without its `argon2` prefix) | `argon2$argon2id$v=19$…` | as above |
+/// | Django's `Argon2PasswordHasher` | `argon2$argon2id$v=19$…` | as above |
 /// | Django's `PBKDF2PasswordHasher`, `PBKDF2SHA1PasswordHasher` | `pbkdf2_sha256$1000000$<salt>$<base64>` | ≤ 4 000 000 iterations |
 /// | Django's `BCryptSHA256PasswordHasher`, `BCryptPasswordHasher` | `bcrypt_sha256$$2b$12$…`, `bcrypt$$2b$12$…` | cost ≤ 15 |
 /// | bcrypt in modular crypt form (Devise, passlib, PHP, OpenBSD) | `$2b$12$…`, `$2a$`, `$2y$` | cost ≤ 15 |
@@ -679,8 +707,11 @@ fn parse_argon2(phc: &str, limits: Limits) -> Option<StoredHash> {
 /// | passlib's `scrypt` | `$scrypt$ln=16,r=8,p=1$<salt>$<hash>` | as above |
 ///
 /// Each must be exactly as the tool wrote it: no surrounding whitespace, canonical base64,
-/// nothing after the hash. A string without `v=` is argon2 version 0x10 and is stored with an
-/// explicit `v=16`; the others are stored as given. Not accepted: `$2x$` bcrypt (the variant
+/// nothing after the hash. An argon2 hash is stored in Django's form, `argon2$<PHC>`, whatever
+/// its origin: the mark of a hash made elsewhere, without tenantry's pepper, which verifies
+/// without it (on the password as typed) and is rehashed at the first successful login; a PHC
+/// string without `v=` is argon2 version 0x10 and is stored with an explicit `v=16`. The
+/// others are stored as given. Not accepted: `$2x$` bcrypt (the variant
 /// with the sign-extension bug), `$1$`/`$5$`/`$6$` crypt, unsalted digests (Django's
 /// `unsalted_md5`, `sha1`), passlib's `$pbkdf2-sha256$`, Django's unusable `!…` marker.
 ///
@@ -714,7 +745,9 @@ pub fn parse_imported_hash(hash: &str) -> Result<SecretHash, Rule> {
         return LegacyHash::parse(hash, MAX_PHC_LEN).map(|_| SecretHash::new(hash));
     };
     if let Some(stored) = parse_argon2(phc, IMPORT_LIMITS) {
-        return Ok(SecretHash::new(stored.phc.to_string()));
+        // Stored in Django's form, `argon2$…`: the mark of a hash made elsewhere, without the
+        // pepper, verified as such and rehashed at the first successful login.
+        return Ok(SecretHash::new(format!("argon2{}", stored.phc)));
     }
     let unbounded = Limits {
         memory_kib: u32::MAX,
@@ -1006,7 +1039,7 @@ mod tests {
             Verification::Match { needs_rehash: true }
         );
         let imported = parse_imported_hash(&without_v).unwrap_or_else(|r| panic!("{r}"));
-        assert_eq!(imported.expose(), with_v);
+        assert_eq!(imported.expose(), format!("argon2{with_v}"));
     }
 
     #[tokio::test]
@@ -1250,19 +1283,21 @@ mod tests {
         let argon2id = foreign_hash(Algorithm::Argon2id, Version::V0x13, 8, 1, 1);
         let argon2d = foreign_hash(Algorithm::Argon2d, Version::V0x13, 8, 1, 1);
         let django = format!("argon2{argon2id}");
+        // An argon2 hash is stored in Django's form, `argon2$…`: made without the pepper.
+        let marked = |phc: &str| format!("argon2{phc}");
         let accepted = [
-            (CFFI_ARGON2I, CFFI_ARGON2I),
-            (CFFI_ARGON2ID, CFFI_ARGON2ID),
-            (&argon2id, &argon2id),
-            (&argon2d, &argon2d),
-            (&django, &argon2id),
-            (PASSLIB_SCRYPT, PASSLIB_SCRYPT),
-            (PHP_BCRYPT, PHP_BCRYPT),
+            (CFFI_ARGON2I.to_owned(), marked(CFFI_ARGON2I)),
+            (CFFI_ARGON2ID.to_owned(), marked(CFFI_ARGON2ID)),
+            (argon2id.clone(), marked(&argon2id)),
+            (argon2d.clone(), marked(&argon2d)),
+            (django.clone(), marked(&argon2id)),
+            (PASSLIB_SCRYPT.to_owned(), PASSLIB_SCRYPT.to_owned()),
+            (PHP_BCRYPT.to_owned(), PHP_BCRYPT.to_owned()),
         ];
         for (input, stored) in accepted {
             assert_eq!(
-                parse_imported_hash(input).map(|h| h.expose().to_owned()),
-                Ok(stored.to_owned()),
+                parse_imported_hash(&input).map(|h| h.expose().to_owned()),
+                Ok(stored),
                 "input {input:?}"
             );
         }
@@ -1555,6 +1590,27 @@ mod tests {
         assert_eq!(
             verify(&hasher, "rasmuslerdorf", PHP_BCRYPT).await,
             Verification::Match { needs_rehash: true }
+        );
+    }
+
+    /// An imported argon2 hash verifies without the pepper too, and is rehashed; the same PHC
+    /// string unmarked is one of tenantry's own and needs the pepper (before the fix every
+    /// imported argon2 hash failed under a pepper).
+    #[tokio::test]
+    async fn imported_argon2_hashes_verify_without_the_pepper() {
+        let hasher = peppered(b"a pepper of sixteen bytes or more");
+        let imported = parse_imported_hash(CFFI_ARGON2I).unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(
+            verify(&hasher, "s3kr3tp4ssw0rd", imported.expose()).await,
+            Verification::Match { needs_rehash: true }
+        );
+        assert_eq!(
+            verify(&hasher, "wrong", imported.expose()).await,
+            Verification::Mismatch
+        );
+        assert_eq!(
+            verify(&hasher, "s3kr3tp4ssw0rd", CFFI_ARGON2I).await,
+            Verification::Mismatch
         );
     }
 

@@ -33,13 +33,15 @@ fn imported(username: &str, phc: &str) -> ImportedUser {
 }
 
 /// The stored form tenantry keeps: Django's prefix stripped, a missing version made explicit.
+/// How an imported argon2 hash is stored: in Django's `argon2$…` form (the mark of a hash made
+/// without the pepper), with its version written out.
 fn stored_form(phc: &str) -> String {
     let phc = phc.strip_prefix("argon2").unwrap_or(phc);
     let mut parts: Vec<&str> = phc.split('$').collect();
     if !parts[2].starts_with("v=") {
         parts.insert(2, "v=16");
     }
-    parts.join("$")
+    format!("argon2{}", parts.join("$"))
 }
 
 #[tokio::test]
@@ -247,9 +249,15 @@ async fn an_import_keeps_its_roles_and_refuses_taken_names() {
         env.repo.import_user(env.tid(), same_email, None).await,
         Err(Error::EmailTaken)
     ));
-    // Same parameters as the current ones: argon2id m=8,t=1,p=1 is not rewritten.
+    // Even with the current parameters (argon2id m=8,t=1,p=1) an imported hash is rewritten at
+    // the first login: it was made without the pepper. Once.
+    let before = env.runs();
+    env.login_ok("gina", STRONG).await;
+    assert_eq!(env.runs() - before, 2, "verify, then the new hash");
+    let rewritten = env.stored_hash(user.id).await.unwrap();
+    assert!(rewritten.starts_with("$argon2id$"), "{rewritten}");
     let before = env.runs();
     env.login_ok("gina", STRONG).await;
     assert_eq!(env.runs() - before, 1);
-    assert_eq!(env.stored_hash(user.id).await.unwrap(), phc);
+    assert_eq!(env.stored_hash(user.id).await.unwrap(), rewritten);
 }

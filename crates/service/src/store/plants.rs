@@ -88,7 +88,7 @@ async fn insert(
 }
 
 /// How often an upsert runs before a conflict is its answer.
-const UPSERT_ATTEMPTS: u32 = 4;
+const UPSERT_ATTEMPTS: u32 = 8;
 
 /// Creates the tenant's plant with the host's identifier, or brings it in step: code, name
 /// and whether it is in service.
@@ -120,6 +120,8 @@ pub(crate) async fn upsert(
                     && (matches!(error, Error::PlantIdentifierTaken | Error::PlantCodeTaken)
                         || is_transient(&error)) =>
             {
+                // A short, growing pause lets the winner commit before the next try.
+                tokio::time::sleep(std::time::Duration::from_millis(u64::from(attempts) * 5)).await;
                 attempts += 1;
             }
             other => return other,
