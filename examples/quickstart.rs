@@ -123,7 +123,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .await?;
     println!(
         "logged in {} (security stamp kept in the session)",
-        session.user.username
+        session.user.display_name
     );
     let refused = users
         .authenticate(
@@ -191,7 +191,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .await?;
     let signed_in = single
         .authenticate(
-            &grace.username,
+            grace.username.as_deref().unwrap_or_default(),
             &Password::new("compiler nanoseconds cobol bugs"),
             LoginContext::from(LoginSource::Web),
         )
@@ -199,7 +199,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let everyone = single.count_users(&UserFilter::default()).await?;
     println!(
         "\nsingle tenant: {} signed in to tenant `default` ({everyone} users there)",
-        signed_in.user.username
+        signed_in.user.display_name
     );
     Ok(())
 }
@@ -231,7 +231,9 @@ async fn print_users(
         };
         print!(
             "{:<10} {:<16} {:<12}",
-            user.username, user.display_name, tenant_roles
+            user.username.as_deref().unwrap_or("-"),
+            user.display_name,
+            tenant_roles
         );
         for (plant, _) in plants {
             print!(

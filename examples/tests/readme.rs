@@ -23,7 +23,7 @@ async fn get_user(
     Path((tenant, id)): Path<(i64, i64)>,
 ) -> Result<String, StatusCode> {
     match state.users.get_user(TenantId(tenant), UserId(id)).await {
-        Ok(Some(user)) => Ok(user.username),
+        Ok(Some(user)) => Ok(user.display_name),
         Ok(None) => Err(StatusCode::NOT_FOUND),
         Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
     }
@@ -70,7 +70,7 @@ async fn the_readme_service_builds_and_answers() {
         .await
         .unwrap();
     let found = get_user(State(state.clone()), Path((acme.id.0, alice.id.0))).await;
-    assert_eq!(found, Ok("alice".to_owned()));
+    assert_eq!(found, Ok("Alice".to_owned()));
     let other_tenant = get_user(State(state), Path((acme.id.0 + 1, alice.id.0))).await;
     assert_eq!(other_tenant, Err(StatusCode::NOT_FOUND));
 }

@@ -62,12 +62,18 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
         Report::Plants(plants) => plants_table(plants),
         Report::User(user) => user_details(user),
         Report::Users(users) => users_table(users),
-        Report::Deleted(deleted) => format!("deleted user {}\n", deleted.username),
-        Report::Done(done) => format!("{}: {}\n", done.outcome.replace('_', " "), done.username),
+        Report::Deleted(deleted) => {
+            format!("deleted user {}\n", or_dash(deleted.username.as_deref()))
+        }
+        Report::Done(done) => format!(
+            "{}: {}\n",
+            done.outcome.replace('_', " "),
+            or_dash(done.username.as_deref())
+        ),
         Report::Token(token) => format!(
             "{}\n(password reset for {}, expires {}; shown once)\n",
             token.token,
-            token.username,
+            or_dash(token.username.as_deref()),
             token.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true)
         ),
         Report::Migrations(changes) => migration_changes(changes),
@@ -214,7 +220,7 @@ fn users_table(users: &[UserView]) -> String {
         ],
         users.iter().map(|u| {
             vec![
-                u.username.clone(),
+                or_dash(u.username.as_deref()),
                 u.display_name.clone(),
                 or_dash(u.email.as_deref()),
                 u.status.to_string(),
@@ -230,7 +236,7 @@ fn users_table(users: &[UserView]) -> String {
 fn user_details(u: &UserView) -> String {
     let optional_time = |t: Option<DateTime<Utc>>| t.map_or_else(|| "-".to_owned(), time);
     let fields: [(&str, String); 14] = [
-        ("username", u.username.clone()),
+        ("username", or_dash(u.username.as_deref())),
         ("display name", u.display_name.clone()),
         ("email", or_dash(u.email.as_deref())),
         ("status", u.status.to_string()),

@@ -24,7 +24,7 @@ pub(crate) struct IssuedTokenReport {
     /// `password_reset`.
     pub(crate) purpose: &'static str,
     /// The user it acts on.
-    pub(crate) username: String,
+    pub(crate) username: Option<String>,
     /// When it stops working.
     pub(crate) expires_at: DateTime<Utc>,
 }

@@ -115,7 +115,7 @@ pub(crate) struct Done {
     /// What happened: `password_set`, `password_matches` or `unlocked`.
     pub(crate) outcome: &'static str,
     /// The user's username.
-    pub(crate) username: String,
+    pub(crate) username: Option<String>,
 }
 
 /// What `user delete` reports.
@@ -124,7 +124,7 @@ pub(crate) struct DeletedUser {
     /// Always `true`.
     pub(crate) deleted: bool,
     /// The username the user had.
-    pub(crate) username: String,
+    pub(crate) username: Option<String>,
     /// The user's public id.
     pub(crate) pid: String,
 }

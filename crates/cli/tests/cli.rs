@@ -1220,7 +1220,10 @@ impl Tenantry {
     /// The stored hash of `username`, read straight from the database.
     async fn stored_hash(&self, username: &str) -> String {
         let users = self.snapshot().await.users.unwrap();
-        let user = users.iter().find(|u| u.username == username).unwrap();
+        let user = users
+            .iter()
+            .find(|u| u.username.as_deref() == Some(username))
+            .unwrap();
         user.password_hash.as_ref().unwrap().expose().to_owned()
     }
 

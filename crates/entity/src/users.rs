@@ -19,9 +19,12 @@ pub struct Model {
     pub pid: Uuid,
     /// Owning tenant.
     pub tenant_id: TenantId,
-    /// The username as entered.
-    pub username: String,
-    /// The normalized username (NFKC, lowercase); unique per tenant.
+    /// The username as entered; `None` for a user whose login is its email (allowed when the
+    /// host's profile rules make usernames optional, since migration 000023).
+    pub username: Option<String>,
+    /// The login key: the normalized username (NFKC, lowercase), or for a user without a
+    /// username its `email_key` (which holds an `@`, which no username does); unique per
+    /// tenant. Login by name, username order and the username unique index all read it.
     pub username_key: String,
     /// The confusable skeleton of `username_key` ([`crate::skeleton`]); unique per tenant, so
     /// two usernames that look alike cannot coexist. `None` only for a user the migration
@@ -31,7 +34,8 @@ pub struct Model {
     pub email: Option<String>,
     /// The normalized email (trimmed, NFKC, lowercase); unique per tenant.
     pub email_key: Option<String>,
-    /// Display name.
+    /// Display name; empty when the user has none (allowed when the host's profile rules make
+    /// display names optional; readers fall back to the username or email).
     pub display_name: String,
     /// The display name's key ([`crate::keys::display_name_key`]), searched by prefix. `None`
     /// never happens for rows written since migration 000021 (which backfilled every row).
@@ -95,12 +99,12 @@ pub struct NewUserRow {
     pub pid: Uuid,
     /// Owning tenant.
     pub tenant_id: TenantId,
-    /// The username as entered.
-    pub username: String,
-    /// Its normalized key.
+    /// The username as entered, if the user has one.
+    pub username: Option<String>,
+    /// Its normalized key, or the email's key for a user without a username.
     pub username_key: String,
     /// Its confusable skeleton.
-    pub username_skeleton: String,
+    pub username_skeleton: Option<String>,
     /// The email as stored (trimmed).
     pub email: Option<String>,
     /// Its normalized key.
@@ -139,7 +143,7 @@ impl NewUserRow {
             tenant_id: Set(self.tenant_id),
             username: Set(self.username),
             username_key: Set(self.username_key),
-            username_skeleton: Set(Some(self.username_skeleton)),
+            username_skeleton: Set(self.username_skeleton),
             email: Set(self.email),
             email_key: Set(self.email_key),
             display_name_key: Set(Some(crate::keys::display_name_key(&self.display_name))),
@@ -176,9 +180,9 @@ mod tests {
         let row = NewUserRow {
             pid: Uuid::nil(),
             tenant_id: TenantId(1),
-            username: "u".into(),
+            username: Some("u".into()),
             username_key: "u".into(),
-            username_skeleton: "u".into(),
+            username_skeleton: Some("u".into()),
             email: None,
             email_key: None,
             display_name: "U".into(),

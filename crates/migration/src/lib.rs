@@ -61,6 +61,7 @@ mod m20261203_000019_create_tenant_locks;
 mod m20261203_000020_add_users_live_status_index;
 mod m20261204_000021_add_users_display_name_key;
 mod m20261205_000022_add_plants_external_id;
+mod m20261206_000023_users_username_optional;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -114,6 +115,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_add_users_live_status_index::Migration),
             Box::new(m20261204_000021_add_users_display_name_key::Migration),
             Box::new(m20261205_000022_add_plants_external_id::Migration),
+            Box::new(m20261206_000023_users_username_optional::Migration),
         ]
     }
 

@@ -251,7 +251,7 @@ async fn try_insert_user(
     let model = users::ActiveModel {
         pid: Set(uuid::Uuid::now_v7()),
         tenant_id: Set(tenant),
-        username: Set(username_key.to_owned()),
+        username: Set(Some(username_key.to_owned())),
         username_key: Set(username_key.to_owned()),
         email: Set(email_key.map(str::to_owned)),
         email_key: Set(email_key.map(str::to_owned)),
@@ -610,7 +610,7 @@ async fn enums_and_unicode_round_trip_through_the_database() {
             .await
             .expect("get")
             .expect("user");
-        assert_eq!(back.username, format!("ユーザー{i}"));
+        assert_eq!(back.username, Some(format!("ユーザー{i}")));
     }
 }
 
@@ -1353,6 +1353,7 @@ async fn upgrading_to_000020_indexes_the_status_and_keeps_every_row() {
 
 const DISPLAY_NAME_KEY: &str = "m20261204_000021_add_users_display_name_key";
 const PLANT_EXTERNAL_ID: &str = "m20261205_000022_add_plants_external_id";
+const USERNAME_OPTIONAL: &str = "m20261206_000023_users_username_optional";
 
 /// 000022 adds `tenantry_plants.external_id` (NULL for every existing plant) and its unique
 /// index to a populated database and changes no other value; `down` restores the schema
@@ -1362,6 +1363,7 @@ const PLANT_EXTERNAL_ID: &str = "m20261205_000022_add_plants_external_id";
 async fn upgrading_to_000022_gives_plants_a_host_identifier_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_before(db, USERNAME_OPTIONAL).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;
@@ -1518,4 +1520,87 @@ async fn role_keys_are_unique_and_compared_exactly() {
     assert_unique_violation(insert("admin").await, "a second admin row");
     insert("Admin").await.expect("another key");
     insert("admin ").await.expect("another key");
+}
+
+/// 000023 lets `tenantry_users.username` be NULL on a populated database and changes no value;
+/// a user without a username can then be stored (its login key is its email key), and `down`
+/// refuses, changing nothing, while one exists, then restores the schema exactly and keeps
+/// every row. On every backend (SQLite edits the stored table definition).
+#[tokio::test]
+async fn upgrading_to_000023_makes_usernames_optional_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(5)).await.expect("up through 000022");
+    let db = &reopened(&test_db).await;
+    let schema_22 = schema_of(db).await;
+    let before = snapshot(&test_db, "before_23").await;
+    // Before: the database refuses a user without a username.
+    let tenant: i64 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM tenantry_tenants ORDER BY id LIMIT 1",
+        ))
+        .await
+        .expect("tenant")
+        .expect("a tenant")
+        .try_get_by_index(0)
+        .expect("id");
+    let unnamed = |db: &DatabaseConnection| {
+        let model = users::ActiveModel {
+            pid: Set(uuid::Uuid::now_v7()),
+            tenant_id: Set(TenantId(tenant)),
+            username: Set(None),
+            username_key: Set("nameless@example.com".into()),
+            email: Set(Some("nameless@example.com".into())),
+            email_key: Set(Some("nameless@example.com".into())),
+            display_name: Set(String::new()),
+            password_hash: Set(None),
+            status: Set(UserStatus::Active),
+            security_stamp: Set("stamp".into()),
+            created_at: Set(chrono::Utc::now()),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+        let db = db.clone();
+        async move {
+            users::Entity::insert(model)
+                .exec(&db)
+                .await
+                .map(|r| r.last_insert_id)
+        }
+    };
+    assert!(unnamed(db).await.is_err(), "NOT NULL before 000023");
+    assert_eq!(snapshot(&test_db, "refused_23").await, before);
+
+    Migrator::up(db, Some(1)).await.expect("up through 000023");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_23").await, before);
+    let id = unnamed(db).await.expect("a user without a username");
+    let back = users::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(back.username, None);
+
+    let refused = Migrator::down(db, Some(1)).await;
+    assert!(refused.is_err(), "down with a nameless user: {refused:?}");
+    let db = &reopened(&test_db).await;
+    assert_eq!(
+        schema_of(db).await,
+        fresh_schema,
+        "the refused down changed nothing"
+    );
+    users::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .expect("delete the nameless user");
+    Migrator::down(db, Some(1)).await.expect("down 000023");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_22);
+    assert_eq!(snapshot(&test_db, "down_23").await, before);
 }

@@ -61,7 +61,7 @@ fn old_row(tenant: TenantId, username: &str, deleted: bool) -> users::ActiveMode
     users::ActiveModel {
         pid: Set(uuid::Uuid::now_v7()),
         tenant_id: Set(tenant),
-        username: Set(username.to_owned()),
+        username: Set(Some(username.to_owned())),
         username_key: Set(username.to_owned()),
         email: Set(None),
         email_key: Set(None),
@@ -102,7 +102,7 @@ async fn skeletons(db: &DatabaseConnection, tenant: TenantId) -> Vec<(String, Op
         .await
         .expect("read users")
         .into_iter()
-        .map(|u| (u.username, u.username_skeleton))
+        .map(|u| (u.username.unwrap_or_default(), u.username_skeleton))
         .collect()
 }
 

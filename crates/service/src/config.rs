@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::hashing::HashingConfig;
 use crate::password_policy::PasswordPolicy;
+use crate::profile_rules::ProfileRules;
 use crate::role_catalogue::RoleCatalogue;
 #[cfg(doc)]
 use crate::{Error, SeaOrmUserRepository};
@@ -47,6 +48,10 @@ pub struct Config {
     /// What startup does with grants of roles the declared catalogue no longer has (or no
     /// longer allows at their scope). Default: [`MissingRoles::Refuse`].
     pub missing_roles: MissingRoles,
+    /// What a user's profile must hold: username, email, display name and their rules.
+    /// Default: [`ProfileRules::default`], a username (strict characters) and a display name
+    /// (≤ 100) required, the email optional.
+    pub profile: ProfileRules,
 }
 
 /// What reconciling the role catalogue does with grants the declared catalogue refuses: grants
@@ -76,6 +81,7 @@ impl Default for Config {
             activity_interval: MINUTE,
             roles: RoleCatalogue::default(),
             missing_roles: MissingRoles::Refuse,
+            profile: ProfileRules::default(),
         }
     }
 }
@@ -191,6 +197,7 @@ mod tests {
         assert_eq!(config.activity_interval, Duration::from_secs(60));
         assert_eq!(config.roles, RoleCatalogue::default());
         assert_eq!(config.missing_roles, MissingRoles::Refuse);
+        assert_eq!(config.profile, ProfileRules::default());
     }
 
     #[test]

@@ -119,6 +119,23 @@ pub enum Error {
         /// How many grants hold it where it is no longer allowed.
         grants: u64,
     },
+    /// Opening the repository: the profile rules require `field` (`email` or `username`), but
+    /// `users` users of the database (deleted ones included) have none. Nothing was written:
+    /// give them one, or keep the field optional (see [`crate::profile_rules`]).
+    #[error(
+        "the profile rules require {field}, but {users} user(s) have none; \
+         give them one or keep the field optional"
+    )]
+    ProfileRuleUnmet {
+        /// The field the rules require.
+        field: &'static str,
+        /// How many users lack it.
+        users: u64,
+    },
+    /// The configuration asks for something impossible (a display name longer than its
+    /// column); the message names the setting.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
     /// The role catalogue stored in the database cannot be read back (a row edited by hand).
     #[error("the stored role catalogue is invalid: {0}")]
     StoredCatalogue(StoredCatalogueError),
@@ -187,6 +204,15 @@ pub(crate) fn unique_violation(error: DbErr) -> Error {
         Error::Conflict("this identity is already linked to a user")
     } else {
         Error::Conflict("a unique value is already in use")
+    }
+}
+
+/// [`unique_violation`] for a user row: a user without a username stores its email's key as
+/// its login key (`username_key`), so a collision there is its email being taken.
+pub(crate) fn user_unique_violation(has_username: bool) -> impl Fn(DbErr) -> Error {
+    move |error| match unique_violation(error) {
+        Error::UsernameTaken if !has_username => Error::EmailTaken,
+        other => other,
     }
 }
 

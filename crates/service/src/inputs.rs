@@ -68,11 +68,17 @@ pub struct PlantChanges {
 /// A new user of a tenant.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct NewUser {
-    /// 3–50 letters, digits, `.`, `_`, `-`; unique per tenant, case-insensitively.
+    /// 3–50 letters, digits, `.`, `_`, `-` (or what [`ProfileRules`](crate::profile_rules::ProfileRules)
+    /// allows); unique per tenant, case-insensitively. Empty means none: allowed when the
+    /// profile rules make usernames optional, and then the email is the login.
+    #[serde(default)]
     pub username: String,
-    /// Optional email; unique per tenant, case-insensitively. Stored trimmed.
+    /// Optional email (unless the profile rules require one); unique per tenant,
+    /// case-insensitively. Stored trimmed.
     pub email: Option<String>,
-    /// 1–100 characters.
+    /// 1–100 characters (the profile rules set the maximum); empty means none, where the
+    /// profile rules allow that.
+    #[serde(default)]
     pub display_name: String,
     /// The initial password, checked against the policy. `None` creates a user that cannot log
     /// in with a password (SSO-only, or waiting for an invitation or reset).
@@ -166,7 +172,8 @@ impl RoleSet {
 /// A change to a user's profile. `None` leaves a field as it is.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct UserUpdate {
-    /// New username (re-validated and re-keyed).
+    /// New username (re-validated and re-keyed). `Some("")` removes it where the profile
+    /// rules make usernames optional and the user has an email (its login from then on).
     pub username: Option<String>,
     /// New email: `Some(None)` removes it.
     pub email: Option<Option<String>>,
@@ -326,7 +333,9 @@ impl LoginContext {
 pub struct Invitation {
     /// Where the invitation goes.
     pub email: String,
-    /// A username chosen now; when `None`, the invitee must choose one on acceptance.
+    /// A username chosen now; when `None`, the invitee must choose one on acceptance (where
+    /// the profile rules require usernames) or may (where they are optional: its email is
+    /// then its login).
     pub username: Option<String>,
     /// 1–100 characters.
     pub display_name: String,
@@ -355,7 +364,9 @@ pub struct NewIdentity {
 pub struct IdentityUser {
     /// The identity to link.
     pub identity: NewIdentity,
-    /// Username for the new user.
+    /// Username for the new user; empty for none, where the profile rules make usernames
+    /// optional (the provider's email is then the login).
+    #[serde(default)]
     pub username: String,
     /// Email for the new user (often the provider's).
     pub email: Option<String>,
@@ -370,11 +381,13 @@ pub struct IdentityUser {
 /// A user moved from another system with its existing password hash.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ImportedUser {
-    /// Username.
+    /// Username; empty for none, where the profile rules make usernames optional.
+    #[serde(default)]
     pub username: String,
     /// Email.
     pub email: Option<String>,
-    /// Display name.
+    /// Display name; empty for none, where the profile rules allow that.
+    #[serde(default)]
     pub display_name: String,
     /// The hash the other system stored, in a format
     /// [`parse_imported_hash`](crate::hashing::parse_imported_hash) accepts (argon2, Django's

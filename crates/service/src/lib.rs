@@ -34,6 +34,7 @@ mod inputs;
 pub mod normalize;
 pub mod password_policy;
 pub mod prelude;
+pub mod profile_rules;
 mod redacted;
 pub mod role_catalogue;
 mod store;

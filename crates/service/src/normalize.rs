@@ -41,6 +41,26 @@ pub fn username_skeleton(username: &str) -> String {
     tenantry_entity::skeleton::username_skeleton_of_key(&username_key(username))
 }
 
+/// The login key a user's row stores in `username_key`: its [`username_key`], or for a user
+/// without a username (the profile rules allow that) its [`email_key`], its login. An email
+/// key holds `@` and no username does, so the two kinds never collide, and a login holding
+/// `@` is always looked up by email.
+///
+/// ```
+/// use tenantry_service::normalize::login_key;
+///
+/// assert_eq!(login_key(Some("Ada"), Some("ada@example.com")), "ada");
+/// assert_eq!(login_key(None, Some(" Ada@Example.com")), "ada@example.com");
+/// ```
+pub fn login_key(username: Option<&str>, email: Option<&str>) -> String {
+    match (username, email) {
+        (Some(username), _) => username_key(username),
+        (None, Some(email)) => email_key(email),
+        // Validation refuses a user with neither; an empty key would collide with any other.
+        (None, None) => String::new(),
+    }
+}
+
 /// The key of an email address: NFKC, lowercase, then trimmed of surrounding whitespace.
 ///
 /// Trimming happens last because NFKC turns some characters (U+3000 ideographic space, no-break

@@ -303,6 +303,11 @@ impl Validator {
         self
     }
 
+    /// Whether a rule of `field` is recorded already.
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
     /// Ends validation.
     ///
     /// # Errors
@@ -325,6 +330,47 @@ impl Validator {
 /// The first [`Rule`] broken, in the order of the [module docs](self).
 pub fn username(value: &str) -> Result<(), Rule> {
     identifier(value, USERNAME_MIN_CHARS, USERNAME_MAX_CHARS)
+}
+
+/// Most characters in a username under the profile rules' `UsernameChars::Printable` (counted
+/// after NFKC): as many as a strict one, so its key fits the column however
+/// lowercasing expands it.
+pub const PRINTABLE_USERNAME_MAX_CHARS: usize = USERNAME_MAX_CHARS;
+
+/// Checks a username under the printable rule: 1–50 characters (counted after NFKC) of any
+/// printable text, spaces inside included, but no `@` (a login with an `@` is an email address,
+/// so a username holding one could be another user's login) and no leading or trailing
+/// whitespace. Its key and confusable skeleton are the strict rule's, so `Ada` and `аda`
+/// (Cyrillic `а`) still collide.
+///
+/// # Errors
+///
+/// The first [`Rule`] broken, in the order of the [module docs](self).
+pub fn printable_username(value: &str) -> Result<(), Rule> {
+    if value.is_empty() {
+        return Err(Rule::Required);
+    }
+    check_max(value, PRINTABLE_USERNAME_MAX_CHARS)?;
+    check_visible(value)?;
+    let nfkc: String = value.nfkc().collect();
+    check_max(&nfkc, PRINTABLE_USERNAME_MAX_CHARS)?;
+    if value.trim().is_empty() {
+        return Err(Rule::Required);
+    }
+    if value.trim() != value || nfkc.contains('@') {
+        return Err(Rule::InvalidCharacter);
+    }
+    Ok(())
+}
+
+/// Checks a display name against a maximum the host configured (the profile rules'
+/// `display_name_max_chars`), otherwise as [`display_name`].
+///
+/// # Errors
+///
+/// The first [`Rule`] broken, in the order of the [module docs](self).
+pub fn display_name_at_most(value: &str, max: usize) -> Result<(), Rule> {
+    free_text(value, max)
 }
 
 /// Checks a plant code: 1–32 characters (counted after NFKC) of Unicode letters, digits, `.`,

@@ -110,13 +110,15 @@ pub struct UserView {
     pub pid: Uuid,
     /// Owning tenant.
     pub tenant_id: TenantId,
-    /// Username as entered.
-    pub username: String,
+    /// Username as entered; `None` for a user whose login is its email (see
+    /// [`crate::profile_rules`]).
+    pub username: Option<String>,
     /// Email as entered (trimmed).
     pub email: Option<String>,
     /// When the user proved it receives mail at `email`.
     pub email_verified_at: Option<DateTime<Utc>>,
-    /// Display name.
+    /// Display name; for a user without one (see [`crate::profile_rules`]) its username, else
+    /// its email.
     pub display_name: String,
     /// `invited`, `active` or `suspended`.
     pub status: UserStatus,
@@ -144,6 +146,19 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The name a view shows: the display name, or for a user without one (stored empty) its
+/// username, else its email.
+pub(crate) fn shown_name(
+    display_name: String,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> String {
+    if !display_name.is_empty() {
+        return display_name;
+    }
+    username.or(email).unwrap_or_default().to_owned()
+}
+
 impl UserView {
     /// Builds the view from a row and its grants.
     pub(crate) fn new(m: users::Model, roles: UserGrants) -> Self {
@@ -151,10 +166,10 @@ impl UserView {
             id: m.id,
             pid: m.pid,
             tenant_id: m.tenant_id,
+            display_name: shown_name(m.display_name, m.username.as_deref(), m.email.as_deref()),
             username: m.username,
             email: m.email,
             email_verified_at: m.email_verified_at,
-            display_name: m.display_name,
             status: m.status,
             tenant_roles: roles.tenant,
             plant_roles: roles.plants,
@@ -238,9 +253,11 @@ pub struct RoleHolder {
     pub id: UserId,
     /// Public id.
     pub pid: Uuid,
-    /// Username as entered.
-    pub username: String,
-    /// Display name.
+    /// Username as entered; `None` for a user whose login is its email (see
+    /// [`crate::profile_rules`]).
+    pub username: Option<String>,
+    /// Display name; for a user without one (see [`crate::profile_rules`]) its username, else
+    /// its email.
     pub display_name: String,
     /// Email as entered (trimmed).
     pub email: Option<String>,

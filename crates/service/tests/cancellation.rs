@@ -396,7 +396,7 @@ async fn calls_cancelled_at_random_points_keep_the_pool_and_the_data_whole() {
         .await
         .unwrap()
         .into_iter()
-        .map(|u| u.username)
+        .filter_map(|u| u.username)
         .collect();
     for (call, began, _) in &outcomes {
         if let Call::Create(n) = call {

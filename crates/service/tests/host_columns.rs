@@ -91,7 +91,12 @@ async fn a_host_table_keyed_to_the_user_is_read_with_it_and_goes_with_it() {
         .unwrap();
     let read: Vec<(&str, Option<&str>)> = rows
         .iter()
-        .map(|(u, p)| (u.username.as_str(), p.as_ref().map(|p| p.phone.as_str())))
+        .map(|(u, p)| {
+            (
+                u.username.as_deref().unwrap_or_default(),
+                p.as_ref().map(|p| p.phone.as_str()),
+            )
+        })
         .collect();
     assert_eq!(
         read,

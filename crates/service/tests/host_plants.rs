@@ -243,7 +243,7 @@ async fn an_inactive_plant_grants_nothing_until_it_is_reactivated() {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| m.user.username)
+        .filter_map(|m| m.user.username)
         .collect();
     assert_eq!(members, ["alice"]);
     let holders: Vec<String> = f
@@ -252,7 +252,7 @@ async fn an_inactive_plant_grants_nothing_until_it_is_reactivated() {
         .await
         .unwrap()
         .into_iter()
-        .map(|h| h.username)
+        .filter_map(|h| h.username)
         .collect();
     assert_eq!(holders, ["alice"]);
     let listed = f.repo.list_users(f.tid(), &at_plant).await.unwrap();

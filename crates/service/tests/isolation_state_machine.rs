@@ -290,7 +290,7 @@ async fn run_scenario(
                 prop_assert_eq!(u.tenant_id, tenant);
                 Ok((
                     u.id,
-                    u.username.clone(),
+                    u.username.clone().unwrap_or_default(),
                     u.plant_roles
                         .iter()
                         .map(|r| (r.plant_id, UserRole::from_key(&r.role).expect("a UserRole")))
@@ -362,7 +362,7 @@ async fn apply(
                     let got = got.unwrap();
                     OWN.fetch_add(1, Ordering::Relaxed);
                     prop_assert_eq!(got.tenant_id, tenant);
-                    prop_assert_eq!(&got.username, &want.username);
+                    prop_assert_eq!(got.username.as_deref(), Some(want.username.as_str()));
                 }
                 None => prop_assert!(got.is_none(), "leaked {got:?}"),
             }
@@ -399,7 +399,7 @@ async fn apply(
                     prop_assert!(matches!(result, Err(Error::UsernameTaken)), "{result:?}");
                 }
                 Some(user) => {
-                    prop_assert_eq!(result.unwrap().username, username.clone());
+                    prop_assert_eq!(result.unwrap().username, Some(username.clone()));
                     user.username = username;
                 }
             }

@@ -20,7 +20,10 @@ fn admin_input(username: &str) -> NewUser {
 }
 
 fn names(users: &[tenantry_service::UserView]) -> Vec<&str> {
-    users.iter().map(|u| u.username.as_str()).collect()
+    users
+        .iter()
+        .map(|u| u.username.as_deref().unwrap_or_default())
+        .collect()
 }
 
 #[tokio::test]

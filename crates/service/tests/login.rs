@@ -89,7 +89,7 @@ async fn succeeds_by_username_or_email_case_insensitively_and_tracks_the_login()
         let auth = env.login_ok(login, STRONG).await;
         assert_eq!(env.runs() - before, 1, "{login}: one verify, no rehash");
         assert_eq!(auth.user.id, alice.id, "{login}");
-        assert_eq!(auth.user.username, "Alice");
+        assert_eq!(auth.user.username.as_deref(), Some("Alice"));
         assert_eq!(auth.user.last_login_at, Some(env.now()), "{login}");
         assert_eq!(auth.user.login_count, n as i64 + 1, "{login}");
         let row = env.row(alice.id).await;

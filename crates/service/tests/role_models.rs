@@ -99,14 +99,17 @@ async fn spc_one_ordered_role_per_plant_and_the_higher_of_plant_and_tenant_count
         .users_with_role(t, key("supervisor"), p1)
         .await
         .unwrap();
-    let names: Vec<&str> = holders.iter().map(|h| h.username.as_str()).collect();
+    let names: Vec<&str> = holders
+        .iter()
+        .map(|h| h.username.as_deref().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["ann", "root"]);
     let tenant_wide = repo
         .users_with_role(t, key("supervisor"), GrantScope::Tenant)
         .await
         .unwrap();
     assert_eq!(tenant_wide.len(), 1);
-    assert_eq!(tenant_wide[0].username, "root");
+    assert_eq!(tenant_wide[0].username.as_deref(), Some("root"));
 
     // Two roles at one plant cannot be asked for; nothing is written.
     let before = state(&f, ann).await;
@@ -220,7 +223,10 @@ async fn fibre_planner_holds_several_roles_at_once_and_replaces_them_as_a_set() 
         .users_with_role(t, key("project_manager"), tenant)
         .await
         .unwrap();
-    let names: Vec<&str> = managers.iter().map(|h| h.username.as_str()).collect();
+    let names: Vec<&str> = managers
+        .iter()
+        .map(|h| h.username.as_deref().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["pia", "sam"]);
 
     // A plant grant of a tenant-only role is refused, and so is a role the planner lacks.

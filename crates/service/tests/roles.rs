@@ -317,7 +317,7 @@ async fn users_for_plant_lists_effective_roles() {
                 .map(|m| {
                     assert_eq!(m.user.effective_role(plant), m.effective_role());
                     let role = m.effective_role().expect("a role");
-                    (m.user.username, role)
+                    (m.user.username.unwrap_or_default(), role)
                 })
                 .collect::<Vec<_>>()
         }

@@ -35,7 +35,7 @@ async fn create_user_with_everything_and_find_it_every_way() {
         })
         .await;
 
-    assert_eq!(created.username, "Ada.Lovelace");
+    assert_eq!(created.username.as_deref(), Some("Ada.Lovelace"));
     assert_eq!(created.email.as_deref(), Some("Ada@Example.com"));
     assert_eq!(created.display_name, "Ada Lovelace");
     assert_eq!(created.status, UserStatus::Active);
@@ -293,7 +293,7 @@ async fn update_user_changes_and_rekeys_the_profile() {
         .unwrap();
     assert_eq!(updated.id, alice.id);
     assert_eq!(updated.pid, alice.pid);
-    assert_eq!(updated.username, "Alicia");
+    assert_eq!(updated.username.as_deref(), Some("Alicia"));
     assert_eq!(updated.email.as_deref(), Some("Alicia@Example.org"));
     assert_eq!(updated.display_name, "Alicia A.");
     assert_eq!(updated.metadata, Some(json!({"b": [1, 2]})));
@@ -343,7 +343,7 @@ async fn update_user_changes_and_rekeys_the_profile() {
         .update_user(t, alice.id, UserUpdate::default(), None)
         .await
         .unwrap();
-    assert_eq!(same.username, "Alicia");
+    assert_eq!(same.username.as_deref(), Some("Alicia"));
     assert_eq!(same.email, updated.email);
     assert_eq!(same.metadata, updated.metadata);
 
@@ -361,7 +361,7 @@ async fn update_user_changes_and_rekeys_the_profile() {
         )
         .await
         .unwrap();
-    assert_eq!(recased.username, "ALICIA");
+    assert_eq!(recased.username.as_deref(), Some("ALICIA"));
 
     // `Some(None)` removes the email, the metadata and the expiry.
     let cleared = f
@@ -592,7 +592,7 @@ async fn a_deleted_user_is_invisible_until_restored() {
 
     let restored = f.repo.restore_user(t, alice.id, None).await.unwrap();
     assert_eq!(restored.id, alice.id);
-    assert_eq!(restored.username, "alice");
+    assert_eq!(restored.username.as_deref(), Some("alice"));
     assert_eq!(roles(&restored), vec![(f.plant(0), UserRole::Engineer)]);
     assert_eq!(f.row(alice.id).await.unwrap().deleted_at, None);
     assert_eq!(

@@ -80,7 +80,11 @@ async fn username_table() {
             );
         }
         if let Ok(user) = &result {
-            assert_eq!(&user.username, input, "stored as entered");
+            assert_eq!(
+                user.username.as_deref(),
+                Some(input.as_str()),
+                "stored as entered"
+            );
             accepted += 1;
         }
         check_case("username", input, *expected, result);

@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub(crate) struct UserJson {
     /// The user's public id.
     id: Uuid,
-    username: String,
+    username: Option<String>,
     display_name: String,
     email: Option<String>,
     status: UserStatus,

@@ -72,7 +72,7 @@ pub trait Users: Send + Sync {
     /// let mut query = KeysetQuery::default();
     /// loop {
     ///     let page = repo.list_users_keyset(tenant, &query).await?;
-    ///     for user in &page.items { println!("{}", user.username); }
+    ///     for user in &page.items { println!("{}", user.display_name); }
     ///     match page.next {
     ///         Some(next) => query.after = Some(next),
     ///         None => break,

@@ -40,7 +40,8 @@ use crate::api::{ImportProgress, ImportStage, Problem, RowProblem};
 use crate::error::{Error, Result, unique_violation};
 use crate::hashing::parse_imported_hash;
 use crate::inputs::{Actor, ImportedUser};
-use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::normalize::{email_key, login_key, username_skeleton};
+use crate::profile_rules::ProfileRules;
 use crate::role_catalogue::Grant;
 use crate::role_catalogue::RoleCatalogue;
 use crate::validation::ValidationErrors;
@@ -62,8 +63,9 @@ pub const IMPORT_BATCH: usize = 500;
 struct Row {
     pid: uuid::Uuid,
     profile: NewProfile,
+    /// The login key ([`login_key`]).
     username_key: String,
-    username_skeleton: String,
+    username_skeleton: Option<String>,
     email_key: Option<String>,
     hash: SecretHash,
 }
@@ -99,7 +101,11 @@ fn refused(index: usize, imported: usize, source: Error) -> Error {
 }
 
 /// Checks every row; the first invalid one refuses the call.
-fn validate(catalogue: &RoleCatalogue, users: Vec<ImportedUser>) -> Result<Vec<Row>> {
+fn validate(
+    rules: &ProfileRules,
+    catalogue: &RoleCatalogue,
+    users: Vec<ImportedUser>,
+) -> Result<Vec<Row>> {
     let mut usernames = HashSet::with_capacity(users.len());
     let mut emails = HashSet::with_capacity(users.len());
     let mut rows = Vec::with_capacity(users.len());
@@ -107,7 +113,7 @@ fn validate(catalogue: &RoleCatalogue, users: Vec<ImportedUser>) -> Result<Vec<R
         let profile = new_user::profile_of!(catalogue, input);
         let hash = parse_imported_hash(input.password_hash.expose());
         profile
-            .validate(catalogue, |validator| {
+            .validate(rules, catalogue, |validator| {
                 if let Err(rule) = &hash {
                     validator.add("password_hash", *rule);
                 }
@@ -116,11 +122,13 @@ fn validate(catalogue: &RoleCatalogue, users: Vec<ImportedUser>) -> Result<Vec<R
         profile
             .check_roles(catalogue)
             .map_err(|e| refused(index, 0, e))?;
-        let key = username_key(&profile.username);
+        let key = login_key(profile.username.as_deref(), profile.email.as_deref());
         // Equal skeletons cover equal keys: two rows that merely look alike are refused here
         // too, before anything is written.
-        let skeleton = username_skeleton(&profile.username);
-        if !usernames.insert(skeleton.clone()) {
+        let skeleton = profile.username.as_deref().map(username_skeleton);
+        if let Some(skeleton) = &skeleton
+            && !usernames.insert(skeleton.clone())
+        {
             return Err(refused(index, 0, Error::UsernameTaken));
         }
         let mail_key = profile.email.as_deref().map(email_key);
@@ -183,7 +191,7 @@ pub(crate) async fn import_users(
     actor: Actor,
 ) -> Result<Vec<UserId>> {
     super::reads::require_tenant(&repo.db, tenant).await?;
-    let rows = validate(&repo.config.roles, users)?;
+    let rows = validate(&repo.config.profile, &repo.config.roles, users)?;
     // The actor may grant every role asked for, before the first batch is written.
     let requested = requested_grants(&rows);
     ensure_may_change(&repo.db, &repo.config.roles, tenant, actor, &requested).await?;
@@ -275,6 +283,7 @@ async fn check_all(
     users: Vec<ImportedUser>,
 ) -> Result<Vec<Row>> {
     let catalogue = &repo.config.roles;
+    let rules = &repo.config.profile;
     let plants: HashSet<PlantId> = plants::Entity::find()
         .select_only()
         .column(plants::Column::Id)
@@ -300,7 +309,7 @@ async fn check_all(
     for (index, input) in users.into_iter().enumerate() {
         let profile = new_user::profile_of!(catalogue, input);
         let hash = parse_imported_hash(input.password_hash.expose());
-        let validated = profile.validate(catalogue, |validator| {
+        let validated = profile.validate(rules, catalogue, |validator| {
             if let Err(rule) = &hash {
                 validator.add("password_hash", *rule);
             }
@@ -329,15 +338,18 @@ async fn check_all(
             problem(index, "plant_roles", Problem::PlantNotFound);
         }
         // Equal skeletons cover equal keys: rows that merely look alike collide too.
-        let skeleton = username_skeleton(&profile.username);
-        if let Some(&row) = skeletons.get(&skeleton) {
-            fine = false;
-            problem(index, "username", Problem::SameAsRow { row });
-        } else {
-            let key = username_key(&profile.username);
-            skeletons.insert(skeleton.clone(), index);
-            keys.insert(key.clone(), index);
-            pairs.push((skeleton.clone(), key));
+        let skeleton = profile.username.as_deref().map(username_skeleton);
+        let key = login_key(profile.username.as_deref(), profile.email.as_deref());
+        // A row without a username logs in by its email, checked with the emails below.
+        if let Some(skeleton) = &skeleton {
+            if let Some(&row) = skeletons.get(skeleton) {
+                fine = false;
+                problem(index, "username", Problem::SameAsRow { row });
+            } else {
+                skeletons.insert(skeleton.clone(), index);
+                keys.insert(key.clone(), index);
+                pairs.push((skeleton.clone(), key.clone()));
+            }
         }
         let mail_key = profile.email.as_deref().map(email_key);
         if let Some(key) = &mail_key {
@@ -351,7 +363,7 @@ async fn check_all(
         if let (true, Ok(hash)) = (fine, hash) {
             rows.push(Row {
                 pid: uuid::Uuid::now_v7(),
-                username_key: username_key(&profile.username),
+                username_key: key,
                 username_skeleton: skeleton,
                 email_key: mail_key,
                 profile,
@@ -413,7 +425,7 @@ async fn taken_in_tenant(
     } = usernames;
     let mut taken = HashSet::new();
     for chunk in pairs.chunks(IMPORT_BATCH) {
-        let found: Vec<(String, Option<String>)> = users::Entity::find()
+        let found: Vec<(Option<String>, Option<String>)> = users::Entity::find()
             .select_only()
             .column(users::Column::UsernameKey)
             .column(users::Column::UsernameSkeleton)
@@ -432,7 +444,7 @@ async fn taken_in_tenant(
         for (key, skeleton) in found {
             let row = skeleton
                 .and_then(|s| skeletons.get(&s))
-                .or_else(|| keys.get(&key));
+                .or_else(|| key.and_then(|k| keys.get(&k)));
             if let Some(&row) = row {
                 taken.insert(("username", row));
             }
@@ -484,29 +496,25 @@ async fn insert_batch(
     let models = batch
         .iter()
         .map(|row| row.user_row(tenant, now).into_active_model());
-    // Without RETURNING (MySQL has none): the ids are read back by their unique keys.
+    // Without RETURNING (MySQL has none): the ids are read back by their public ids, which
+    // every user has (a username it may not).
     users::Entity::insert_many(models)
         .exec_without_returning(txn)
         .await
         .map_err(unique_violation)?;
-    let inserted: Vec<(UserId, String)> = users::Entity::find()
+    let inserted: Vec<(UserId, uuid::Uuid)> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
-        .column(users::Column::UsernameKey)
-        .filter(users::Column::TenantId.eq(tenant))
-        .filter(users::Column::UsernameKey.is_in(batch.iter().map(|r| r.username_key.as_str())))
+        .column(users::Column::Pid)
+        .filter(users::Column::Pid.is_in(batch.iter().map(|r| r.pid)))
         .into_tuple()
         .all(txn)
         .await?;
-    let by_key: HashMap<String, UserId> = inserted.into_iter().map(|(id, k)| (k, id)).collect();
+    let by_pid: HashMap<uuid::Uuid, UserId> =
+        inserted.into_iter().map(|(id, pid)| (pid, id)).collect();
     let ids = batch
         .iter()
-        .map(|row| {
-            by_key
-                .get(&row.username_key)
-                .copied()
-                .ok_or(Error::NotFound)
-        })
+        .map(|row| by_pid.get(&row.pid).copied().ok_or(Error::NotFound))
         .collect::<Result<Vec<UserId>>>()?;
 
     let mut tenant_roles = Vec::new();
@@ -534,7 +542,7 @@ async fn insert_batch(
 fn imported_details(row: &Row) -> serde_json::Value {
     new_user_details(
         row.pid,
-        &row.profile.username,
+        row.profile.username.as_deref(),
         UserStatus::Active,
         &row.profile.tenant_roles,
         &row.profile.plant_roles,

@@ -14,7 +14,8 @@ use crate::error::{Error, Result, unique_violation};
 use crate::inputs::{Actor, Invitation};
 use crate::normalize::{username_key, username_skeleton};
 use crate::password_policy::Password;
-use crate::validation::{self, Validator};
+use crate::profile_rules::Requirement;
+use crate::validation::Validator;
 use crate::views::{InvitedUser, UserView};
 use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
@@ -34,7 +35,12 @@ pub(crate) async fn invite(
     invitation: Invitation,
     actor: Actor,
 ) -> Result<InvitedUser> {
-    let username = invitation.username.unwrap_or_else(placeholder_username);
+    // Where usernames are optional the invitee may never choose one: its email is its login.
+    let username = match invitation.username {
+        Some(username) => username,
+        None if repo.config.profile.username == Requirement::Optional => String::new(),
+        None => placeholder_username(),
+    };
     let profile = NewProfile::new(
         &repo.config.roles,
         username,
@@ -81,12 +87,12 @@ pub(crate) async fn accept(
     };
     if let Some(username) = &username {
         let mut validator = Validator::new();
-        validator.check("username", validation::username(username));
+        validator.check("username", repo.config.profile.username(username));
         validator.finish()?;
     }
     // The policy checks the password against the name the user will have.
     let named = users::Model {
-        username: username.clone().unwrap_or(user.username.clone()),
+        username: username.clone().or(user.username.clone()),
         ..user
     };
     let slug = active_tenant_slug(&repo.db, token.tenant_id).await?;
@@ -103,7 +109,7 @@ pub(crate) async fn accept(
     if let Some(username) = username {
         active.username_key = Set(username_key(&username));
         active.username_skeleton = Set(Some(username_skeleton(&username)));
-        active.username = Set(username);
+        active.username = Set(Some(username));
     }
     active.status = Set(UserStatus::Active);
     active.password_hash = Set(Some(hash));

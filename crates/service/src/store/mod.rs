@@ -21,6 +21,7 @@ mod new_user;
 mod one_time_tokens;
 mod passwords;
 mod plants;
+mod profile_check;
 mod reads;
 mod role_catalogue_grants;
 mod role_catalogue_load;
@@ -68,7 +69,8 @@ impl std::fmt::Debug for SeaOrmUserRepository {
 
 impl SeaOrmUserRepository {
     /// What a host calls at startup: a repository on `db` (migrated with [`crate::migrate`])
-    /// with `config`, after reconciling the stored role catalogue with `config.roles`
+    /// with `config`, after checking that the stored users meet `config.profile`'s required
+    /// fields and reconciling the stored role catalogue with `config.roles`
     /// ([`sync_role_catalogue`], with `config.missing_roles`).
     ///
     /// The repository is built first, so a configuration argon2 refuses writes nothing.
@@ -76,11 +78,14 @@ impl SeaOrmUserRepository {
     /// # Errors
     ///
     /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses;
-    /// [`crate::Error::RoleStillGranted`] or [`crate::Error::RoleGrantedOutOfScope`] when the
+    /// [`crate::Error::InvalidConfig`] for impossible profile rules;
+    /// [`crate::Error::ProfileRuleUnmet`] when a required email or username is missing from
+    /// stored users; [`crate::Error::RoleStillGranted`] or [`crate::Error::RoleGrantedOutOfScope`] when the
     /// declared catalogue refuses existing grants and `config.missing_roles` is
     /// [`MissingRoles::Refuse`](crate::config::MissingRoles::Refuse); [`crate::Error::Database`].
     pub async fn open(db: DatabaseConnection, config: Config) -> Result<Self> {
         let repository = Self::new(db, config)?;
+        profile_check::check_stored_profiles(&repository.db, &repository.config.profile).await?;
         sync_role_catalogue(
             &repository.db,
             &repository.config.roles,
@@ -100,6 +105,11 @@ impl SeaOrmUserRepository {
     ///
     /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses.
     pub fn new(db: DatabaseConnection, config: Config) -> Result<Self> {
+        if !config.profile.is_valid() {
+            return Err(crate::Error::InvalidConfig(
+                "profile.display_name_max_chars must be 1–255 (the column's size)",
+            ));
+        }
         let hasher = PasswordHasher::new(config.hashing.clone())?;
         let lookups = Arc::new(lookups::Lookups::new(db.get_database_backend()));
         Ok(Self {

@@ -17,11 +17,12 @@ use super::role_rows::{
 };
 use super::stamp::new_security_stamp;
 use super::tx::begin_change;
-use crate::error::{Result, unique_violation};
+use crate::error::{Result, user_unique_violation};
 use crate::inputs::{Actor, PlantRole};
-use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::normalize::{email_key, login_key, username_skeleton};
+use crate::profile_rules::ProfileRules;
 use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue, RoleKey};
-use crate::validation::{self, ValidationErrors, Validator};
+use crate::validation::{ValidationErrors, Validator};
 use crate::views::UserView;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseTransaction};
@@ -55,7 +56,8 @@ pub(crate) use profile_of;
 /// The fields every new user has, with its email trimmed as it is stored.
 #[derive(Clone)]
 pub(crate) struct NewProfile {
-    pub username: String,
+    /// `None` when not given (empty).
+    pub username: Option<String>,
     /// Trimmed.
     pub email: Option<String>,
     pub display_name: String,
@@ -90,7 +92,7 @@ impl NewProfile {
             tenant_roles
         };
         Self {
-            username,
+            username: Some(username).filter(|u| !u.is_empty()),
             email: email.map(|e| e.trim().to_owned()),
             display_name,
             tenant_roles,
@@ -111,19 +113,27 @@ impl NewProfile {
         check_grantable(catalogue, &self.tenant_roles, &self.plant_roles)
     }
 
-    /// Checks the profile (username, email, display name, each grant once), then the path's
-    /// own fields with `more`; every broken rule is reported together.
+    /// Checks the profile against the host's `rules` (username, email, display name, a way to
+    /// log in), each grant once, then the path's own fields with `more`; every broken rule is
+    /// reported together.
     pub(crate) fn validate(
         &self,
+        rules: &ProfileRules,
         catalogue: &RoleCatalogue,
         more: impl FnOnce(&mut Validator),
     ) -> std::result::Result<(), ValidationErrors> {
         let mut validator = Validator::new();
-        validator.check("username", validation::username(&self.username));
-        if let Some(email) = &self.email {
-            validator.check("email", validation::email(email));
-        }
-        validator.check("display_name", validation::display_name(&self.display_name));
+        rules.check(
+            &mut validator,
+            Some(self.username.as_deref().unwrap_or("")),
+            Some(self.email.as_deref()),
+            Some(&self.display_name),
+        );
+        ProfileRules::check_login(
+            &mut validator,
+            self.username.is_some(),
+            self.email.is_some(),
+        );
         check_distinct(
             &mut validator,
             catalogue,
@@ -158,7 +168,9 @@ pub(crate) async fn check(
 ) -> Result<tenants::Model> {
     let tenant = require_tenant(&repo.db, tenant).await?;
     let catalogue = &repo.config.roles;
-    profile.validate(catalogue, |validator| more(validator, &tenant))?;
+    profile.validate(&repo.config.profile, catalogue, |validator| {
+        more(validator, &tenant)
+    })?;
     profile.check_roles(catalogue)?;
     let requested = profile.requested_grants();
     ensure_may_change(&repo.db, catalogue, tenant.id, actor, &requested).await?;
@@ -185,8 +197,8 @@ pub(crate) fn draft_row(
     NewUserRow {
         pid,
         tenant_id: tenant,
-        username_key: username_key(&profile.username),
-        username_skeleton: username_skeleton(&profile.username),
+        username_key: login_key(profile.username.as_deref(), profile.email.as_deref()),
+        username_skeleton: profile.username.as_deref().map(username_skeleton),
         username: profile.username,
         email_key: profile.email.as_deref().map(email_key),
         email: profile.email,
@@ -210,11 +222,12 @@ pub(crate) async fn insert_user(
 ) -> Result<users::Model> {
     let plant_roles = std::mem::take(&mut draft.profile.plant_roles);
     let tenant_roles = std::mem::take(&mut draft.profile.tenant_roles);
+    let named = draft.profile.username.is_some();
     let user = draft_row(tenant, Uuid::now_v7(), draft, now)
         .into_active_model()
         .insert(txn)
         .await
-        .map_err(unique_violation)?;
+        .map_err(user_unique_violation(named))?;
     insert_tenant_roles(txn, tenant, user.id, &tenant_roles, actor, now).await?;
     insert_plant_roles(txn, tenant, user.id, &plant_roles, actor, now).await?;
     Ok(user)
@@ -223,7 +236,7 @@ pub(crate) async fn insert_user(
 /// What an audit event says about a new user, from its parts (bulk import has no model).
 pub(crate) fn new_user_details(
     pid: Uuid,
-    username: &str,
+    username: Option<&str>,
     status: UserStatus,
     tenant_roles: &[RoleKey],
     plant_roles: &[PlantRole],
@@ -271,7 +284,7 @@ pub(crate) async fn insert(
     let user = insert_user(&txn, tenant, draft, actor, now).await?;
     let details = new_user_details(
         user.pid,
-        &user.username,
+        user.username.as_deref(),
         user.status,
         &tenant_roles,
         &plant_roles,

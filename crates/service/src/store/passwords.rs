@@ -211,7 +211,7 @@ pub(crate) async fn checked_hash(
 ) -> Result<SecretHash> {
     let mut validator = Validator::new();
     let context = PolicyContext {
-        username: Some(&user.username),
+        username: user.username.as_deref(),
         email: user.email.as_deref(),
         tenant: Some(tenant_slug),
     };

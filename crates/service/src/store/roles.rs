@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::inputs::{Actor, PlantRole, RoleSet};
 use crate::role_catalogue::{Grant, GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::Validator;
+use crate::views::shown_name;
 use crate::views::{PlantMember, RoleHolder, UserGrants, UserView};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Query};
@@ -346,20 +347,19 @@ async fn users_with_role(
         GrantScope::Plant(plant) => RoleWhere::Plant(plant),
     };
     let holders = Some(holders(&repo.config.roles, &role));
-    let rows: Vec<(UserId, Uuid, String, String, Option<String>, UserStatus)> =
-        holding(tenant, place, holders)
-            .select_only()
-            .columns([
-                users::Column::Id,
-                users::Column::Pid,
-                users::Column::Username,
-                users::Column::DisplayName,
-                users::Column::Email,
-                users::Column::Status,
-            ])
-            .into_tuple()
-            .all(&repo.db)
-            .await?;
+    let rows: Vec<HolderRow> = holding(tenant, place, holders)
+        .select_only()
+        .columns([
+            users::Column::Id,
+            users::Column::Pid,
+            users::Column::Username,
+            users::Column::DisplayName,
+            users::Column::Email,
+            users::Column::Status,
+        ])
+        .into_tuple()
+        .all(&repo.db)
+        .await?;
     if rows.is_empty() {
         require_place(repo, tenant, place).await?;
     }
@@ -369,14 +369,24 @@ async fn users_with_role(
             |(id, pid, username, display_name, email, status)| RoleHolder {
                 id,
                 pid,
+                display_name: shown_name(display_name, username.as_deref(), email.as_deref()),
                 username,
-                display_name,
                 email,
                 status,
             },
         )
         .collect())
 }
+
+/// A role holder's columns: id, pid, username, display name, email, status.
+type HolderRow = (
+    UserId,
+    Uuid,
+    Option<String>,
+    String,
+    Option<String>,
+    UserStatus,
+);
 
 async fn users_for_plant(
     repo: &SeaOrmUserRepository,

@@ -12,12 +12,13 @@ use super::stamp::{self, new_security_stamp};
 use super::tx::{begin_change, begin_user_change, begin_write, lock_live_user, lock_tenant};
 use super::unique::Unique;
 use crate::api::Users;
-use crate::error::{Error, Result, unique_violation};
+use crate::error::{Error, Result, user_unique_violation};
 use crate::inputs::{Actor, NewUser, UserUpdate};
 use crate::inputs::{KeysetQuery, UserFilter, UserQuery};
-use crate::normalize::{email_key, username_key, username_skeleton};
+use crate::normalize::{email_key, login_key, username_skeleton};
 use crate::password_policy::PolicyContext;
-use crate::validation::{self, Rule, Validator};
+use crate::profile_rules::ProfileRules;
+use crate::validation::{Rule, Validator};
 use crate::views::UserView;
 use crate::views::{KeysetPage, Page};
 use async_trait::async_trait;
@@ -91,7 +92,7 @@ pub(crate) async fn create(
                 validator.add("password", Rule::NotAllowed);
             } else {
                 let context = PolicyContext {
-                    username: Some(&profile.username),
+                    username: profile.username.as_deref(),
                     email: profile.email.as_deref(),
                     tenant: Some(&tenant.slug),
                 };
@@ -132,15 +133,12 @@ pub(crate) async fn update(
         .as_ref()
         .map(|e| e.as_deref().map(|e| e.trim().to_owned()));
     let mut validator = Validator::new();
-    if let Some(username) = &update.username {
-        validator.check("username", validation::username(username));
-    }
-    if let Some(Some(email)) = &email {
-        validator.check("email", validation::email(email));
-    }
-    if let Some(display_name) = &update.display_name {
-        validator.check("display_name", validation::display_name(display_name));
-    }
+    repo.config.profile.check(
+        &mut validator,
+        update.username.as_deref(),
+        email.as_ref().map(Option::as_deref),
+        update.display_name.as_deref(),
+    );
     if let Some(expires_at) = update.expires_at {
         check_storable(&mut validator, repo, "expires_at", expires_at);
     }
@@ -163,13 +161,27 @@ pub(crate) async fn update(
     let rotate_stamp = update
         .expires_at
         .is_some_and(|at| is_expired(at, now) || is_expired(user.expires_at, now));
+    // An empty username removes it (where the rules allow that): the email is then the login,
+    // and a user must keep one of the two.
+    let username = update
+        .username
+        .map(|given| Some(given).filter(|u| !u.is_empty()));
+    let final_username = username.clone().unwrap_or_else(|| user.username.clone());
+    let final_email = email.clone().unwrap_or_else(|| user.email.clone());
+    let mut login = Validator::new();
+    ProfileRules::check_login(&mut login, final_username.is_some(), final_email.is_some());
+    login.finish()?;
+    let named = final_username.is_some();
     let mut changed = Vec::new();
     let mut active = user.into_active_model();
-    if let Some(username) = update.username {
-        active.username_key = Set(username_key(&username));
-        active.username_skeleton = Set(Some(username_skeleton(&username)));
-        active.username = Set(username);
+    if username.is_some() {
         changed.push("username");
+    }
+    // The login key follows the username, or the email of a user without one.
+    if username.is_some() || (email.is_some() && final_username.is_none()) {
+        active.username_key = Set(login_key(final_username.as_deref(), final_email.as_deref()));
+        active.username_skeleton = Set(final_username.as_deref().map(username_skeleton));
+        active.username = Set(final_username);
     }
     let email_changed = email.is_some();
     if let Some(email) = email {
@@ -203,7 +215,10 @@ pub(crate) async fn update(
         return view_of(&txn, user).await;
     }
     active.updated_at = Set(now);
-    let user = active.update(&txn).await.map_err(unique_violation)?;
+    let user = active
+        .update(&txn)
+        .await
+        .map_err(user_unique_violation(named))?;
     if email_changed {
         super::one_time_tokens::void(&txn, id, Some(TokenPurpose::EmailVerification)).await?;
     }

@@ -140,7 +140,10 @@ pub fn roles(view: &UserView) -> Vec<(PlantId, UserRole)> {
 
 /// Usernames of a list of views, in order.
 pub fn usernames(views: &[UserView]) -> Vec<String> {
-    views.iter().map(|u| u.username.clone()).collect()
+    views
+        .iter()
+        .map(|u| u.username.clone().unwrap_or_default())
+        .collect()
 }
 
 /// The validation errors of a result that must be `InvalidInput`.
