@@ -30,7 +30,7 @@ impl TenantArg {
 pub(crate) struct UserArg {
     #[command(flatten)]
     pub(crate) tenant: TenantArg,
-    /// The user's username (case-insensitive).
+    /// The user's username, or its email (for a user without a username), case-insensitive.
     pub(crate) username: String,
 }
 
@@ -77,7 +77,8 @@ pub(crate) async fn plant(
         .ok_or_else(|| not_found("plant", code))
 }
 
-/// The tenant's user with this username (case-insensitive).
+/// The tenant's user with this username, or this email when it holds an `@` (as a login
+/// does; users without a username have only their email), case-insensitively.
 ///
 /// # Errors
 ///
@@ -87,9 +88,12 @@ pub(crate) async fn user(
     tenant: &TenantView,
     username: &str,
 ) -> CliResult<UserView> {
-    repo.get_user_by_username(tenant.id, username)
-        .await?
-        .ok_or_else(|| not_found("user", username))
+    let found = if username.contains('@') {
+        repo.get_user_by_email(tenant.id, username).await?
+    } else {
+        repo.get_user_by_username(tenant.id, username).await?
+    };
+    found.ok_or_else(|| not_found("user", username))
 }
 
 fn not_found(kind: &'static str, name: &str) -> CliError {

@@ -37,12 +37,20 @@ const DEFAULT_DATABASE_URL: &str = "sqlite://tenantry.db?mode=rwc";
 /// The variable that switches to cheap password hashing, for test suites only.
 const INSECURE_FAST_HASHING: &str = "TENANTRY_INSECURE_FAST_HASHING";
 
+/// The variable holding the host's profile rules (`username=optional,email=required`).
+const PROFILE_RULES: &str = "TENANTRY_PROFILE_RULES";
+
 const AFTER_HELP: &str = "\
 Environment:
   DATABASE_URL                      the database when --database-url is not given
   TENANTRY_INSECURE_FAST_HASHING=1  TESTS ONLY: hash passwords with cheap argon2 parameters so
                                     test suites run fast. Never set it in production: such
                                     hashes are cheap to crack.
+  TENANTRY_PROFILE_RULES            the host's profile rules, as its service has them, e.g.
+                                    `username=optional,email=required,display_name=optional,
+                                    username_chars=printable,display_name_max=255`
+                                    (default: username and display name required, strict
+                                    usernames, email optional, display names up to 100)
 
 Every failure is one line on stderr and exit status 1 (`user import` lists every bad row
 first); a failing command changes nothing.";
@@ -175,7 +183,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
     // The catalogue the service stored: the CLI checks and resolves roles by it.
     let config = Config {
         roles: load_role_catalogue(db).await?,
-        ..config()
+        ..config()?
     };
     let repo = SeaOrmUserRepository::new(db.clone(), config)?;
     match command {
@@ -187,13 +195,26 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
     }
 }
 
-/// Production hashing, unless `TENANTRY_INSECURE_FAST_HASHING=1` (test suites only).
-fn config() -> Config {
-    if std::env::var(INSECURE_FAST_HASHING).is_ok_and(|v| v == "1") {
+/// Production hashing, unless `TENANTRY_INSECURE_FAST_HASHING=1` (test suites only), and the
+/// host's profile rules from `TENANTRY_PROFILE_RULES`.
+///
+/// # Errors
+///
+/// `TENANTRY_PROFILE_RULES` does not parse.
+fn config() -> CliResult<Config> {
+    let mut config = if std::env::var(INSECURE_FAST_HASHING).is_ok_and(|v| v == "1") {
         Config::insecure_fast_for_tests()
     } else {
         Config::default()
+    };
+    if let Ok(rules) = std::env::var(PROFILE_RULES) {
+        config.profile = rules.parse().map_err(
+            |e: tenantry_service::profile_rules::ProfileRulesParseError| {
+                CliError::msg(format!("{PROFILE_RULES}: {e}"))
+            },
+        )?;
     }
+    Ok(config)
 }
 
 /// Writes the rendered report to stdout. A closed pipe (`tenantry user list | head`) is not

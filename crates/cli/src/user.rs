@@ -24,12 +24,13 @@ pub(crate) enum UserCommand {
         #[command(flatten)]
         tenant: TenantArg,
         /// Username: 3–50 letters, digits, `.`, `_`, `-`; unique in the tenant
-        /// (case-insensitively).
-        username: String,
+        /// (case-insensitively). May be left out where the profile rules make usernames
+        /// optional (TENANTRY_PROFILE_RULES): the email is then the login.
+        username: Option<String>,
         /// Email address; unique in the tenant (case-insensitively).
         #[arg(long)]
         email: Option<String>,
-        /// Display name (default: the username).
+        /// Display name (default: the username, else none).
         #[arg(long)]
         display_name: Option<String>,
         /// A role at every plant of the tenant (repeat for several; none: the catalogue's
@@ -149,6 +150,7 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
             let tenant = tenant.resolve(repo).await?;
             // Asked for only once the tenant is known to exist.
             let password = password::new_password(password_stdin)?;
+            let username = username.unwrap_or_default();
             let input = NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,

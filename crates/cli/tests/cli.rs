@@ -1444,3 +1444,59 @@ async fn a_django_dumpdata_of_auth_user_imports_with_one_command() {
     assert_eq!(lines[0], "record 1: username: already taken in this tenant");
     assert_eq!(lines[1], "record 1: email: already taken in this tenant");
 }
+
+// ---- profile rules ----
+
+/// `TENANTRY_PROFILE_RULES` gives the CLI the host's rules: a user without a username is
+/// created with its email only, found by that email, and listed; without the variable the
+/// defaults refuse it, and a variable that does not parse is one error line.
+#[tokio::test]
+async fn profile_rules_come_from_the_environment() {
+    let t = Tenantry::acme().await;
+    let create = [
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "--email",
+        "Bo@Example.com",
+    ];
+    let refused = t.fails(&create, None).await;
+    assert!(refused.contains("username: required"), "{refused}");
+
+    let rules = "username=optional, display_name=optional";
+    let with_rules = |args: &[&str]| {
+        let mut command = t.command(args);
+        command.env("TENANTRY_PROFILE_RULES", rules);
+        let output = run(command, None);
+        succeeded(args, &output)
+    };
+    with_rules(&create);
+    let mut show = vec![
+        "--json",
+        "user",
+        "show",
+        "--tenant",
+        "acme",
+        "bo@example.COM",
+    ];
+    let shown: Value = serde_json::from_str(&with_rules(&show)).unwrap();
+    assert_eq!(shown["username"], Value::Null);
+    assert_eq!(shown["email"], "Bo@Example.com");
+    assert_eq!(shown["display_name"], "Bo@Example.com");
+    let table = with_rules(&["user", "list", "--tenant", "acme"]);
+    assert!(table.contains("Bo@Example.com"), "{table}");
+
+    show.remove(0);
+    let mut bad = t.command(&show);
+    bad.env("TENANTRY_PROFILE_RULES", "username=sometimes");
+    let output = run(bad, None);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: TENANTRY_PROFILE_RULES: invalid profile rule `username=sometimes`"
+        ) && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}

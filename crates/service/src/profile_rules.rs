@@ -163,6 +163,69 @@ impl ProfileRules {
     }
 }
 
+/// Why a [`ProfileRules`] text did not parse: the part that is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid profile rule `{0}`: expected username=required|optional, \
+         username_chars=strict|printable, email=required|optional, \
+         display_name=required|optional or display_name_max=1..255, separated by commas"
+)]
+pub struct ProfileRulesParseError(String);
+
+/// Reads rules written as `key=value` pairs separated by commas, each changing one default:
+/// `username=optional,email=required,display_name_max=255`. For settings read from the
+/// environment (the CLI's `TENANTRY_PROFILE_RULES`) or a host's configuration file. An empty
+/// text is the defaults.
+///
+/// ```
+/// use tenantry_service::profile_rules::{ProfileRules, Requirement, UsernameChars};
+///
+/// let rules: ProfileRules = "username=optional, username_chars=printable, email=required"
+///     .parse()
+///     .unwrap();
+/// assert_eq!(rules.username, Requirement::Optional);
+/// assert_eq!(rules.username_chars, UsernameChars::Printable);
+/// assert_eq!(rules.email, Requirement::Required);
+/// assert_eq!(rules.display_name_max_chars, 100);
+/// assert!("username=sometimes".parse::<ProfileRules>().is_err());
+/// ```
+impl std::str::FromStr for ProfileRules {
+    type Err = ProfileRulesParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut rules = Self::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let wrong = || ProfileRulesParseError(part.chars().take(100).collect());
+            let (key, value) = part.split_once('=').ok_or_else(wrong)?;
+            let requirement = || match value.trim() {
+                "required" => Ok(Requirement::Required),
+                "optional" => Ok(Requirement::Optional),
+                _ => Err(wrong()),
+            };
+            match key.trim() {
+                "username" => rules.username = requirement()?,
+                "email" => rules.email = requirement()?,
+                "display_name" => rules.display_name = requirement()?,
+                "username_chars" => {
+                    rules.username_chars = match value.trim() {
+                        "strict" => UsernameChars::Strict,
+                        "printable" => UsernameChars::Printable,
+                        _ => return Err(wrong()),
+                    }
+                }
+                "display_name_max" => {
+                    rules.display_name_max_chars = value.trim().parse().map_err(|_| wrong())?;
+                    if !rules.is_valid() {
+                        return Err(wrong());
+                    }
+                }
+                _ => return Err(wrong()),
+            }
+        }
+        Ok(rules)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +298,31 @@ mod tests {
             errors(&rules, "ada", None, "Ada"),
             [("email", Rule::Required)]
         );
+    }
+
+    #[test]
+    fn parsing_refuses_what_it_does_not_know() {
+        assert_eq!("".parse::<ProfileRules>(), Ok(ProfileRules::default()));
+        assert_eq!(
+            "display_name=optional,display_name_max=255".parse::<ProfileRules>(),
+            Ok(ProfileRules {
+                display_name: Requirement::Optional,
+                display_name_max_chars: 255,
+                ..ProfileRules::default()
+            })
+        );
+        for bad in [
+            "username",
+            "username=maybe",
+            "user=optional",
+            "display_name_max=0",
+            "display_name_max=256",
+            "display_name_max=-1",
+            "display_name_max=99999999999999999999999",
+            "email=required\0",
+        ] {
+            assert!(bad.parse::<ProfileRules>().is_err(), "{bad}");
+        }
     }
 
     #[test]
