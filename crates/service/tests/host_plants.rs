@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use std::collections::BTreeSet;
+use tenantry_service::prelude::*;
 use tenantry_service::{
     AuditAction, Error, GrantScope, HostPlant, NewUser, PlantChanges, PlantId, RoleKey, UserFilter,
     UserQuery, UserRole, validation::Rule,
@@ -533,4 +534,134 @@ async fn concurrent_upserts_of_one_identifier_make_exactly_one_plant() {
         .unwrap()
         .is_some();
     assert!(acme_has ^ globex_has);
+}
+
+/// The host's plant table and tenantry's, changed in the host's own transaction: a rollback
+/// takes both (plant, grants, audit event), a commit keeps both, and a refused upsert leaves
+/// the host's transaction usable. On every backend.
+#[tokio::test]
+async fn plants_follow_the_hosts_own_transaction() {
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement, TransactionTrait};
+    use tenantry_service::entity::{audit_events, plants};
+
+    let env = env().await;
+    let db = env.conn().clone();
+    let backend = db.get_database_backend();
+    let sql = |s: &str| Statement::from_string(backend, s.to_owned());
+    db.execute_raw(sql(
+        "CREATE TABLE spc_plant (id INTEGER PRIMARY KEY, code VARCHAR(20) NOT NULL)",
+    ))
+    .await
+    .unwrap();
+    let host_rows = |db: sea_orm::DatabaseConnection| async move {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) FROM spc_plant".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let counts = |db: sea_orm::DatabaseConnection| async move {
+        (
+            plants::Entity::find().count(&db).await.unwrap(),
+            audit_events::Entity::find().count(&db).await.unwrap(),
+        )
+    };
+    let before = counts(db.clone()).await;
+
+    // Rolled back: neither the host's row nor tenantry's plant nor its event.
+    let txn = db.begin().await.unwrap();
+    txn.execute_raw(sql("INSERT INTO spc_plant (id, code) VALUES (17, 'L7')"))
+        .await
+        .unwrap();
+    let made = env
+        .repo
+        .upsert_plant_in(&txn, env.tid(), host_plant("17", "L7", "Line 7"), None)
+        .await
+        .unwrap();
+    assert_eq!(made.external_id.as_deref(), Some("17"));
+    txn.rollback().await.unwrap();
+    assert_eq!(host_rows(db.clone()).await, 0);
+    assert_eq!(counts(db.clone()).await, before);
+    assert_eq!(
+        env.repo
+            .get_plant_by_external_id(env.tid(), "17")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // A refused upsert (another tenant's identifier) inside the transaction: the host's own
+    // write and a good upsert after it still commit.
+    let beta = env.other_tenant("beta").await;
+    env.repo
+        .upsert_plant(beta.id, host_plant("99", "B9", "Beta 9"), None)
+        .await
+        .unwrap();
+    let before = counts(db.clone()).await;
+    let txn = db.begin().await.unwrap();
+    txn.execute_raw(sql("INSERT INTO spc_plant (id, code) VALUES (17, 'L7')"))
+        .await
+        .unwrap();
+    let refused = env
+        .repo
+        .upsert_plant_in(&txn, env.tid(), host_plant("99", "X9", "Not yours"), None)
+        .await;
+    assert_err!(refused, Error::PlantIdentifierTaken);
+    let hostile = env
+        .repo
+        .upsert_plant_in(&txn, env.tid(), host_plant("1\0", "X1", "NUL"), None)
+        .await;
+    assert!(invalid(hostile).has("external_id", Rule::ControlCharacter));
+    let made = env
+        .repo
+        .upsert_plant_in(&txn, env.tid(), host_plant("17", "L7", "Line 7"), None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(host_rows(db.clone()).await, 1);
+    assert_eq!(counts(db.clone()).await, (before.0 + 1, before.1 + 1));
+
+    // A delete in a rolled-back transaction keeps the plant and its grants; committed, it goes.
+    let user = env
+        .create(NewUser {
+            plant_roles: vec![plant_role(made.id, UserRole::Operator)],
+            ..new_user("ola")
+        })
+        .await;
+    let txn = db.begin().await.unwrap();
+    env.repo
+        .delete_plant_in(&txn, env.tid(), made.id, None)
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    let kept = env
+        .repo
+        .get_user(env.tid(), user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.plant_roles.len(), 1);
+    let txn = db.begin().await.unwrap();
+    txn.execute_raw(sql("DELETE FROM spc_plant WHERE id = 17"))
+        .await
+        .unwrap();
+    env.repo
+        .delete_plant_in(&txn, env.tid(), made.id, None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(host_rows(db.clone()).await, 0);
+    assert_eq!(env.repo.get_plant(env.tid(), made.id).await.unwrap(), None);
+    let gone = env
+        .repo
+        .get_user(env.tid(), user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(gone.plant_roles.is_empty());
+    db.execute_raw(sql("DROP TABLE spc_plant")).await.unwrap();
 }

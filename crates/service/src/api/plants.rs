@@ -22,11 +22,12 @@ use uuid::Uuid;
 /// own key as [`HostPlant::external_id`] and calls [`Plants::upsert_plant`] whenever its row is
 /// created or changed, and [`Plants::delete_plant`] when it is deleted (find the id with
 /// [`Plants::get_plant_by_external_id`]). Grants then name tenantry's plant, whose id the host
-/// never needs to store. When the host's write and tenantry's must succeed or fail together,
-/// open the repository on the same database and make the host's change first, then the
-/// tenantry call, and treat a tenantry error as the host transaction's failure (a crash between
-/// the two is repaired by the next upsert, which is idempotent: calling it again with the same
-/// row writes nothing). A periodic sweep — upsert every host plant, delete what the host no
+/// never needs to store. When the host's write and tenantry's must succeed or fail together
+/// and share the database, make both in the host's own transaction with
+/// `SeaOrmUserRepository::upsert_plant_in` and `delete_plant_in` (a savepoint of the host's
+/// transaction: both commit or neither). Otherwise make the tenantry call after the host's
+/// commit (a crash between the two is repaired by the next upsert, which is idempotent:
+/// calling it again with the same row writes nothing). A periodic sweep — upsert every host plant, delete what the host no
 /// longer has — brings the two back in step after anything else.
 ///
 /// Part of [`UserRepository`](super::UserRepository); import it with

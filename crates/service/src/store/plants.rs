@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
     DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::json;
 use tenantry_entity::{PlantId, TenantId, UserId, plants, user_plant_roles};
@@ -103,15 +104,50 @@ pub(crate) async fn upsert(
     input: HostPlant,
     actor: Actor,
 ) -> Result<PlantView> {
+    check_host_plant(&input)?;
+    with_retries(|| async {
+        let (txn, now) = begin_change(repo).await?;
+        upsert_on(txn, now, tenant, input.clone(), actor).await
+    })
+    .await
+}
+
+/// [`upsert`] inside the host's own transaction `host`: the work runs in a savepoint of it, so
+/// a refused upsert leaves `host` usable, and the plant and its audit event commit or roll
+/// back with the host's own change.
+pub(crate) async fn upsert_in(
+    repo: &SeaOrmUserRepository,
+    host: &DatabaseTransaction,
+    tenant: TenantId,
+    input: HostPlant,
+    actor: Actor,
+) -> Result<PlantView> {
+    check_host_plant(&input)?;
+    with_retries(|| async {
+        let savepoint = host.begin().await?;
+        upsert_on(savepoint, repo.now(), tenant, input.clone(), actor).await
+    })
+    .await
+}
+
+fn check_host_plant(input: &HostPlant) -> Result<()> {
     let mut validator = Validator::new();
     validator
         .check("external_id", validation::external_id(&input.external_id))
         .check("code", validation::plant_code(&input.code))
         .check("name", validation::name(&input.name));
-    validator.finish()?;
+    Ok(validator.finish()?)
+}
+
+/// Runs `attempt` until it is not refused by a racing insert of the same plant.
+async fn with_retries<F, Fut>(mut attempt: F) -> Result<PlantView>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<PlantView>>,
+{
     let mut attempts = 1;
     loop {
-        match upsert_once(repo, tenant, input.clone(), actor).await {
+        match attempt().await {
             // Which unique index a racing insert meets first is the backend's choice; and
             // InnoDB can end one of several inserts of one key as a deadlock when the first
             // rolls back (its waiters' shared locks meet).
@@ -129,13 +165,14 @@ pub(crate) async fn upsert(
     }
 }
 
-async fn upsert_once(
-    repo: &SeaOrmUserRepository,
+/// One upsert on `txn` (committed at the end: a transaction of its own, or a savepoint).
+async fn upsert_on(
+    txn: DatabaseTransaction,
+    now: DateTime<Utc>,
     tenant: TenantId,
     input: HostPlant,
     actor: Actor,
 ) -> Result<PlantView> {
-    let (txn, now) = begin_change(repo).await?;
     super::reads::require_tenant(&txn, tenant).await?;
     // A plain read first: on MySQL a locking read of an absent key takes a gap lock, and two
     // callers holding one each deadlock on their inserts. The row found is locked next.
@@ -286,6 +323,30 @@ pub(crate) async fn delete(
     actor: Actor,
 ) -> Result<()> {
     let (txn, now) = begin_change(repo).await?;
+    delete_on(txn, now, tenant, id, actor).await
+}
+
+/// [`delete`] inside the host's own transaction `host`, in a savepoint of it (see
+/// [`upsert_in`]).
+pub(crate) async fn delete_in(
+    repo: &SeaOrmUserRepository,
+    host: &DatabaseTransaction,
+    tenant: TenantId,
+    id: PlantId,
+    actor: Actor,
+) -> Result<()> {
+    let savepoint = host.begin().await?;
+    delete_on(savepoint, repo.now(), tenant, id, actor).await
+}
+
+/// One delete on `txn`, committed at the end.
+async fn delete_on(
+    txn: DatabaseTransaction,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    id: PlantId,
+    actor: Actor,
+) -> Result<()> {
     let plant = lock_plant(&txn, tenant, id).await?;
     let grants: Vec<(UserId, String)> = user_plant_roles::Entity::find()
         .select_only()
@@ -521,5 +582,60 @@ impl Plants for SeaOrmUserRepository {
     async fn delete_plant(&self, tenant: TenantId, id: PlantId, actor: Actor) -> Result<()> {
         self.detached(move |repo| async move { delete(&repo, tenant, id, actor).await })
             .await
+    }
+}
+
+/// Keeping tenantry's plants in step **inside the host's own transaction**, for a host whose
+/// plant table lives in the same database: the plant, its grants and its audit event then
+/// commit or roll back with the host's own change. The work runs in a savepoint of `txn`, so a
+/// refused call (a validation error, another tenant's identifier) leaves `txn` usable.
+///
+/// These run on the caller's task, not detached like the trait's methods: the host owns the
+/// transaction, and a dropped future leaves its savepoint to the host's rollback or commit.
+/// On SQLite, begin `txn` with `SqliteTransactionMode::Immediate` if it reads before it
+/// writes, or a concurrent writer can make it fail with "database is locked". On MySQL a
+/// concurrent upsert of the same new identifier is retried within `txn`, whose snapshot may
+/// not see the winner's row; it then ends in `PlantIdentifierTaken`, and the host retries its
+/// transaction.
+///
+/// ```no_run
+/// # async fn sync(repo: &tenantry_service::SeaOrmUserRepository, tenant: tenantry_service::TenantId) -> Result<(), Box<dyn std::error::Error>> {
+/// use sea_orm::TransactionTrait;
+/// use tenantry_service::HostPlant;
+///
+/// let txn = repo.connection().begin().await?;
+/// // … the host writes its own plant row on `txn` …
+/// let host = HostPlant { external_id: "17".into(), code: "P-17".into(), name: "Plant 17".into(), is_active: true };
+/// repo.upsert_plant_in(&txn, tenant, host, None).await?;
+/// txn.commit().await?; // both, or neither
+/// # Ok(()) }
+/// ```
+impl SeaOrmUserRepository {
+    /// [`Plants::upsert_plant`] inside `txn` (see above).
+    ///
+    /// # Errors
+    /// As [`Plants::upsert_plant`].
+    pub async fn upsert_plant_in(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantId,
+        plant: HostPlant,
+        actor: Actor,
+    ) -> Result<PlantView> {
+        upsert_in(self, txn, tenant, plant, actor).await
+    }
+
+    /// [`Plants::delete_plant`] inside `txn` (see above).
+    ///
+    /// # Errors
+    /// As [`Plants::delete_plant`].
+    pub async fn delete_plant_in(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantId,
+        id: PlantId,
+        actor: Actor,
+    ) -> Result<()> {
+        delete_in(self, txn, tenant, id, actor).await
     }
 }
