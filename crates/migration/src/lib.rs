@@ -61,6 +61,7 @@ mod m20261203_000019_create_tenant_locks;
 mod m20261203_000020_add_users_live_status_index;
 mod m20261204_000021_add_users_display_name_key;
 mod m20261205_000022_add_plants_external_id;
+mod m20261206_000024_count_live_users;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -82,6 +83,11 @@ pub const TABLES: &[&str] = &[
     "tenantry_role_catalogue",
     "tenantry_roles",
 ];
+
+/// The tables tenantry makes on SQLite only: the kept counts of live users (migration
+/// `m20261206_000024`). `fresh` drops them after [`TABLES`]: dropping `tenantry_users` deletes
+/// its rows first, and their triggers write to the counts.
+pub const SQLITE_ONLY_TABLES: &[&str] = &["tenantry_user_counts"];
 
 /// Runs tenantry's migrations.
 pub struct Migrator;
@@ -114,6 +120,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_add_users_live_status_index::Migration),
             Box::new(m20261204_000021_add_users_display_name_key::Migration),
             Box::new(m20261205_000022_add_plants_external_id::Migration),
+            Box::new(m20261206_000024_count_live_users::Migration),
         ]
     }
 
@@ -140,7 +147,8 @@ impl MigratorTrait for Migrator {
             Self::up(reborrow(&db), Some(1)).await?;
         }
         let manager = SchemaManager::new(reborrow(&db));
-        for table in TABLES.iter().chain(std::iter::once(&MIGRATION_TABLE)) {
+        let tables = TABLES.iter().chain(SQLITE_ONLY_TABLES);
+        for table in tables.chain(std::iter::once(&MIGRATION_TABLE)) {
             manager
                 .drop_table(
                     Table::drop()
