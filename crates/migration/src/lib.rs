@@ -21,6 +21,9 @@
 //!   stock SeaORM `fresh` drops every table in the database, which would take a host's own
 //!   tables with it. `down` and `reset` revert tenantry's migrations, which touch only its
 //!   own tables.
+//! - On SQLite only, `tenantry_user_counts` holds every tenant's live users per status, kept
+//!   exact by triggers on `tenantry_users` (`m20261206_000024`, which says why not elsewhere):
+//!   [`SQLITE_ONLY_TABLES`].
 //! - A role's user and plant must belong to the role's tenant. Every backend enforces this with
 //!   composite foreign keys `(user_id, tenant_id) → users (id, tenant_id)` and
 //!   `(plant_id, tenant_id) → plants (id, tenant_id)`.
