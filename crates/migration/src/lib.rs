@@ -21,6 +21,9 @@
 //!   stock SeaORM `fresh` drops every table in the database, which would take a host's own
 //!   tables with it. `down` and `reset` revert tenantry's migrations, which touch only its
 //!   own tables.
+//! - On SQLite only, `tenantry_user_counts` holds every tenant's live users per status, kept
+//!   exact by triggers on `tenantry_users` (`m20261206_000024`, which says why not elsewhere):
+//!   [`SQLITE_ONLY_TABLES`].
 //! - A role's user and plant must belong to the role's tenant. Every backend enforces this with
 //!   composite foreign keys `(user_id, tenant_id) → users (id, tenant_id)` and
 //!   `(plant_id, tenant_id) → plants (id, tenant_id)`.
@@ -62,6 +65,7 @@ mod m20261203_000020_add_users_live_status_index;
 mod m20261204_000021_add_users_display_name_key;
 mod m20261205_000022_add_plants_external_id;
 mod m20261206_000023_users_username_optional;
+mod m20261206_000024_count_live_users;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -83,6 +87,11 @@ pub const TABLES: &[&str] = &[
     "tenantry_role_catalogue",
     "tenantry_roles",
 ];
+
+/// The tables tenantry makes on SQLite only: the kept counts of live users (migration
+/// `m20261206_000024`). `fresh` drops them after [`TABLES`]: dropping `tenantry_users` deletes
+/// its rows first, and their triggers write to the counts.
+pub const SQLITE_ONLY_TABLES: &[&str] = &["tenantry_user_counts"];
 
 /// Runs tenantry's migrations.
 pub struct Migrator;
@@ -116,6 +125,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000021_add_users_display_name_key::Migration),
             Box::new(m20261205_000022_add_plants_external_id::Migration),
             Box::new(m20261206_000023_users_username_optional::Migration),
+            Box::new(m20261206_000024_count_live_users::Migration),
         ]
     }
 
@@ -142,7 +152,8 @@ impl MigratorTrait for Migrator {
             Self::up(reborrow(&db), Some(1)).await?;
         }
         let manager = SchemaManager::new(reborrow(&db));
-        for table in TABLES.iter().chain(std::iter::once(&MIGRATION_TABLE)) {
+        let tables = TABLES.iter().chain(SQLITE_ONLY_TABLES);
+        for table in tables.chain(std::iter::once(&MIGRATION_TABLE)) {
             manager
                 .drop_table(
                     Table::drop()

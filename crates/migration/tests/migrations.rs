@@ -1411,6 +1411,102 @@ async fn upgrading_to_000022_gives_plants_a_host_identifier_and_keeps_every_row(
     assert_eq!(snapshot(&test_db, "down_22").await, before);
 }
 
+const USER_COUNTS: &str = "m20261206_000024_count_live_users";
+
+/// The live users per tenant and status, counted from `tenantry_users`.
+const COUNTED_LIVE_USERS: &str = "SELECT tenant_id, status, COUNT(*) FROM tenantry_users \
+     WHERE deleted_at IS NULL GROUP BY tenant_id, status ORDER BY tenant_id, status";
+
+/// The same as SQLite's kept counts say (a count that fell to zero keeps its row).
+const KEPT_LIVE_USERS: &str = "SELECT tenant_id, status, live FROM tenantry_user_counts \
+     WHERE live <> 0 ORDER BY tenant_id, status";
+
+async fn live_users(db: &DatabaseConnection, sql: &str) -> Vec<(i64, String, i64)> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("tenant"),
+                row.try_get_by_index(1).expect("status"),
+                row.try_get_by_index(2).expect("count"),
+            )
+        })
+        .collect()
+}
+
+/// 000024 counts every tenant's live users per status on SQLite, from a populated database,
+/// and its triggers keep the counts exact through inserts, status changes, soft and hard
+/// deletes and restores; elsewhere it changes nothing. No row of any other table changes, and
+/// `down` restores the schema exactly. On every backend.
+#[tokio::test]
+async fn upgrading_to_000024_counts_the_live_users_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    // A suspended user and a soft-deleted one, so the counts have more than one shape.
+    exec(
+        db,
+        "UPDATE tenantry_users SET status = 'suspended' WHERE username_key = 'user1'",
+    )
+    .await;
+    exec(
+        db,
+        "UPDATE tenantry_users SET deleted_at = created_at WHERE username_key = 'user2'",
+    )
+    .await;
+    Migrator::up(db, Some(6)).await.expect("up through 000023");
+    let db = &reopened(&test_db).await;
+    let schema_23 = schema_of(db).await;
+    assert!(!format!("{schema_23:?}").contains("user_counts"));
+    let before = snapshot(&test_db, "before_24").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000024");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_24").await, before);
+    let sqlite = db.get_database_backend() == DatabaseBackend::Sqlite;
+    if sqlite {
+        let counted = live_users(db, COUNTED_LIVE_USERS).await;
+        assert_eq!(
+            counted.len(),
+            4,
+            "two tenants, active and suspended users: {counted:?}"
+        );
+        assert_eq!(live_users(db, KEPT_LIVE_USERS).await, counted);
+        // Every kind of write, each followed by the counts.
+        let tenant = TenantId(counted[0].0);
+        insert_user(db, tenant, "newcomer", None).await;
+        for sql in [
+            "UPDATE tenantry_users SET status = 'invited' WHERE username_key = 'user3'",
+            "UPDATE tenantry_users SET deleted_at = created_at WHERE username_key = 'user0'",
+            "UPDATE tenantry_users SET deleted_at = NULL WHERE username_key = 'user2'",
+            "UPDATE tenantry_users SET status = 'active', deleted_at = NULL \
+             WHERE username_key = 'user1'",
+            "UPDATE tenantry_users SET login_count = login_count + 1",
+            "DELETE FROM tenantry_users WHERE username_key = 'newcomer'",
+        ] {
+            exec(db, sql).await;
+            assert_eq!(
+                live_users(db, KEPT_LIVE_USERS).await,
+                live_users(db, COUNTED_LIVE_USERS).await,
+                "after {sql}"
+            );
+        }
+    } else {
+        assert_eq!(fresh_schema, schema_23, "nothing to do off SQLite");
+    }
+    let written = snapshot(&test_db, "written_24").await;
+
+    Migrator::down(db, Some(1)).await.expect("down 000024");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_23);
+    assert_eq!(snapshot(&test_db, "down_24").await, written);
+}
+
 /// 000021 gives every user of a populated database its display name key (the entity's own
 /// function, so a folded name keys as a new one would), indexes it, on PostgreSQL sets the key
 /// columns to `COLLATE "C"`, and changes no other value; `down` restores the schema exactly and
@@ -1530,6 +1626,7 @@ async fn role_keys_are_unique_and_compared_exactly() {
 async fn upgrading_to_000023_makes_usernames_optional_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_before(db, USER_COUNTS).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;

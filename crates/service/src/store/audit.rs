@@ -106,16 +106,11 @@ pub(crate) async fn record_many(
     txn: &impl ConnectionTrait,
     tenant: TenantId,
     actor: Actor,
-    events: impl IntoIterator<Item = AuditEvent>,
+    events: Vec<AuditEvent>,
 ) -> Result<()> {
     check_actor(txn, tenant, actor).await?;
-    let rows: Vec<_> = events.into_iter().map(row_of).collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    audit_events::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
+    let rows = events.into_iter().map(row_of).collect();
+    super::bulk_sql::insert_rows(txn, rows).await?;
     Ok(())
 }
 

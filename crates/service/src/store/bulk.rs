@@ -30,6 +30,7 @@
 
 use super::SeaOrmUserRepository;
 use super::audit::{self, AuditAction, AuditEvent};
+use super::bulk_sql::insert_rows;
 use super::delegation::{ensure_may_change, ensure_may_change_locked};
 use super::new_user::{self, NewProfile, insert_user, new_user_details};
 use super::role_rows::check_grantable;
@@ -495,13 +496,11 @@ async fn insert_batch(
 ) -> Result<Vec<UserId>> {
     let models = batch
         .iter()
-        .map(|row| row.user_row(tenant, now).into_active_model());
+        .map(|row| row.user_row(tenant, now).into_active_model())
+        .collect();
     // Without RETURNING (MySQL has none): the ids are read back by their public ids, which
     // every user has (a username it may not).
-    users::Entity::insert_many(models)
-        .exec_without_returning(txn)
-        .await
-        .map_err(unique_violation)?;
+    insert_rows(txn, models).await.map_err(unique_violation)?;
     let inserted: Vec<(UserId, uuid::Uuid)> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -530,10 +529,14 @@ async fn insert_batch(
     insert_grants(txn, tenant_roles).await?;
     insert_grants(txn, plant_roles).await?;
 
-    let events = batch.iter().zip(&ids).map(|(row, id)| {
-        AuditEvent::about(tenant, actor, AuditAction::UserImported, *id, now)
-            .with(imported_details(row))
-    });
+    let events = batch
+        .iter()
+        .zip(&ids)
+        .map(|(row, id)| {
+            AuditEvent::about(tenant, actor, AuditAction::UserImported, *id, now)
+                .with(imported_details(row))
+        })
+        .collect();
     audit::record_many(txn, tenant, actor, events).await?;
     Ok(ids)
 }

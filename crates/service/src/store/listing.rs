@@ -8,10 +8,11 @@ use crate::error::Result;
 use crate::inputs::{UserFilter, UserOrder, UserQuery};
 use crate::role_catalogue::{RoleCatalogue, RoleKey};
 use crate::views::{Page, UserView};
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel, Selector,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel,
+    Selector,
 };
 use tenantry_entity::{
     PlantId, TenantId, UserId, UserStatus, user_plant_roles, user_tenant_roles, users,
@@ -250,6 +251,11 @@ pub(crate) async fn count(
     tenant: TenantId,
     filter: &UserFilter,
 ) -> Result<u64> {
+    if repo.db.get_database_backend() == DatabaseBackend::Sqlite
+        && let Some(status) = kept_count_of(filter)
+    {
+        return kept_count(&repo.db, tenant, status).await;
+    }
     // `SELECT COUNT(*) … WHERE <filter>`, not `PaginatorTrait::count`'s count over a
     // subquery of whole rows: SQLite answers the plain form from a covering index.
     let counted: Option<i64> = filtered(tenant, &repo.config.roles, filter, RoleCheck::Planned)
@@ -258,5 +264,54 @@ pub(crate) async fn count(
         .into_tuple()
         .one(&repo.db)
         .await?;
+    Ok(counted.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// The table of live users per tenant and status that SQLite's triggers keep (migration
+/// `m20261206_000024`; SQLite only, see there why).
+const USER_COUNTS: &str = "tenantry_user_counts";
+
+/// Which kept count answers a count of `filter`: `Some(None)` for every live user,
+/// `Some(Some(status))` for one status, `None` when the filter asks more than the status (a
+/// plant, a role, a search) or contradicts itself (another status and `active_only`).
+fn kept_count_of(filter: &UserFilter) -> Option<Option<UserStatus>> {
+    // Every field named: a new one must be considered here before it compiles.
+    let UserFilter {
+        status,
+        active_only,
+        plant,
+        role,
+        search,
+        search_mode: _,
+    } = filter;
+    if plant.is_some() || role.is_some() || search.as_deref().is_some_and(|s| !s.is_empty()) {
+        return None;
+    }
+    match (*status, *active_only) {
+        (status, false) => Some(status),
+        (None | Some(UserStatus::Active), true) => Some(Some(UserStatus::Active)),
+        (Some(_), true) => None,
+    }
+}
+
+/// The tenant's live users (of `status`, when given), from the kept counts: one row per status
+/// instead of one index entry per user.
+async fn kept_count(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    status: Option<UserStatus>,
+) -> Result<u64> {
+    let mut query = Query::select();
+    query
+        .expr(Expr::cust("COALESCE(SUM(live), 0)"))
+        .from(Alias::new(USER_COUNTS))
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.0));
+    if let Some(status) = status {
+        query.and_where(Expr::col(Alias::new("status")).eq(status.to_value()));
+    }
+    let counted: Option<i64> = match db.query_one(&query).await? {
+        Some(row) => Some(row.try_get_by_index(0)?),
+        None => None,
+    };
     Ok(counted.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }

@@ -5,6 +5,7 @@
 mod admin_guard;
 mod audit;
 mod bulk;
+mod bulk_sql;
 mod change;
 mod delegation;
 mod detach;

@@ -1,12 +1,13 @@
 //! Grant rows as a command writes them: checked against the catalogue first, then inserted in
 //! one statement per table.
 
+use super::bulk_sql::insert_rows;
 use crate::error::{Error, Result, missing_reference};
 use crate::inputs::{Actor, PlantRole};
 use crate::role_catalogue::{GrantScope, RoleCatalogue, RoleKey};
 use crate::validation::{Rule, Validator};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction};
 use serde_json::json;
 use std::collections::HashSet;
 use tenantry_entity::{PlantId, TenantId, UserId, user_plant_roles, user_tenant_roles};
@@ -75,24 +76,13 @@ pub(crate) async fn insert_tenant_roles(
     insert_grants(txn, rows).await
 }
 
-/// Inserts grant rows of one table on `txn`, in one statement per [`GRANT_CHUNK`] rows (none
-/// for no rows); a user, plant or role that is not there (or of another tenant) is `NotFound`.
+/// Inserts grant rows of one table on `txn`, in multi-row statements (none for no rows); a user, plant or role that is not there (or of another tenant) is `NotFound`.
 pub(crate) async fn insert_grants<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<()>
 where
     A: ActiveModelTrait + Send,
 {
-    for chunk in rows.chunks(GRANT_CHUNK) {
-        <A::Entity as EntityTrait>::insert_many(chunk.iter().cloned())
-            .exec_without_returning(txn)
-            .await
-            .map_err(missing_reference)?;
-    }
-    Ok(())
+    insert_rows(txn, rows).await.map_err(missing_reference)
 }
-
-/// Grant rows per insert statement (at most 8 columns each): under every backend's limit of
-/// bound values (SQLite 32 766; PostgreSQL and MySQL 65 535).
-pub(crate) const GRANT_CHUNK: usize = 2_000;
 
 /// The row of one tenant-wide grant made at `now`.
 pub(crate) fn tenant_role_row(
