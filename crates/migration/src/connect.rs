@@ -4,9 +4,11 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 /// How long a SQLite writer waits for another writer before giving up.
+#[cfg(feature = "sqlite")]
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Pooled connections to a SQLite file; WAL lets readers run beside the one writer.
+#[cfg(feature = "sqlite")]
 const SQLITE_FILE_POOL_SIZE: u32 = 8;
 
 /// Connects to `url` (`sqlite:`, `postgres:` or `mysql:`) with the settings tenantry relies on.

@@ -76,6 +76,7 @@ impl SeaOrmUserRepository {
     /// # Errors
     ///
     /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses;
+    /// [`crate::Error::PasswordStrengthNotEnabled`] as for [`Self::new`];
     /// [`crate::Error::RoleStillGranted`] or [`crate::Error::RoleGrantedOutOfScope`] when the
     /// declared catalogue refuses existing grants and `config.missing_roles` is
     /// [`MissingRoles::Refuse`](crate::config::MissingRoles::Refuse); [`crate::Error::Database`].
@@ -98,8 +99,11 @@ impl SeaOrmUserRepository {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses.
+    /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses;
+    /// [`crate::Error::PasswordStrengthNotEnabled`] when the password policy asks for a
+    /// strength score and the `password-strength` feature is off.
     pub fn new(db: DatabaseConnection, config: Config) -> Result<Self> {
+        config.password_policy.ensure_supported()?;
         let hasher = PasswordHasher::new(config.hashing.clone())?;
         let lookups = Arc::new(lookups::Lookups::new(db.get_database_backend()));
         Ok(Self {
