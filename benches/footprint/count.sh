@@ -8,10 +8,16 @@
 # each normal dependency tree (build and dev dependencies excluded; the host crate itself not
 # counted). Needs the crates.io index (no build).
 #
-#   bash benches/footprint/count.sh [sqlite|postgres|mysql]   # default: sqlite
+#   bash benches/footprint/count.sh [sqlite|postgres|mysql] [FEATURE,…]   # default: sqlite
+#
+# The second argument adds features of tenantry-service (e.g. `password-strength`, on in its
+# defaults; `legacy-hashes`); without it the host turns the defaults off and names the driver.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 driver=${1:-sqlite}
+extra=${2:-}
+features="\"$driver\""
+for feature in ${extra//,/ }; do features="$features, \"$feature\""; done
 case $driver in
   sqlite) sea_feature=sqlx-sqlite ;;
   postgres) sea_feature=sqlx-postgres ;;
@@ -49,7 +55,7 @@ name = "host"
 version = "0.0.0"
 edition = "2024"
 [dependencies]
-tenantry-service = { path = "$repo/crates/service", default-features = false, features = ["$driver"] }
+tenantry-service = { path = "$repo/crates/service", default-features = false, features = [$features] }
 TOML
 # The same versions as this checkout resolves.
 cp "$repo/Cargo.lock" "$dir/Cargo.lock"
@@ -59,7 +65,7 @@ count() {
 }
 bare=$(count bare)
 host=$(count host)
-echo "driver: $driver"
+echo "driver: $driver${extra:+, features: $extra}"
 echo "bare sea-orm:      $bare crates"
 echo "tenantry-service:  $host crates"
 echo "added by tenantry: $((host - bare)) crates"

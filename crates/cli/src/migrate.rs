@@ -4,8 +4,8 @@
 use crate::error::{CliError, CliResult, one_line};
 use crate::output::Report;
 use clap::Subcommand;
-use sea_orm_migration::MigrationStatus;
 use serde::Serialize;
+use tenantry_service::migration::MigrationStatus;
 use tenantry_service::migration::command::{self as migrations, Command};
 use tenantry_service::migration::sea_orm::DatabaseConnection;
 use tenantry_service::migration::{DbErr, Migrator, MigratorTrait};

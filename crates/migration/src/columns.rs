@@ -1,7 +1,7 @@
 //! Column and table helpers shared by the migrations, so every table is built the same way.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, Statement};
+use crate::prelude::*;
+use sea_orm::{DatabaseBackend, Statement};
 
 /// An auto-increment `BIGINT` primary key (`INTEGER PRIMARY KEY AUTOINCREMENT` on SQLite).
 pub fn id<T: IntoIden>(name: T) -> ColumnDef {

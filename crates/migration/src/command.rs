@@ -2,9 +2,9 @@
 //! CLI's `tenantry migrate`. Each binary keeps its own arguments and output; what a command
 //! does to the database, and what it reports as changed, is decided here.
 
+use crate::{DbErr, MigrationStatus};
 use crate::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::DatabaseConnection;
-use sea_orm_migration::{DbErr, MigrationStatus};
+use sea_orm::DatabaseConnection;
 
 /// A migration command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

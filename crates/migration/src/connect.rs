@@ -1,12 +1,14 @@
 //! Opening a database the way tenantry needs it, on every backend.
 
-use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 /// How long a SQLite writer waits for another writer before giving up.
+#[cfg(feature = "sqlite")]
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Pooled connections to a SQLite file; WAL lets readers run beside the one writer.
+#[cfg(feature = "sqlite")]
 const SQLITE_FILE_POOL_SIZE: u32 = 8;
 
 /// Connects to `url` (`sqlite:`, `postgres:` or `mysql:`) with the settings tenantry relies on.
@@ -52,7 +54,7 @@ pub async fn connect_with_pool_size(
 
 #[cfg(feature = "sqlite")]
 fn configure_sqlite(options: &mut ConnectOptions, url: &str) {
-    use sea_orm_migration::sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     if in_memory {
         options.max_connections(1);

@@ -5,13 +5,16 @@
 //! (`tenantry_migrations`), so a host's own `seaql_migrations` is never created or touched:
 //!
 //! ```no_run
-//! # async fn run(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), sea_orm_migration::DbErr> {
+//! # async fn run(db: &tenantry_migration::sea_orm::DatabaseConnection) -> Result<(), tenantry_migration::DbErr> {
 //! use tenantry_migration::{Migrator, MigratorTrait};
 //! Migrator::up(db, None).await?;
 //! # Ok(()) }
 //! ```
 //!
 //! Decisions worth knowing:
+//! - The runner is tenantry's own ([`runner`]'s docs say why): the same trait names and
+//!   behaviour as `sea-orm-migration`, which earlier releases used, and the same history table,
+//!   without the crates `sea-orm-migration` brings for schema discovery and its command line.
 //! - Every table, index and constraint tenantry makes is named `tenantry_…` (`tenantry_users`,
 //!   `tenantry_ix_users_tenant_live`), as Django names its tables `auth_…`: a host already has
 //!   its `users`, `tenants` and `plant` tables, and they are never created, altered or dropped
@@ -36,8 +39,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseExecutor;
+pub use prelude::*;
+pub use runner::{Migration, MigrationStatus};
+use sea_orm::DatabaseExecutor;
 
 mod columns;
 pub mod command;
@@ -66,6 +70,8 @@ mod m20261204_000021_add_users_display_name_key;
 mod m20261205_000022_add_plants_external_id;
 mod m20261206_000023_users_username_optional;
 mod m20261206_000024_count_live_users;
+pub mod prelude;
+pub mod runner;
 
 pub use connect::{connect, connect_with_pool_size};
 
@@ -129,14 +135,10 @@ impl MigratorTrait for Migrator {
         ]
     }
 
-    fn migration_table_name() -> DynIden {
-        Alias::new(MIGRATION_TABLE).into_iden()
-    }
-
-    /// Drops tenantry's own tables and history, then applies every migration.
+    /// Drops tenantry's own tables ([`TABLES`]) and history, then applies every migration.
     ///
-    /// Unlike SeaORM's default, which drops every table in the database, this leaves the
-    /// host's tables alone.
+    /// Unlike `sea-orm-migration`'s `fresh`, which drops every table in the database, this
+    /// leaves the host's tables alone.
     async fn fresh<'c, C>(db: C) -> Result<(), DbErr>
     where
         C: IntoSchemaManagerConnection<'c>,

@@ -25,8 +25,8 @@
 //! `down` does nothing: the migrations before it in the list create the tables under the new
 //! names, so reverting them removes the tables whatever their history.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use crate::prelude::*;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::MIGRATION_TABLE;
 

@@ -1,10 +1,10 @@
 //! Creates `tenants`.
 
 use crate::columns;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// Columns of `tenants`.
 #[derive(DeriveIden, Clone, Copy)]

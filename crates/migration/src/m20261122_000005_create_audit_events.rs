@@ -3,10 +3,10 @@
 use crate::columns;
 use crate::m20261122_000001_create_tenants::Tenants;
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// Columns of `audit_events`.
 #[derive(DeriveIden, Clone, Copy)]

@@ -2,10 +2,10 @@
 
 use crate::columns;
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// Columns of `credential_tokens`.
 #[derive(DeriveIden, Clone, Copy)]

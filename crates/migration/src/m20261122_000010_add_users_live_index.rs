@@ -8,13 +8,13 @@
 
 use crate::columns;
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
 /// The index's name.
 const NAME: &str = "tenantry_ix_users_tenant_live";
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

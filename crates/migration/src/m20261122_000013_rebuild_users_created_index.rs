@@ -14,7 +14,7 @@
 
 use crate::columns;
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
 /// 000012's index.
 const OLD: &str = "tenantry_ix_users_tenant_created";
@@ -22,8 +22,8 @@ const OLD: &str = "tenantry_ix_users_tenant_created";
 /// Its replacement.
 const NEW: &str = "tenantry_ix_users_tenant_created_id";
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 async fn drop_index(manager: &SchemaManager<'_>, name: &str) -> Result<(), DbErr> {
     manager

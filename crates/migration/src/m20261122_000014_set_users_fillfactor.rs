@@ -13,14 +13,14 @@
 //! no such setting; there this migration does nothing.
 
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+use crate::prelude::*;
+use sea_orm::DatabaseBackend;
 
 /// Percent of each page new rows may fill.
 const FILLFACTOR: u8 = 90;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 async fn alter_on_postgres(manager: &SchemaManager<'_>, options: &str) -> Result<(), DbErr> {
     if manager.get_database_backend() != DatabaseBackend::Postgres {

@@ -15,11 +15,11 @@
 
 use crate::columns;
 use crate::m20261122_000007_create_login_events::{LoginEvents, create_indexes, definition};
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+use crate::prelude::*;
+use sea_orm::DatabaseBackend;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// The rebuilt table's name until it replaces the old one (SQLite only).
 #[derive(DeriveIden, Clone, Copy)]

@@ -15,7 +15,7 @@
 
 use crate::columns;
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 use std::collections::HashSet;
 use tenantry_entity::skeleton::{USERNAME_SKELETON_MAX_CHARS, username_skeleton_of_key};
 
@@ -29,8 +29,8 @@ const _: () = assert!(USERNAME_SKELETON_MAX_CHARS == LENGTH as usize);
 /// Users read (and updated) per statement.
 const PAGE: u64 = 1_000;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

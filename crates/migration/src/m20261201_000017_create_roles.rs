@@ -15,10 +15,10 @@
 //! `down` drops both tables; no grant is touched either way.
 
 use crate::columns;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// Columns of `roles`.
 #[derive(DeriveIden, Clone, Copy)]

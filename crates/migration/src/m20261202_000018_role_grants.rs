@@ -23,11 +23,11 @@ use crate::m20261122_000004_create_user_plant_roles::{
     UserPlantRoles, create_secondary_indexes, definition,
 };
 use crate::m20261201_000017_create_roles::Roles;
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, Statement};
+use crate::prelude::*;
+use sea_orm::{DatabaseBackend, Statement};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// Columns of `user_tenant_roles`.
 #[derive(DeriveIden, Clone, Copy)]

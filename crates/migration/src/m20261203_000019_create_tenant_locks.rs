@@ -15,10 +15,10 @@
 
 use crate::columns;
 use crate::m20261122_000001_create_tenants::Tenants;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// Columns of `tenant_locks`.
 #[derive(DeriveIden, Clone, Copy)]

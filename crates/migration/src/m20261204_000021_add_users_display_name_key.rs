@@ -15,8 +15,8 @@
 
 use crate::columns;
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+use crate::prelude::*;
+use sea_orm::DatabaseBackend;
 use tenantry_entity::keys::{DISPLAY_NAME_KEY_MAX_CHARS, display_name_key};
 
 /// The index's name.
@@ -36,8 +36,8 @@ const PG_KEYS: [(&str, u32); 3] = [
     ("display_name_key", LENGTH),
 ];
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

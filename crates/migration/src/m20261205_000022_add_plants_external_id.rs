@@ -8,7 +8,7 @@
 //! drops the index and the column.
 
 use crate::m20261122_000002_create_plants::Plants;
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
 /// The unique index's name.
 const INDEX: &str = "tenantry_ux_plants_external_id";
@@ -19,8 +19,8 @@ enum Column {
     ExternalId,
 }
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

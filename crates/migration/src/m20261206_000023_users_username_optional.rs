@@ -20,11 +20,11 @@
 //! the old shape has no place for one, and inventing usernames would change how users log in.
 
 use crate::m20261122_000003_create_users::Users;
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, Statement};
+use crate::prelude::*;
+use sea_orm::{DatabaseBackend, Statement};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// The column, with its `VARCHAR` length.
 const COLUMNS: [(Users, &str, u32); 1] = [(Users::Username, "username", 255)];

@@ -25,11 +25,11 @@
 //!
 //! `down` drops the triggers and the table.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+use crate::prelude::*;
+use sea_orm::DatabaseBackend;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
+named_after_file!(Migration);
 
 /// The table, its backfill and its triggers, in order.
 const UP: [&str; 5] = [

@@ -2,15 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
-use sea_orm_migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DbErr, EntityTrait, PaginatorTrait, SqlErr, Statement,
-};
 use tenantry_entity::keys::display_name_key;
 use tenantry_entity::{
     AuditAction, LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId,
     UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, tenants,
     user_identities, user_plant_roles, users,
+};
+use tenantry_migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DbErr, EntityTrait, PaginatorTrait, SqlErr, Statement,
 };
 use tenantry_migration::{MIGRATION_TABLE, Migrator, MigratorTrait};
 use tenantry_testkit::{TestDb, schema_of, tables_of};
@@ -654,7 +654,7 @@ async fn try_insert_login_event(
 }
 
 async fn login_events_of(db: &DatabaseConnection) -> Vec<login_events::Model> {
-    use sea_orm_migration::sea_orm::QueryOrder;
+    use tenantry_migration::sea_orm::QueryOrder;
     login_events::Entity::find()
         .order_by_asc(login_events::Column::Id)
         .all(db)
@@ -753,7 +753,7 @@ const TABLES: [&str; 8] = [
 /// the old columns (PostgreSQL: "cached plan must not change result type"; SQLite re-prepares
 /// with the new ones while sqlx keeps the old count). `alias` makes each snapshot's text its own.
 async fn snapshot(test_db: &TestDb, alias: &str) -> Vec<(String, Vec<serde_json::Value>)> {
-    use sea_orm_migration::sea_orm::{FromQueryResult, JsonValue};
+    use tenantry_migration::sea_orm::{FromQueryResult, JsonValue};
     let pool = reopened(test_db).await;
     let db = &pool;
     let backend = db.get_database_backend();
@@ -879,7 +879,7 @@ type RoleRow = (String, String, String, bool, bool, String, String, i32);
 
 /// The `roles` rows in declaration order, without their timestamps.
 async fn catalogue_rows(db: &DatabaseConnection) -> Vec<RoleRow> {
-    use sea_orm_migration::sea_orm::QueryOrder;
+    use tenantry_migration::sea_orm::QueryOrder;
     tenantry_entity::roles::Entity::find()
         .order_by_asc(tenantry_entity::roles::Column::Position)
         .all(db)

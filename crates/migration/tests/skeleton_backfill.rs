@@ -5,12 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
-use sea_orm_migration::sea_orm::{
+use tenantry_entity::skeleton::username_skeleton_of_key;
+use tenantry_entity::{TenantId, TenantStatus, UserStatus, tenants, users};
+use tenantry_migration::sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
-use tenantry_entity::skeleton::username_skeleton_of_key;
-use tenantry_entity::{TenantId, TenantStatus, UserStatus, tenants, users};
 use tenantry_migration::{Migrator, MigratorTrait};
 use tenantry_testkit::TestDb;
 

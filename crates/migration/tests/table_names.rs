@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
-use sea_orm_migration::sea_orm::{
+use tenantry_migration::sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, JsonValue, Statement,
 };
 use tenantry_migration::{MIGRATION_TABLE, Migrator, MigratorTrait, SQLITE_ONLY_TABLES, TABLES};
@@ -52,7 +52,7 @@ async fn exec(db: &DatabaseConnection, sql: &str) {
 /// Loads the dump statement by statement, on one connection: MySQL's dump creates tables in
 /// name order, before the tables their foreign keys name, so its checks are off meanwhile.
 async fn load_legacy(db: &DatabaseConnection, applied: u32) {
-    use sea_orm_migration::sea_orm::TransactionTrait;
+    use tenantry_migration::sea_orm::TransactionTrait;
     let backend = db.get_database_backend();
     let one = db.begin().await.expect("a connection");
     if backend == DatabaseBackend::MySql {

@@ -70,6 +70,17 @@ pub enum Error {
     /// Password hashing failed.
     #[error("password hashing failed")]
     Hashing(#[source] HashError),
+    /// The password policy asks for a zxcvbn score of at least `min_strength`, and this build
+    /// has no zxcvbn: tenantry-service's `password-strength` feature is off. Turn it on, or
+    /// set `min_strength` to 0.
+    #[error(
+        "the password policy's min_strength is {min_strength}, which needs tenantry-service's \
+         `password-strength` feature"
+    )]
+    PasswordStrengthNotEnabled {
+        /// The policy's floor.
+        min_strength: u8,
+    },
     /// A bulk import refused row `index` (0-based, in the caller's list) for `source`. The
     /// first `imported` rows were committed (whole batches before the row's); nothing of the
     /// row's own batch was written.

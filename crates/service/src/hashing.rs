@@ -53,8 +53,22 @@
 //! OWASP's argon2id — takes longer, so until its user logs in once, timing can tell that an
 //! account exists and still holds such a hash. Padding every login up to the slowest legacy
 //! hash would make every login that slow; hosts that mind can reset those passwords instead.
+//!
+//! The PBKDF2, bcrypt and scrypt verifiers are behind the `legacy-hashes` feature (off by
+//! default; the `tenantry` CLI turns it on). Without it, [`parse_imported_hash`] refuses those
+//! formats with [`Rule::HashFormatNotEnabled`] naming the format, and a login against one
+//! already stored fails as a wrong password would, with a `tracing` warning. Imported argon2
+//! hashes need no feature.
 
+// The verifiers of PBKDF2, bcrypt and scrypt hashes (feature `legacy-hashes`); without it,
+// `legacy_disabled` refuses them by name.
+#[cfg(feature = "legacy-hashes")]
 mod legacy;
+#[cfg(not(feature = "legacy-hashes"))]
+mod legacy_disabled;
+#[cfg(not(feature = "legacy-hashes"))]
+use legacy_disabled as legacy;
+mod legacy_format;
 mod pool;
 
 use std::fmt;
@@ -637,9 +651,18 @@ fn parse_stored(hash: &str, limits: Limits) -> Option<Target> {
     } else if hash.starts_with("$argon2") {
         parse_argon2(hash, limits).map(|stored| Target::Argon2(Box::new(stored)))
     } else {
-        LegacyHash::parse(hash, MAX_PHC_LEN)
-            .ok()
-            .map(Target::Legacy)
+        match LegacyHash::parse(hash, MAX_PHC_LEN) {
+            Ok(legacy) => Some(Target::Legacy(legacy)),
+            Err(Rule::HashFormatNotEnabled { format }) => {
+                // Imported by a build with the verifiers; this one fails the login instead.
+                tracing::warn!(
+                    "a stored {format} hash cannot be verified: tenantry-service was built \
+                     without its `legacy-hashes` feature"
+                );
+                None
+            }
+            Err(_) => None,
+        }
     }
 }
 
@@ -734,8 +757,9 @@ fn parse_argon2(phc: &str, limits: Limits) -> Option<StoredHash> {
 /// [`Rule::UnsupportedHash`] for a string in none of these formats (plain text, another
 /// algorithm); [`Rule::MalformedHash`] naming the format a string claims by its prefix when it
 /// is not a well-formed one (truncated, bad base64, whitespace, NUL bytes, over 512 bytes);
-/// [`Rule::HashOutOfBounds`] naming the format when its work factor is beyond the bounds above.
-/// No error carries the hash.
+/// [`Rule::HashOutOfBounds`] naming the format when its work factor is beyond the bounds above;
+/// [`Rule::HashFormatNotEnabled`] naming the format for a PBKDF2, bcrypt or scrypt hash when
+/// the `legacy-hashes` feature is off. No error carries the hash.
 pub fn parse_imported_hash(hash: &str) -> Result<SecretHash, Rule> {
     let argon2 = hash
         .strip_prefix("argon2")

@@ -5,6 +5,12 @@
 //! [zxcvbn](https://github.com/shssoichiro/zxcvbn-rs) scores below a floor. A password is never
 //! truncated: a too-long one is refused.
 //!
+//! zxcvbn is behind the `password-strength` feature (on by default). A build without it cannot
+//! score passwords, so it never pretends to: [`SeaOrmUserRepository::new`] and `open` refuse a
+//! policy whose `min_strength` is above 0 with [`Error::PasswordStrengthNotEnabled`], and
+//! [`PasswordPolicy::check`] called directly with such a policy refuses every password as
+//! [`Rule::Weak`]. Set `min_strength` to 0 to run without it.
+//!
 //! Lengths are counted in code points of the NFKC form, the same form the hasher hashes (see
 //! [`normalized`]), so a password typed with a fullwidth keyboard layout, or with decomposed
 //! accents, is the same password everywhere.
@@ -25,6 +31,8 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::validation::{Rule, is_control};
+#[cfg(doc)]
+use crate::{Error, SeaOrmUserRepository};
 
 /// Inputs longer than this many bytes are refused before they are normalized or hashed, so a
 /// megabyte "password" costs nothing.
@@ -167,13 +175,50 @@ impl PasswordPolicy {
         if names.iter().any(|name| is_built_from(&folded.0, name)) {
             return Err(Rule::ContainsPersonalInfo);
         }
-        let inputs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let score = u8::from(zxcvbn::zxcvbn(&normalized.0, &inputs).score());
-        if score < self.min_strength.min(MAX_ZXCVBN_SCORE) {
-            return Err(Rule::Weak);
+        let floor = self.min_strength.min(MAX_ZXCVBN_SCORE);
+        if floor == 0 {
+            return Ok(());
         }
-        Ok(())
+        let inputs: Vec<&str> = names.iter().map(String::as_str).collect();
+        // No score without the `password-strength` feature: refused, never waved through.
+        match strength(&normalized.0, &inputs) {
+            Some(score) if score >= floor => Ok(()),
+            _ => Err(Rule::Weak),
+        }
     }
+
+    /// Whether this build can apply the policy: a `min_strength` above 0 needs the
+    /// `password-strength` feature.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PasswordStrengthNotEnabled`] with the policy's `min_strength` when it is above 0
+    /// and the feature is off.
+    pub fn ensure_supported(&self) -> Result<(), crate::Error> {
+        supported(self.min_strength, STRENGTH_SCORED)
+    }
+}
+
+/// Whether this build scores passwords (the `password-strength` feature).
+pub const STRENGTH_SCORED: bool = cfg!(feature = "password-strength");
+
+fn supported(min_strength: u8, scored: bool) -> Result<(), crate::Error> {
+    if min_strength > 0 && !scored {
+        return Err(crate::Error::PasswordStrengthNotEnabled { min_strength });
+    }
+    Ok(())
+}
+
+/// zxcvbn's score of `password`, 0–4, told the user's `names`.
+#[cfg(feature = "password-strength")]
+fn strength(password: &str, names: &[&str]) -> Option<u8> {
+    Some(u8::from(zxcvbn::zxcvbn(password, names).score()))
+}
+
+/// No score: the `password-strength` feature is off.
+#[cfg(not(feature = "password-strength"))]
+fn strength(_password: &str, _names: &[&str]) -> Option<u8> {
+    None
 }
 
 /// The user's names, folded like keys (NFKC, lowercase, trimmed), without empty ones.
@@ -324,6 +369,17 @@ mod tests {
             policy.check(&Password::new("Acme-Corp!2024-Vivid"), &empty),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_strength_floor_without_zxcvbn_is_refused_not_dropped() {
+        assert!(supported(0, false).is_ok());
+        assert!(supported(3, true).is_ok());
+        assert!(matches!(
+            supported(3, false),
+            Err(crate::Error::PasswordStrengthNotEnabled { min_strength: 3 })
+        ));
+        assert!(PasswordPolicy::default().ensure_supported().is_ok());
     }
 
     #[test]

@@ -131,6 +131,12 @@ pub enum Rule {
         /// Its format.
         format: HashFormat,
     },
+    /// The password hash is a `format` hash this build cannot verify: tenantry-service was
+    /// built without its `legacy-hashes` feature (PBKDF2, bcrypt and scrypt).
+    HashFormatNotEnabled {
+        /// Its format.
+        format: HashFormat,
+    },
     /// The same item (a plant in a role list) is given more than once.
     Duplicate,
     /// The value contradicts another field (a password for an invited user).
@@ -164,6 +170,11 @@ impl fmt::Display for Rule {
                     "a {format} hash with a work factor beyond tenantry's bounds"
                 )
             }
+            Self::HashFormatNotEnabled { format } => write!(
+                f,
+                "a {format} hash, which this build verifies only with tenantry-service's \
+                 `legacy-hashes` feature"
+            ),
             Self::Duplicate => f.write_str("lists the same item more than once"),
             Self::NotAllowed => f.write_str("not allowed together with the other fields"),
             Self::OutOfRange => f.write_str("outside the range the database can store"),
@@ -873,6 +884,15 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Rule::HashOutOfBounds { format }).unwrap_or_default(),
             r#"{"rule":"hash_out_of_bounds","format":"django_pbkdf2_sha256"}"#
+        );
+        assert_eq!(
+            Rule::HashFormatNotEnabled { format }.to_string(),
+            "a Django pbkdf2_sha256 hash, which this build verifies only with \
+             tenantry-service's `legacy-hashes` feature"
+        );
+        assert_eq!(
+            serde_json::to_string(&Rule::HashFormatNotEnabled { format }).unwrap_or_default(),
+            r#"{"rule":"hash_format_not_enabled","format":"django_pbkdf2_sha256"}"#
         );
     }
 

@@ -24,6 +24,7 @@ use std::str::FromStr;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
+use super::legacy_format::claimed_format;
 use crate::validation::{HashFormat, Rule};
 
 /// The most PBKDF2 iterations verified: four times Django 5.2's default, so at most four
@@ -64,28 +65,6 @@ pub(super) enum LegacyHash {
         salt: Vec<u8>,
         expected: Vec<u8>,
     },
-}
-
-/// The format a string claims by its prefix, and what follows the prefix; `None` for none of
-/// the legacy formats.
-pub(super) fn claimed_format(hash: &str) -> Option<HashFormat> {
-    const PREFIXES: [(&str, HashFormat); 8] = [
-        ("pbkdf2_sha256$", HashFormat::DjangoPbkdf2Sha256),
-        ("pbkdf2_sha1$", HashFormat::DjangoPbkdf2Sha1),
-        ("bcrypt_sha256$", HashFormat::DjangoBcryptSha256),
-        ("bcrypt$", HashFormat::DjangoBcrypt),
-        ("$2a$", HashFormat::Bcrypt),
-        ("$2b$", HashFormat::Bcrypt),
-        ("$2y$", HashFormat::Bcrypt),
-        ("scrypt$", HashFormat::DjangoScrypt),
-    ];
-    if hash.starts_with("$scrypt$") {
-        return Some(HashFormat::PasslibScrypt);
-    }
-    PREFIXES
-        .iter()
-        .find(|(prefix, _)| hash.starts_with(prefix))
-        .map(|&(_, format)| format)
 }
 
 impl LegacyHash {

@@ -6,6 +6,8 @@
 //! one when there is no usable hash. The real reason is kept in `login_events`, for
 //! administrators.
 
+use futures_util::future::join;
+
 use super::SeaOrmUserRepository;
 use super::audit::AuditAction;
 use super::change;
@@ -369,13 +371,14 @@ pub(crate) async fn authenticate(
     context: LoginContext,
 ) -> Result<AuthenticatedUser> {
     let now = repo.now();
-    // The tenant and the user are read side by side, on two pooled connections. `join!`, not
-    // `try_join!`: when one read fails the other still runs to its end, since a query dropped
+    // The tenant and the user are read side by side, on two pooled connections. `join`, not
+    // `try_join`: when one read fails the other still runs to its end, since a query dropped
     // mid-packet can cost MySQL its connection (store/detach.rs).
-    let (tenant_row, user) = tokio::join!(
+    let (tenant_row, user) = join(
         tenants::Entity::find_by_id(tenant).unique(&repo.db),
         find_login_user(repo, tenant, login),
-    );
+    )
+    .await;
     let (tenant_row, user) = (tenant_row?, user?);
     // Why this attempt fails before any password check, if it does.
     let refused = match (&tenant_row, &user) {
@@ -400,10 +403,11 @@ pub(crate) async fn authenticate(
     let stored = candidate
         .filter(|_| checked)
         .and_then(|u| u.password_hash.as_ref());
-    let (verification, roles) = tokio::join!(
+    let (verification, roles) = join(
         repo.hasher.verify(password, stored),
         roles_of(repo, user.as_ref().map(|u| u.id)),
-    );
+    )
+    .await;
     let verification = verification?;
 
     let outcome = match (user, refused) {

@@ -79,9 +79,10 @@ impl SeaOrmUserRepository {
     /// # Errors
     ///
     /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses;
-    /// [`crate::Error::InvalidConfig`] for impossible profile rules;
-    /// [`crate::Error::ProfileRuleUnmet`] when a required email or username is missing from
-    /// stored users; [`crate::Error::RoleStillGranted`] or [`crate::Error::RoleGrantedOutOfScope`] when the
+    /// [`crate::Error::PasswordStrengthNotEnabled`] and [`crate::Error::InvalidConfig`] as
+    /// for [`Self::new`]; [`crate::Error::ProfileRuleUnmet`] when a required email or username
+    /// is missing from stored users; [`crate::Error::RoleStillGranted`] or
+    /// [`crate::Error::RoleGrantedOutOfScope`] when the
     /// declared catalogue refuses existing grants and `config.missing_roles` is
     /// [`MissingRoles::Refuse`](crate::config::MissingRoles::Refuse); [`crate::Error::Database`].
     pub async fn open(db: DatabaseConnection, config: Config) -> Result<Self> {
@@ -104,13 +105,17 @@ impl SeaOrmUserRepository {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses.
+    /// [`crate::Error::Hashing`] when the hashing parameters are ones argon2 refuses;
+    /// [`crate::Error::PasswordStrengthNotEnabled`] when the password policy asks for a
+    /// strength score and the `password-strength` feature is off; [`crate::Error::InvalidConfig`]
+    /// for impossible profile rules.
     pub fn new(db: DatabaseConnection, config: Config) -> Result<Self> {
         if !config.profile.is_valid() {
             return Err(crate::Error::InvalidConfig(
                 "profile.display_name_max_chars must be 1–255 (the column's size)",
             ));
         }
+        config.password_policy.ensure_supported()?;
         let hasher = PasswordHasher::new(config.hashing.clone())?;
         let lookups = Arc::new(lookups::Lookups::new(db.get_database_backend()));
         Ok(Self {
