@@ -571,3 +571,44 @@ async fn username_order_places_email_logins_by_their_email() {
         ["anna@example.com", "bert", "carl@example.com", "zed"]
     );
 }
+
+/// Email logins are per tenant: the same address in two tenants is two users, each found only
+/// in its own tenant, and a wrong password in one never counts against the other.
+#[tokio::test]
+async fn email_logins_stay_in_their_tenant() {
+    let env = env_with(email_login()).await;
+    let beta = env.other_tenant("beta").await;
+    let here = env.create(by_email("same@example.com")).await;
+    let there = env
+        .repo
+        .create_user(
+            beta.id,
+            NewUser {
+                password: Some(Password::new(OTHER)),
+                ..by_email("SAME@example.com")
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_ne!(here.id, there.id);
+    assert_eq!(
+        env.login_ok("same@example.com", STRONG).await.user.id,
+        here.id
+    );
+    // acme's password does not open beta's user, nor beta's acme's.
+    env.login_refused("same@example.com", OTHER).await;
+    let in_beta = env
+        .repo
+        .authenticate(beta.id, "same@example.com", &Password::new(OTHER), web())
+        .await
+        .unwrap();
+    assert_eq!(in_beta.user.id, there.id);
+    let wrong = env
+        .repo
+        .authenticate(beta.id, "same@example.com", &Password::new(STRONG), web())
+        .await;
+    assert_err!(wrong, Error::InvalidCredentials);
+    assert_eq!(env.row(there.id).await.failed_login_count, 1);
+    assert_eq!(env.row(here.id).await.failed_login_count, 1);
+}
