@@ -118,7 +118,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             tenant.id,
             "OTTO",
             &Password::new("seven purple lanterns drift"),
-            LoginContext::from(LoginSource::Cli),
+            LoginContext::from(LoginSource::cli()),
         )
         .await?;
     println!(
@@ -130,7 +130,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             tenant.id,
             "otto",
             &Password::new("wrong"),
-            LoginContext::from(LoginSource::Cli),
+            LoginContext::from(LoginSource::cli()),
         )
         .await;
     println!(
@@ -162,7 +162,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             tenant.id,
             "erin",
             &new_password,
-            LoginContext::from(LoginSource::Cli),
+            LoginContext::from(LoginSource::cli()),
         )
         .await?;
 
@@ -193,7 +193,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .authenticate(
             grace.username.as_deref().unwrap_or_default(),
             &Password::new("compiler nanoseconds cobol bugs"),
-            LoginContext::from(LoginSource::Web),
+            LoginContext::from(LoginSource::web()),
         )
         .await?;
     let everyone = single.count_users(&UserFilter::default()).await?;

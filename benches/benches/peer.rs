@@ -172,7 +172,7 @@ async fn run(rounds: usize) {
                     tenant,
                     &name,
                     password,
-                    LoginContext::from(LoginSource::Api),
+                    LoginContext::from(LoginSource::api()),
                 )
                 .await
                 .expect("login")

@@ -267,7 +267,7 @@ async fn measure(n: usize, results: &mut Results, order: &mut Vec<&'static str>)
             t,
             &sample(i),
             &Password::new(PASSWORD),
-            LoginContext::from(LoginSource::Api),
+            LoginContext::from(LoginSource::api()),
         )
         .await
         .expect("login");

@@ -359,7 +359,7 @@ fn credentials(c: &mut Criterion, rt: &tokio::runtime::Runtime, fixture: &Fixtur
                 fixture.tenant,
                 &name,
                 &password,
-                LoginContext::from(LoginSource::Api),
+                LoginContext::from(LoginSource::api()),
             )
             .await
             .expect("login")

@@ -98,7 +98,7 @@ fn main() {
                             fixture.tenant,
                             &username(i * 13),
                             &Password::new(PASSWORD),
-                            LoginContext::from(LoginSource::Web),
+                            LoginContext::from(LoginSource::web()),
                         )
                         .await
                         .expect("login")

@@ -50,7 +50,7 @@ async fn sustained(fixture: Arc<Fixture>, callers: usize, run: Duration) -> f64 
                             fixture.tenant,
                             &username(n % USERS),
                             &Password::new(PASSWORD),
-                            LoginContext::from(LoginSource::Web),
+                            LoginContext::from(LoginSource::web()),
                         )
                         .await
                         .expect("the right password logs in");

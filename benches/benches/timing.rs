@@ -52,7 +52,7 @@ async fn failed_login(repo: &SeaOrmUserRepository, tenant: TenantId, login: &str
             tenant,
             login,
             &password,
-            LoginContext::from(LoginSource::Api),
+            LoginContext::from(LoginSource::api()),
         )
         .await;
     let elapsed = started.elapsed().as_secs_f64();

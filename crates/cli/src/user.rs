@@ -249,7 +249,7 @@ pub(crate) async fn run(repo: &dyn UserRepository, command: UserCommand) -> CliR
             // password (and cost the same), not as "user not found".
             let tenant = target.tenant.resolve(repo).await?;
             let password = password::password_from_stdin()?;
-            let context = LoginContext::from(LoginSource::Cli);
+            let context = LoginContext::from(LoginSource::cli());
             let authenticated = repo
                 .authenticate(tenant.id, &target.username, &password, context)
                 .await?;

@@ -92,30 +92,6 @@ pub enum TokenPurpose {
     EmailVerification,
 }
 
-/// Where a login attempt came from.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "lowercase")]
-pub enum LoginSource {
-    /// A browser session.
-    #[sea_orm(string_value = "web")]
-    Web,
-    /// An API client.
-    #[sea_orm(string_value = "api")]
-    Api,
-    /// The operator CLI.
-    #[sea_orm(string_value = "cli")]
-    Cli,
-    /// An external identity provider (single sign-on).
-    #[sea_orm(string_value = "sso")]
-    Sso,
-    /// Anything else.
-    #[sea_orm(string_value = "other")]
-    Other,
-}
-
 /// How a login attempt ended. The caller of `authenticate` only ever sees success or one
 /// uniform failure; the reason is kept here, for administrators.
 #[derive(
@@ -329,7 +305,6 @@ string_enum!(TokenPurpose {
     Invitation => "invitation",
     EmailVerification => "email_verification",
 });
-string_enum!(LoginSource { Web => "web", Api => "api", Cli => "cli", Sso => "sso", Other => "other" });
 string_enum!(LoginOutcome {
     Success => "success",
     UnknownUser => "unknown_user",
@@ -412,10 +387,6 @@ mod tests {
         for purpose in TokenPurpose::iter() {
             assert_eq!(TokenPurpose::from_str(purpose.as_str()), Ok(purpose));
             assert_eq!(purpose.to_value(), purpose.as_str());
-        }
-        for source in LoginSource::iter() {
-            assert_eq!(LoginSource::from_str(source.as_str()), Ok(source));
-            assert_eq!(source.to_value(), source.as_str());
         }
         for outcome in LoginOutcome::iter() {
             assert_eq!(LoginOutcome::from_str(outcome.as_str()), Ok(outcome));

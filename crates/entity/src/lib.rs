@@ -16,6 +16,7 @@
 
 mod enums;
 mod ids;
+mod login_source;
 mod secret;
 
 pub mod audit_events;
@@ -35,8 +36,9 @@ pub mod user_tenant_roles;
 pub mod users;
 
 pub use enums::{
-    AuditAction, LoginOutcome, LoginSource, ParseEnumError, RoleScopeValue, TenantStatus,
-    TokenPurpose, UserRole, UserStatus,
+    AuditAction, LoginOutcome, ParseEnumError, RoleScopeValue, TenantStatus, TokenPurpose,
+    UserRole, UserStatus,
 };
 pub use ids::{PlantId, TenantId, UserId};
+pub use login_source::{InvalidLoginSource, LoginSource};
 pub use secret::SecretHash;

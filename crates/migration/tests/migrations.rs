@@ -642,7 +642,7 @@ async fn try_insert_login_event(
     login_events::Entity::insert(login_events::ActiveModel {
         tenant_id: Set(tenant),
         user_id: Set(user),
-        source: Set(LoginSource::Web),
+        source: Set(LoginSource::web()),
         outcome: Set(outcome),
         ip: Set(Some("203.0.113.7".to_owned())),
         at: Set(chrono::DateTime::from_timestamp_micros(now().timestamp_micros()).expect("now")),

@@ -96,7 +96,7 @@ pub struct LoginCredentials {
 }
 
 fn web() -> LoginSource {
-    LoginSource::Web
+    LoginSource::web()
 }
 
 /// The axum-login backend over a tenantry repository: it calls only [`SessionUsers`] (the

@@ -72,8 +72,8 @@ pub use store::{
 pub use tenant_scope::{DEFAULT_TENANT_SLUG, TenantScope};
 pub use tenantry_entity as entity;
 pub use tenantry_entity::{
-    LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId, UserRole,
-    UserStatus,
+    InvalidLoginSource, LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose,
+    UserId, UserRole, UserStatus,
 };
 pub use tenantry_migration as migration;
 pub use tenantry_migration::connect;

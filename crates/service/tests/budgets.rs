@@ -346,7 +346,7 @@ async fn a_failed_login_runs_the_same_statements_for_an_unknown_and_a_known_user
     let t = f.tid();
     f.create(new_user_with_password("bob")).await;
     let context = || LoginContext {
-        source: LoginSource::Api,
+        source: LoginSource::api(),
         ip: None,
     };
     let wrong = Password::new("not the password at all");

@@ -135,7 +135,7 @@ async fn imports_users_with_roles_and_their_hashes_log_in() {
             s.tenant,
             "user00003",
             &Password::new(PASSWORD),
-            LoginContext::from(LoginSource::Api),
+            LoginContext::from(LoginSource::api()),
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));

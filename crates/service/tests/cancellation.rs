@@ -167,7 +167,7 @@ async fn run(f: Arc<Fixture>, call: Call) {
     let (repo, tenant) = (&f.repo, f.tenant);
     let login = |name: &'static str, password: &'static str| async move {
         let password = Password::new(password);
-        let context = LoginContext::from(LoginSource::Api);
+        let context = LoginContext::from(LoginSource::api());
         repo.authenticate(tenant, name, &password, context).await
     };
     let result: Result<()> = match call {

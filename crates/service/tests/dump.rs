@@ -368,7 +368,7 @@ async fn no_password_or_token_is_stored_in_any_form() {
     )
     .await
     .unwrap();
-    let sso = tenantry_service::LoginContext::from(LoginSource::Sso);
+    let sso = tenantry_service::LoginContext::from(LoginSource::sso());
     repo.authenticate_identity("google", "owner-sub", sso.clone())
         .await
         .unwrap();

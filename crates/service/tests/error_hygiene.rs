@@ -235,7 +235,7 @@ async fn no_error_display_leaks_database_text_or_values() {
             tenant,
             &format!("{MARK}-ada"),
             &Password::new(MARK),
-            LoginContext::from(LoginSource::Api),
+            LoginContext::from(LoginSource::api()),
         )
         .await;
     expect("credentials", r.map(drop), |e| {

@@ -24,7 +24,7 @@ fn hostile() -> Vec<String> {
 
 fn context() -> LoginContext {
     LoginContext {
-        source: LoginSource::Api,
+        source: LoginSource::api(),
         ip: Some("\0".into()),
     }
 }

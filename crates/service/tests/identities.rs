@@ -21,7 +21,7 @@ fn identity(provider: &str, subject: &str) -> NewIdentity {
 
 fn sso() -> LoginContext {
     LoginContext {
-        source: LoginSource::Sso,
+        source: LoginSource::sso(),
         ip: Some(IP.to_owned()),
     }
 }
@@ -230,8 +230,8 @@ async fn a_provisioned_user_signs_in_through_its_identity_only() {
     assert_eq!(identities[0].last_used_at, Some(env.now()));
     let event = &env.login_events(Some(provisioned.id)).await[0];
     assert_eq!(
-        (event.source, event.outcome, event.ip.as_deref()),
-        (LoginSource::Sso, LoginOutcome::Success, Some(IP))
+        (event.source.clone(), event.outcome, event.ip.as_deref()),
+        (LoginSource::sso(), LoginOutcome::Success, Some(IP))
     );
 
     // It has no password: a password login fails like any other, after one hasher run.

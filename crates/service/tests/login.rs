@@ -119,7 +119,7 @@ async fn succeeds_by_username_or_email_case_insensitively_and_tracks_the_login()
     assert_eq!(events.len(), 5);
     for event in &events {
         assert_eq!(event.outcome, LoginOutcome::Success);
-        assert_eq!(event.source, LoginSource::Web);
+        assert_eq!(event.source, LoginSource::web());
         assert_eq!(event.ip.as_deref(), Some(IP));
         assert_eq!(event.user_id, Some(alice.id));
     }
@@ -131,7 +131,7 @@ async fn login_events_record_source_ip_and_outcome() {
     let env = env().await;
     let bob = env.user("bob").await;
     let api = LoginContext {
-        source: LoginSource::Api,
+        source: LoginSource::api(),
         ip: Some("2001:db8::1".into()),
     };
     env.repo
@@ -139,7 +139,7 @@ async fn login_events_record_source_ip_and_outcome() {
         .await
         .unwrap();
     let cli = LoginContext {
-        source: LoginSource::Cli,
+        source: LoginSource::cli(),
         ip: Some("not an address".into()),
     };
     assert_invalid_credentials(
@@ -154,7 +154,7 @@ async fn login_events_record_source_ip_and_outcome() {
                 env.tid(),
                 "nobody",
                 &pw(STRONG),
-                LoginContext::from(LoginSource::Sso),
+                LoginContext::from(LoginSource::sso()),
             )
             .await,
         "unknown user",
@@ -163,21 +163,21 @@ async fn login_events_record_source_ip_and_outcome() {
     let events = env.login_events(None).await;
     let summary: Vec<_> = events
         .iter()
-        .map(|e| (e.user_id, e.source, e.outcome, e.ip.clone()))
+        .map(|e| (e.user_id, e.source.clone(), e.outcome, e.ip.clone()))
         .collect();
     assert_eq!(
         summary,
         vec![
-            (None, LoginSource::Sso, LoginOutcome::UnknownUser, None),
+            (None, LoginSource::sso(), LoginOutcome::UnknownUser, None),
             (
                 Some(bob.id),
-                LoginSource::Cli,
+                LoginSource::cli(),
                 LoginOutcome::WrongPassword,
                 None
             ),
             (
                 Some(bob.id),
-                LoginSource::Api,
+                LoginSource::api(),
                 LoginOutcome::Success,
                 Some("2001:db8::1".into())
             ),
@@ -362,7 +362,7 @@ async fn every_failure_is_the_same_invalid_credentials_after_one_hasher_run() {
         }
         assert_eq!(events.total, events_before + 1, "{case}: one event");
         let event = &events.items[0];
-        assert_eq!(event.source, LoginSource::Web, "{case}");
+        assert_eq!(event.source, LoginSource::web(), "{case}");
         assert_eq!(event.ip.as_deref(), Some(IP), "{case}");
         match expected {
             Some((outcome, user)) => {

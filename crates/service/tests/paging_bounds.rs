@@ -37,7 +37,7 @@ async fn seeded() -> Fixture {
                 f.tid(),
                 login,
                 &Password::new(password),
-                LoginContext::from(LoginSource::Web),
+                LoginContext::from(LoginSource::web()),
             )
             .await;
     }

@@ -195,7 +195,7 @@ fn passing_passwords_verify_after_store() {
                 tenant,
                 &username,
                 &password,
-                LoginContext::from(LoginSource::Api),
+                LoginContext::from(LoginSource::api()),
             ));
             prop_assert!(
                 login.is_ok(),

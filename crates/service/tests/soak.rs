@@ -297,7 +297,7 @@ async fn failed_logins_counted_exactly_100_times() {
                     tenant,
                     "target",
                     &Password::new("not the password at all"),
-                    LoginContext::from(LoginSource::Web),
+                    LoginContext::from(LoginSource::web()),
                 )
                 .await
             })

@@ -90,7 +90,7 @@ async fn a_scope_does_everything_in_its_tenant_and_nothing_elsewhere() {
     );
     assert_eq!(acme.list_plants().await.unwrap().len(), 3);
     let signed_in = acme
-        .authenticate("ada", &pw(STRONG), LoginContext::from(LoginSource::Web))
+        .authenticate("ada", &pw(STRONG), LoginContext::from(LoginSource::web()))
         .await
         .unwrap();
     assert_eq!(signed_in.user.id, ada.id);
@@ -118,7 +118,7 @@ async fn a_scope_does_everything_in_its_tenant_and_nothing_elsewhere() {
     );
     assert_invalid_credentials(
         globex
-            .authenticate("ada", &pw(STRONG), LoginContext::from(LoginSource::Web))
+            .authenticate("ada", &pw(STRONG), LoginContext::from(LoginSource::web()))
             .await,
         "ada in another tenant's scope",
     );

@@ -40,7 +40,7 @@ use tenantry_entity::{TenantId, UserId};
 ///     ..Default::default()
 /// };
 /// let carol = repo.create_user(acme.id, carol, None).await?;
-/// let login = LoginContext::from(LoginSource::Web);
+/// let login = LoginContext::from(LoginSource::web());
 /// let signed_in = repo.authenticate(acme.id, "CAROL", &password, login).await?;
 /// assert_eq!(signed_in.user.id, carol.id);
 /// // What a session compares on each request (the axum-login backend does).

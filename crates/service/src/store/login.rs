@@ -117,7 +117,7 @@ fn new_event(
     login_events::ActiveModel {
         tenant_id: Set(attempt.tenant),
         user_id: Set(attempt.user),
-        source: Set(attempt.context.source),
+        source: Set(attempt.context.source.clone()),
         outcome: Set(outcome),
         ip: Set(stored_ip(attempt.context)),
         at: Set(at),

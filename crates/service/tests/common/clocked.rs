@@ -68,7 +68,7 @@ impl Env {
 /// A login from the web at [`IP`].
 pub fn web() -> LoginContext {
     LoginContext {
-        source: LoginSource::Web,
+        source: LoginSource::web(),
         ip: Some(IP.to_owned()),
     }
 }

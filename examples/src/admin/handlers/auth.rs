@@ -26,7 +26,7 @@ pub(crate) async fn login(
             .password
             .unwrap_or_else(|| Password::new(String::new())),
         // The cookie session is a browser's.
-        source: LoginSource::Web,
+        source: LoginSource::web(),
         ip,
     };
     let Some(user) = auth.authenticate(credentials).await? else {
