@@ -127,6 +127,9 @@ pub enum LoginOutcome {
     /// No tenant has the id or slug the attempt named.
     #[sea_orm(string_value = "unknown_tenant")]
     UnknownTenant,
+    /// The account is deleted (a login recorded for it by id, from a sign-in elsewhere).
+    #[sea_orm(string_value = "deleted")]
+    Deleted,
 }
 
 /// What an audit event records: `audit_events.action`, stored as the string of
@@ -315,6 +318,7 @@ string_enum!(LoginOutcome {
     NoPassword => "no_password",
     TenantSuspended => "tenant_suspended",
     UnknownTenant => "unknown_tenant",
+    Deleted => "deleted",
 });
 
 string_enum!(AuditAction {

@@ -5,7 +5,7 @@ use crate::role_catalogue::{CatalogueError, GrantScope, RoleKey, RoleScope};
 use crate::store::StoredCatalogueError;
 use crate::validation::ValidationErrors;
 use sea_orm::{DbErr, SqlErr};
-use tenantry_entity::UserId;
+use tenantry_entity::{LoginOutcome, UserId};
 
 /// What went wrong, named for what the caller can do about it.
 ///
@@ -40,6 +40,11 @@ pub enum Error {
     /// Login failed. Deliberately the same for every reason.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A login authenticated elsewhere (`Logins::record_login`)
+    /// was refused: the account may not sign in now. The outcome says why, as recorded in
+    /// `login_events`; the caller already proved who it is, so the reason is not hidden.
+    #[error("login refused: {}", .0.as_str())]
+    LoginRefused(LoginOutcome),
     /// The token is malformed, unknown, expired, used, voided or of another purpose.
     #[error("invalid or expired token")]
     InvalidToken,

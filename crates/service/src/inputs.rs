@@ -327,6 +327,22 @@ impl LoginContext {
     }
 }
 
+/// Whose login `Logins::record_login` records: a user the
+/// host's identity server authenticated, named by tenantry's id or by its linked identity.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginOf {
+    /// The user with this id.
+    User(UserId),
+    /// The user of the tenant linked to this identity.
+    Identity {
+        /// The provider's name.
+        provider: String,
+        /// The provider's account id.
+        subject: String,
+    },
+}
+
 /// An invitation: the user is created `invited`, without a password, and activates itself with
 /// the invitation token.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -53,7 +53,7 @@ pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use inputs::{
-    Actor, HostPlant, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext,
+    Actor, HostPlant, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, LoginOf,
     NewIdentity, NewPlant, NewTenant, NewUser, PageRequest, PlantChanges, PlantRole, RoleSet,
     SearchMode, UserFilter, UserOrder, UserQuery, UserUpdate,
 };

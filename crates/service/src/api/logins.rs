@@ -2,7 +2,7 @@
 //! lockout and the login history.
 
 use crate::error::Result;
-use crate::inputs::{Actor, LoginContext, PageRequest};
+use crate::inputs::{Actor, LoginContext, LoginOf, PageRequest};
 use crate::password::Password;
 use crate::views::{AuthenticatedUser, LoginEventView, Page, UserView};
 use async_trait::async_trait;
@@ -76,6 +76,27 @@ pub trait Logins: Send + Sync {
         &self,
         provider: &str,
         subject: &str,
+        context: LoginContext,
+    ) -> Result<AuthenticatedUser>;
+
+    /// Records a successful login that happened elsewhere — the host's identity server, a
+    /// desktop plugin's token — for a user of `tenant` named by id or by linked identity:
+    /// `last_login_at`, `login_count` (one statement, so concurrent calls count exactly),
+    /// `last_active_at`, and a login event with the context's source and address. No password
+    /// is checked; the host vouches for the sign-in.
+    ///
+    /// A user who may not sign in now is refused with the reason, and the refusal is recorded
+    /// as a login event: deleted, invited or suspended, past `expires_at`, locked, or of a
+    /// suspended tenant. A user or identity the tenant does not have is `NotFound`, recorded as
+    /// an unknown user of the tenant.
+    ///
+    /// # Errors
+    /// `NotFound`, `LoginRefused` (with the [`LoginOutcome`](tenantry_entity::LoginOutcome)),
+    /// `Database`.
+    async fn record_login(
+        &self,
+        tenant: TenantId,
+        who: LoginOf,
         context: LoginContext,
     ) -> Result<AuthenticatedUser>;
 

@@ -24,6 +24,7 @@ mod passwords;
 mod plants;
 mod profile_check;
 mod reads;
+mod recorded_login;
 mod role_catalogue_grants;
 mod role_catalogue_load;
 mod role_catalogue_rows;
