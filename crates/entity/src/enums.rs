@@ -233,6 +233,12 @@ pub enum AuditAction {
     /// `identity.unlinked`
     #[sea_orm(string_value = "identity.unlinked")]
     IdentityUnlinked,
+    /// `identity_provider.set` (a tenant's policy for an identity provider, created or changed)
+    #[sea_orm(string_value = "identity_provider.set")]
+    IdentityProviderSet,
+    /// `identity_provider.removed`
+    #[sea_orm(string_value = "identity_provider.removed")]
+    IdentityProviderRemoved,
     /// `role.revoked_by_catalogue` (grants of a role the declared catalogue no longer has, or
     /// no longer allows at their scope, removed at startup because the host asked for it)
     #[sea_orm(string_value = "role.revoked_by_catalogue")]
@@ -353,6 +359,8 @@ string_enum!(AuditAction {
     EmailVerified => "email.verified",
     IdentityLinked => "identity.linked",
     IdentityUnlinked => "identity.unlinked",
+    IdentityProviderSet => "identity_provider.set",
+    IdentityProviderRemoved => "identity_provider.removed",
     RoleRevokedByCatalogue => "role.revoked_by_catalogue",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });

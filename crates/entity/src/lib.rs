@@ -21,6 +21,7 @@ mod secret;
 
 pub mod audit_events;
 pub mod credential_tokens;
+pub mod identity_providers;
 pub mod keys;
 pub mod login_events;
 pub mod plants;

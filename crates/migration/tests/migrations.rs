@@ -1444,6 +1444,7 @@ async fn live_users(db: &DatabaseConnection, sql: &str) -> Vec<(i64, String, i64
 async fn upgrading_to_000024_counts_the_live_users_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_before(db, IDENTITY_PROVIDERS).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;
@@ -1505,6 +1506,60 @@ async fn upgrading_to_000024_counts_the_live_users_and_keeps_every_row() {
     let db = &reopened(&test_db).await;
     assert_eq!(schema_of(db).await, schema_23);
     assert_eq!(snapshot(&test_db, "down_24").await, written);
+}
+
+const IDENTITY_PROVIDERS: &str = "m20261207_000025_create_identity_providers";
+
+/// 000025 adds the tenants' identity provider policies to a populated database: every other
+/// row is kept, a policy is one per tenant and provider and goes with its tenant, and `down`
+/// restores the schema exactly. On every backend.
+#[tokio::test]
+async fn upgrading_to_000025_adds_identity_provider_policies_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(7)).await.expect("up through 000024");
+    let db = &reopened(&test_db).await;
+    let schema_24 = schema_of(db).await;
+    assert!(!format!("{schema_24:?}").contains("identity_providers"));
+    let before = snapshot(&test_db, "before_25").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000025");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_25").await, before);
+    let policy = "INSERT INTO tenantry_identity_providers (tenant_id, provider, \
+                  provisions_users, accepts_invitations, email_domains, created_at, updated_at) \
+                  SELECT id, 'entra', TRUE, FALSE, 'acme.example', created_at, created_at \
+                  FROM tenantry_tenants";
+    exec(db, policy).await;
+    assert!(
+        db.execute_unprepared(policy).await.is_err(),
+        "a second policy for the same tenant and provider"
+    );
+    let count = |db: &DatabaseConnection| {
+        let db = db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) FROM tenantry_identity_providers",
+            ))
+            .await
+            .expect("counting policies")
+            .expect("a row")
+            .try_get_by_index::<i64>(0)
+            .expect("a count")
+        }
+    };
+    let tenants = count(db).await;
+    assert!(tenants >= 2, "one policy per tenant: {tenants}");
+
+    Migrator::down(db, Some(1)).await.expect("down 000025");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_24);
+    assert_eq!(snapshot(&test_db, "down_25").await, before);
 }
 
 /// 000021 gives every user of a populated database its display name key (the entity's own

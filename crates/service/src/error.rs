@@ -45,6 +45,10 @@ pub enum Error {
     /// `login_events`; the caller already proved who it is, so the reason is not hidden.
     #[error("login refused: {}", .0.as_str())]
     LoginRefused(LoginOutcome),
+    /// A sign-in through an identity provider that the tenant's policy for the provider does
+    /// not allow (`IdentityProviders::sign_in_with_identity`). Nothing was written.
+    #[error("sign-in refused: {0}")]
+    IdentityRefused(IdentityRefusal),
     /// The token is malformed, unknown, expired, used, voided or of another purpose.
     #[error("invalid or expired token")]
     InvalidToken,
@@ -164,6 +168,29 @@ pub enum Error {
 
 /// The service's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a tenant's policy refused a sign-in through an identity provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityRefusal {
+    /// The identity is linked to a user of another tenant.
+    #[error("the identity belongs to another tenant")]
+    LinkedElsewhere,
+    /// No user has the identity, and the tenant does not let this provider create users (or
+    /// has no policy for it).
+    #[error("the provider may not create users here")]
+    ProviderNotAllowed,
+    /// The email's domain is not among the policy's.
+    #[error("the email domain is not allowed")]
+    DomainNotAllowed,
+    /// The policy needs an email the provider verified (domains are listed, or an invitation
+    /// is to be accepted), and it did not verify one.
+    #[error("the provider did not verify the email")]
+    EmailNotVerified,
+    /// A user of the tenant already has this email and is not linked to the identity: linking
+    /// is an explicit `link_identity` (or, for an invitation, its token), never automatic.
+    #[error("an account with this email exists")]
+    AccountExists,
+}
 
 impl From<DbErr> for Error {
     fn from(error: DbErr) -> Self {

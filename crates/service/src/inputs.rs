@@ -375,6 +375,48 @@ pub struct NewIdentity {
     pub email: Option<String>,
 }
 
+/// A tenant's policy for one identity provider: what a sign-in through it may do beyond signing
+/// in a user already linked to it (`IdentityProviders::sign_in_with_identity`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct IdentityProviderPolicy {
+    /// The provider's name, as in [`NewIdentity::provider`].
+    pub provider: String,
+    /// A first sign-in of an identity no user has creates an active user for it ("just in
+    /// time"), when its email's domain is allowed.
+    #[serde(default)]
+    pub provisions_users: bool,
+    /// An invited user accepts the invitation by signing in with an identity whose email the
+    /// provider verified and which matches the invitation's, instead of choosing a password.
+    #[serde(default)]
+    pub accepts_invitations: bool,
+    /// Email domains (`example.com`; exact, subdomains are not included) whose addresses may
+    /// be provisioned or accept invitations; empty for any. With domains given, only an email
+    /// the provider verified counts.
+    #[serde(default)]
+    pub email_domains: Vec<String>,
+}
+
+/// What an identity provider says of the person signing in (from its ID token or userinfo).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ProviderClaims {
+    /// The provider's name.
+    pub provider: String,
+    /// The provider's stable account id (OIDC `sub`).
+    pub subject: String,
+    /// The email it reported.
+    pub email: Option<String>,
+    /// Whether it verified that email (OIDC `email_verified`).
+    #[serde(default)]
+    pub email_verified: bool,
+    /// The name to show; used for a user created now.
+    #[serde(default)]
+    pub display_name: String,
+    /// A username for a user created now; empty for none (where the profile rules make
+    /// usernames optional, the email is then the login).
+    #[serde(default)]
+    pub username: String,
+}
+
 /// A user created on first sign-in through an identity provider: active and password-less.
 #[derive(Clone, Debug, Deserialize)]
 pub struct IdentityUser {

@@ -45,17 +45,17 @@ pub mod validation;
 mod views;
 
 pub use api::{
-    AuditAction, AuditLog, Credentials, Dormancy, Identities, ImportProgress, ImportStage, Imports,
-    Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsers, Tenants, TokenDelivery,
-    TokenSender, UserRepository, Users,
+    AuditAction, AuditLog, Credentials, Dormancy, Identities, IdentityProviders, ImportProgress,
+    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsers,
+    Tenants, TokenDelivery, TokenSender, UserRepository, Users,
 };
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;
-pub use error::{Error, Result};
+pub use error::{Error, IdentityRefusal, Result};
 pub use inputs::{
-    Actor, HostPlant, IdentityUser, ImportedUser, Invitation, KeysetQuery, LoginContext, LoginOf,
-    NewIdentity, NewPlant, NewTenant, NewUser, PageRequest, PlantChanges, PlantRole, RoleSet,
-    SearchMode, UserFilter, UserOrder, UserQuery, UserUpdate,
+    Actor, HostPlant, IdentityProviderPolicy, IdentityUser, ImportedUser, Invitation, KeysetQuery,
+    LoginContext, LoginOf, NewIdentity, NewPlant, NewTenant, NewUser, PageRequest, PlantChanges,
+    PlantRole, ProviderClaims, RoleSet, SearchMode, UserFilter, UserOrder, UserQuery, UserUpdate,
 };
 pub use password_policy::{ImportedHash, Password};
 pub use role_catalogue::{
@@ -80,8 +80,9 @@ pub use tenantry_migration::connect;
 #[doc(hidden)]
 pub use token_codec as tokens;
 pub use views::{
-    AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
-    LoginEventView, Page, PlantMember, PlantRoleView, PlantView, RoleHolder, TenantView, UserView,
+    AuditEventView, AuthenticatedUser, IdentityProviderView, IdentitySignIn, IdentityView,
+    InvitedUser, IssuedToken, KeysetPage, LoginEventView, Page, PlantMember, PlantRoleView,
+    PlantView, RoleHolder, SignInPath, TenantView, UserView,
 };
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).

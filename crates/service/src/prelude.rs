@@ -2,8 +2,8 @@
 //! `use tenantry_service::prelude::*;`.
 
 pub use crate::api::{
-    AuditLog, Credentials, Dormancy, Identities, Imports, Invitations, Logins, Plants, Roles,
-    SessionUsers, Tenants, TokenSender, UserRepository, Users,
+    AuditLog, Credentials, Dormancy, Identities, IdentityProviders, Imports, Invitations, Logins,
+    Plants, Roles, SessionUsers, Tenants, TokenSender, UserRepository, Users,
 };
 /// Role keys of a host's enum (and of tenantry's own `UserRole`).
 pub use crate::role_catalogue::HostRole;

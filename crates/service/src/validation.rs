@@ -421,6 +421,34 @@ pub fn email(value: &str) -> Result<(), Rule> {
         .map_err(|_| Rule::InvalidFormat)
 }
 
+/// Checks an email domain as a policy lists it (`example.com`): 1–253 characters of ASCII
+/// lowercase letters, digits, `-` and `.`, dot-separated labels none of them empty. An
+/// internationalized domain is given in its ASCII (punycode) form.
+///
+/// # Errors
+///
+/// [`Rule::Required`], [`Rule::TooLong`] or [`Rule::InvalidFormat`].
+pub fn email_domain(value: &str) -> Result<(), Rule> {
+    if value.is_empty() {
+        return Err(Rule::Required);
+    }
+    check_max(value, 253)?;
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if value.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(Rule::InvalidFormat)
+    }
+}
+
 /// Checks a user's display name: 1–100 characters of printable text.
 ///
 /// # Errors

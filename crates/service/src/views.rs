@@ -353,6 +353,61 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A tenant's policy for one identity provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdentityProviderView {
+    /// The provider's name.
+    pub provider: String,
+    /// A first sign-in of an unknown identity creates its user.
+    pub provisions_users: bool,
+    /// An invited user accepts by signing in with the invitation's verified email.
+    pub accepts_invitations: bool,
+    /// The email domains allowed; empty for any.
+    pub email_domains: Vec<String>,
+    /// When it was first set.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<tenantry_entity::identity_providers::Model> for IdentityProviderView {
+    fn from(m: tenantry_entity::identity_providers::Model) -> Self {
+        Self {
+            email_domains: m
+                .email_domains
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            provider: m.provider,
+            provisions_users: m.provisions_users,
+            accepts_invitations: m.accepts_invitations,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// How a sign-in through an identity provider found its user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInPath {
+    /// The identity was linked to the user already.
+    Linked,
+    /// The user was invited; signing in accepted the invitation and linked the identity.
+    AcceptedInvitation,
+    /// The user was created now, linked to the identity.
+    Provisioned,
+}
+
+/// A sign-in through an identity provider: the logged-in user and how it was found.
+#[derive(Debug)]
+pub struct IdentitySignIn {
+    /// The user, as after any login.
+    pub login: AuthenticatedUser,
+    /// How the identity led to the user.
+    pub path: SignInPath,
+}
+
 /// A new invitation: the invited user and the token that activates it.
 #[derive(Debug)]
 pub struct InvitedUser {

@@ -12,8 +12,8 @@ use common::*;
 use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
-    audit_events, credential_tokens, login_events, plants, role_catalogue, roles, tenant_locks,
-    tenants, user_identities, user_plant_roles, user_tenant_roles, users,
+    audit_events, credential_tokens, identity_providers, login_events, plants, role_catalogue,
+    roles, tenant_locks, tenants, user_identities, user_plant_roles, user_tenant_roles, users,
 };
 use tenantry_service::migration::TABLES;
 use tenantry_service::prelude::*;
@@ -129,6 +129,10 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
         (
             "tenantry_tenant_locks",
             entity_columns::<tenant_locks::Entity>(),
+        ),
+        (
+            "tenantry_identity_providers",
+            entity_columns::<identity_providers::Entity>(),
         ),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
@@ -372,9 +376,26 @@ async fn no_password_or_token_is_stored_in_any_form() {
     repo.authenticate_identity("google", "owner-sub", sso.clone())
         .await
         .unwrap();
-    repo.authenticate_identity("okta", "sso-sub", sso)
+    repo.authenticate_identity("okta", "sso-sub", sso.clone())
         .await
         .unwrap();
+    // A first sign-in under the tenant's policy for a provider.
+    let policy = tenantry_service::IdentityProviderPolicy {
+        provider: "entra".into(),
+        provisions_users: true,
+        accepts_invitations: true,
+        email_domains: vec!["example.com".into()],
+    };
+    repo.set_identity_provider(t, policy, None).await.unwrap();
+    let claims = tenantry_service::ProviderClaims {
+        provider: "entra".into(),
+        subject: "entra-sub".into(),
+        email: Some("entra@example.com".into()),
+        email_verified: true,
+        display_name: "Entra".into(),
+        username: "entrauser".into(),
+    };
+    repo.sign_in_with_identity(t, claims, sso).await.unwrap();
 
     // Import, then the login that rehashes.
     let imported_password = secrets

@@ -208,7 +208,12 @@ async fn unknown_users_and_other_tenants_users_are_not_found() {
         );
     }
     // The other tenant's user was not touched; the attempts are on acme's record.
-    let row = env.repo.get_user(other.id, theirs.id).await.unwrap().unwrap();
+    let row = env
+        .repo
+        .get_user(other.id, theirs.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((row.login_count, row.last_login_at), (0, None));
     assert!(
         env.repo

@@ -10,6 +10,7 @@ mod audit_log;
 mod credentials;
 mod dormancy;
 mod identities;
+mod identity_providers;
 mod imports;
 mod invitations;
 mod logins;
@@ -22,6 +23,7 @@ pub use audit_log::{AuditAction, AuditLog};
 pub use credentials::{Credentials, TokenDelivery, TokenSender};
 pub use dormancy::Dormancy;
 pub use identities::Identities;
+pub use identity_providers::IdentityProviders;
 pub use imports::{ImportProgress, ImportStage, Imports, Problem, RowProblem};
 pub use invitations::Invitations;
 pub use logins::Logins;
@@ -80,8 +82,8 @@ gathers!(
 /// assert_eq!(found.map(|u| u.id), Some(alice.id));
 /// # Ok(()) }
 /// ```
-    UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities, Dormancy,
-        Imports, AuditLog
+    UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
+        IdentityProviders, Dormancy, Imports, AuditLog
 );
 
 gathers!(

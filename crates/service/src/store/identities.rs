@@ -23,7 +23,7 @@ use tenantry_entity::{TenantId, UserId, UserStatus, user_identities, users};
 
 /// A provider name or subject: 1–`max` characters, no control characters, no surrounding
 /// whitespace.
-fn identifier(value: &str, max: usize) -> std::result::Result<(), Rule> {
+pub(super) fn identifier(value: &str, max: usize) -> std::result::Result<(), Rule> {
     if value.is_empty() {
         Err(Rule::Required)
     } else if value.chars().count() > max {
@@ -46,7 +46,7 @@ fn validate_identity(validator: &mut Validator, identity: &NewIdentity) {
     }
 }
 
-async fn insert_identity(
+pub(super) async fn insert_identity(
     txn: &DatabaseTransaction,
     user: &users::Model,
     identity: NewIdentity,

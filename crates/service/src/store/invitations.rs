@@ -105,17 +105,8 @@ pub(crate) async fn accept(
         return Err(Error::InvalidToken);
     }
     let id = user.id;
-    let mut active = user.into_active_model();
-    if let Some(username) = username {
-        active.username_key = Set(username_key(&username));
-        active.username_skeleton = Set(Some(username_skeleton(&username)));
-        active.username = Set(Some(username));
-    }
-    active.status = Set(UserStatus::Active);
+    let mut active = activated_invitee(user, username, now);
     active.password_hash = Set(Some(hash));
-    // The invitation reached the invitee at this address.
-    active.email_verified_at = Set(Some(now));
-    stamp::rotate(&mut active, now);
     let user = active.update(&txn).await.map_err(unique_violation)?;
     let event = AuditEvent::about(
         token.tenant_id,
@@ -126,6 +117,26 @@ pub(crate) async fn accept(
     )
     .with(json!({ "username": user.username }));
     change::finish(txn, user, event).await
+}
+
+/// The change that makes an invited user active, with the username it chose (if any): its
+/// email verified (the invitation reached it there, or its provider vouched for it) and its
+/// stamp rotated. The caller adds its credential (a password, or an identity linked beside).
+pub(super) fn activated_invitee(
+    user: users::Model,
+    username: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> users::ActiveModel {
+    let mut active = user.into_active_model();
+    if let Some(username) = username {
+        active.username_key = Set(username_key(&username));
+        active.username_skeleton = Set(Some(username_skeleton(&username)));
+        active.username = Set(Some(username));
+    }
+    active.status = Set(UserStatus::Active);
+    active.email_verified_at = Set(Some(now));
+    stamp::rotate(&mut active, now);
+    active
 }
 
 #[async_trait]

@@ -2,7 +2,7 @@
 //! tenantry records it (`Logins::record_login`) with the same tracking and refusals as its own.
 
 use super::SeaOrmUserRepository;
-use super::login::{Attempt, EventRow, record_failure, record_success, refusal};
+use super::login_outcome::{Attempt, EventRow, record_failure, record_success, refusal};
 use super::unique::Unique;
 use crate::error::{Error, Result};
 use crate::inputs::{LoginContext, LoginOf};
