@@ -15,6 +15,7 @@ mod invitations;
 mod logins;
 mod plants;
 mod roles;
+mod sessions;
 mod tenants;
 mod users;
 
@@ -27,6 +28,7 @@ pub use invitations::Invitations;
 pub use logins::Logins;
 pub use plants::Plants;
 pub use roles::Roles;
+pub use sessions::{SessionUsage, SessionView, Sessions};
 pub use tenants::Tenants;
 pub use users::Users;
 
@@ -81,7 +83,7 @@ gathers!(
 /// # Ok(()) }
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities, Dormancy,
-        Imports, AuditLog
+        Imports, AuditLog, Sessions
 );
 
 gathers!(
