@@ -42,6 +42,7 @@ pub use bulk::IMPORT_BATCH;
 pub(crate) use detach::detached;
 pub use role_catalogue_load::{StoredCatalogueError, load_role_catalogue};
 pub use role_catalogue_sync::{CatalogueSync, sync_role_catalogue};
+#[cfg(feature = "tower-sessions")]
 pub(crate) use users::latest_storable;
 
 use crate::clock::{Clock, SystemClock};
