@@ -1,7 +1,7 @@
 //! [`SessionMeta`]: the client's address and user agent, which a host attaches to a session so
-//! the database store ([`SeaOrmSessionStore`](crate::session_store::SeaOrmSessionStore)) can
-//! show them in the user's list of sessions. The store never sees the request, so the host
-//! puts them in the session's data under [`SessionMeta::KEY`].
+//! the database session store (`SeaOrmSessionStore`) can show them in the user's list of
+//! sessions. The store never sees the request, so the host puts them in the session's data
+//! under [`SessionMeta::KEY`].
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

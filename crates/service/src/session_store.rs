@@ -22,6 +22,11 @@
 //!   at most the idle limit ([`SeaOrmSessionStore::with_idle_limit`], 15 minutes by default):
 //!   [`session_usage`](crate::Sessions::session_usage) sums them.
 //!
+//! A session keeps the stamp it got with its user for good: signing the same user in again
+//! on the same session id does not revive a session whose stamp rotated. Sign in on a new id
+//! (`axum_login::login_fresh` cycles it), which makes a new row with the
+//! user's current stamp.
+//!
 //! [`delete`](SessionStore::delete) (a logout, a cycled id) revokes the row rather than
 //! deleting it, so its usage counts until [`prune_sessions`](crate::Sessions::prune_sessions)
 //! folds it into the user's tally; a save never brings a revoked or expired row back.
@@ -79,14 +84,34 @@ pub fn axum_login_user(data: &HashMap<String, Value>) -> Option<(TenantId, UserI
 /// tower-sessions' [`SessionStore`] on tenantry's database (see the [module](self) docs for
 /// what it reads and writes). Cheap to clone; its `Debug` shows no session id or data.
 ///
-/// ```no_run
-/// # async fn run(repo: tenantry_service::SeaOrmUserRepository) {
+/// A host hands it to tower-sessions (`SessionManagerLayer::new(store)`) and schedules
+/// [`prune_sessions`](crate::Sessions::prune_sessions); a session's life through it:
+///
+/// ```
+/// use std::sync::Arc;
+/// use tenantry_service::prelude::*;
 /// use tenantry_service::session_store::SeaOrmSessionStore;
-/// let store = SeaOrmSessionStore::new(repo.clone());
-/// // tower_sessions::SessionManagerLayer::new(store)
-/// //     .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::hours(8)));
-/// // and, on a schedule: repo.prune_sessions().await
-/// # drop(store); }
+/// use tower_sessions_core::{Expiry, Session};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let db = tenantry_service::connect("sqlite::memory:").await?;
+/// # tenantry_service::migrate(&db).await?;
+/// let repo = tenantry_service::SeaOrmUserRepository::new(
+///     db,
+///     tenantry_service::Config::insecure_fast_for_tests(),
+/// )?;
+/// let store = Arc::new(SeaOrmSessionStore::new(repo.clone()));
+/// let expiry = Some(Expiry::OnInactivity(time::Duration::hours(8)));
+///
+/// let session = Session::new(None, store.clone(), expiry);
+/// session.insert("theme", "dark").await?;
+/// session.save().await?; // one INSERT; the cookie carries `session.id()`
+/// let next_request = Session::new(session.id(), store.clone(), expiry);
+/// assert_eq!(next_request.get::<String>("theme").await?.as_deref(), Some("dark"));
+///
+/// next_request.flush().await?; // a logout revokes the row
+/// assert_eq!(repo.prune_sessions().await?, 1);
+/// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct SeaOrmSessionStore {
