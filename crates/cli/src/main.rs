@@ -6,7 +6,8 @@
 //! nothing on stdout: names are resolved before any change, and each change is one
 //! transaction in the library.
 //!
-//! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`;
+//! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`,
+//! `token.rs`, `session.rs`;
 //! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints, `import.rs`
 //! reads the files of `user import`.
 
@@ -19,6 +20,7 @@ mod pages;
 mod password;
 mod plant;
 mod role;
+mod session;
 mod tenant;
 mod token;
 mod user;
@@ -59,7 +61,7 @@ first); a failing command changes nothing.";
 #[command(
     name = "tenantry",
     version,
-    about = "Operate tenantry's user store: migrations, tenants, plants, users and roles",
+    about = "Operate tenantry's user store: migrations, tenants, plants, users, roles and sessions",
     after_help = AFTER_HELP
 )]
 struct Cli {
@@ -108,6 +110,9 @@ enum StoreCommand {
     /// Issue one-time tokens (password reset).
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// List and revoke a user's sessions; prune ended sessions.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
 }
 
 #[tokio::main]
@@ -192,6 +197,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::User(command) => user::run(&repo, command).await,
         StoreCommand::Role(command) => role::run(db, &repo, command).await,
         StoreCommand::Token(command) => token::run(&repo, command).await,
+        StoreCommand::Session(command) => session::run(&repo, command).await,
     }
 }
 

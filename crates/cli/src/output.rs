@@ -6,12 +6,13 @@
 use crate::error::{CliError, CliResult};
 use crate::import::ImportReport;
 use crate::migrate::{MigrationChanges, MigrationState};
+use crate::session::SessionsEnded;
 use crate::token::IssuedTokenReport;
 use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{
-    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, TenantView, UserView,
+    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, SessionView, TenantView, UserView,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -44,6 +45,10 @@ pub(crate) enum Report {
     Roles(RoleCatalogue),
     /// What `user import` imported (or, with `--dry-run`, would import) and skipped.
     Imported(ImportReport),
+    /// A user's live sessions.
+    Sessions(Vec<SessionView>),
+    /// How many sessions `session revoke` or `session prune` ended.
+    SessionsEnded(SessionsEnded),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -80,6 +85,14 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
         Report::MigrationStatus(states) => migration_status_table(states),
         Report::Roles(catalogue) => roles_table(catalogue),
         Report::Imported(report) => import_summary(report),
+        Report::Sessions(sessions) => sessions_table(sessions),
+        Report::SessionsEnded(ended) => match &ended.username {
+            Some(username) => format!(
+                "{} {} sessions of {username}\n",
+                ended.outcome, ended.sessions
+            ),
+            None => format!("{} {} sessions\n", ended.outcome, ended.sessions),
+        },
     })
 }
 
@@ -117,6 +130,8 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::MigrationStatus(states) => to_json(states),
         Report::Roles(catalogue) => to_json(catalogue),
         Report::Imported(report) => to_json(report),
+        Report::Sessions(sessions) => to_json(sessions),
+        Report::SessionsEnded(ended) => to_json(ended),
     };
     encoded
         .map(|text| text + "\n")
@@ -177,6 +192,29 @@ fn roles_table(catalogue: &RoleCatalogue) -> String {
 
 fn yes_no(yes: bool) -> String {
     if yes { "yes" } else { "no" }.to_owned()
+}
+
+fn sessions_table(sessions: &[SessionView]) -> String {
+    table(
+        &[
+            "ID",
+            "STARTED",
+            "LAST SEEN",
+            "EXPIRES",
+            "ADDRESS",
+            "USER AGENT",
+        ],
+        sessions.iter().map(|s| {
+            vec![
+                s.pid.to_string(),
+                time(s.created_at),
+                time(s.last_seen_at),
+                time(s.expires_at),
+                or_dash(s.ip.as_deref()),
+                or_dash(s.user_agent.as_deref()),
+            ]
+        }),
+    )
 }
 
 fn tenants_table(tenants: &[TenantView]) -> String {

@@ -1500,3 +1500,177 @@ async fn profile_rules_come_from_the_environment() {
         "{stderr}"
     );
 }
+
+// ---- `session` ----
+
+impl Tenantry {
+    /// A session row of `username` in `acme` (as the session store writes one), expiring in
+    /// `expires_in` seconds; its public id.
+    async fn session(&self, username: &str, hash: &str, agent: &str, expires_in: i64) -> String {
+        use tenantry_service::entity::sessions;
+        use tenantry_service::migration::sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let user: i64 = self
+            .scalar(&format!(
+                "SELECT id FROM tenantry_users WHERE username_key = '{username}'"
+            ))
+            .await;
+        let tenant: i64 = self
+            .scalar(&format!(
+                "SELECT tenant_id FROM tenantry_users WHERE id = {user}"
+            ))
+            .await;
+        let now = chrono::Utc::now();
+        let pid = uuid::Uuid::now_v7();
+        sessions::ActiveModel {
+            pid: Set(pid),
+            id_hash: Set(hash.to_owned()),
+            tenant_id: Set(Some(tenantry_service::TenantId(tenant))),
+            user_id: Set(Some(tenantry_service::UserId(user))),
+            data: Set("{}".to_owned()),
+            security_stamp: Set(None),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            expires_at: Set(now + chrono::Duration::seconds(expires_in)),
+            ip: Set(Some("192.0.2.1".to_owned())),
+            user_agent: Set(Some(agent.to_owned())),
+            revoked_at: Set(None),
+            active_seconds: Set(0),
+            ..Default::default()
+        }
+        .insert(self.db.conn())
+        .await
+        .expect("a session row");
+        pid.to_string()
+    }
+}
+
+#[tokio::test]
+async fn sessions_are_listed_revoked_and_pruned() {
+    let t = Tenantry::acme().await;
+    t.ok(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "bob",
+        "--display-name",
+        "Bob",
+    ]);
+    let laptop = t
+        .session("alice", &"1".repeat(64), "Firefox 140", 3600)
+        .await;
+    let phone = t
+        .session("alice", &"2".repeat(64), "Safari Mobile", 3600)
+        .await;
+    t.session("alice", &"3".repeat(64), "Expired Browser", -60)
+        .await;
+    t.session("bob", &"4".repeat(64), "Bob's Browser", 3600)
+        .await;
+
+    let listed = as_array(t.json(&["session", "list", "--tenant", "acme", "--user", "alice"]));
+    let mut pids: Vec<&str> = listed.iter().map(|s| s["pid"].as_str().unwrap()).collect();
+    pids.sort_unstable();
+    let mut live = vec![laptop.as_str(), phone.as_str()];
+    live.sort_unstable();
+    assert_eq!(pids, live, "only the live sessions, only alice's");
+    let shown = serde_json::to_string(&listed).unwrap();
+    assert!(!shown.contains("id_hash") && !shown.contains(&"1".repeat(64)));
+    let table = t.ok(&["session", "list", "--tenant", "acme", "--user", "alice"]);
+    let rows = cells(&table);
+    assert_eq!(rows[0][0], "ID");
+    assert!(table.contains("Firefox 140") && table.contains("192.0.2.1"));
+
+    let revoked = t.ok(&[
+        "session",
+        "revoke",
+        "--tenant",
+        "acme",
+        "--user",
+        "alice",
+        "--session",
+        &laptop,
+    ]);
+    assert_eq!(revoked, "revoked 1 sessions of alice\n");
+    let left = as_array(t.json(&["session", "list", "--tenant", "acme", "--user", "alice"]));
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["pid"], phone.as_str());
+
+    // Another user's session, an ended one, no choice, both choices: refused, nothing written.
+    let bobs = t
+        .fails(
+            &[
+                "session",
+                "revoke",
+                "--tenant",
+                "acme",
+                "--user",
+                "bob",
+                "--session",
+                &phone,
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(bobs, format!("error: live session {phone:?} not found"));
+    t.fails(
+        &[
+            "session",
+            "revoke",
+            "--tenant",
+            "acme",
+            "--user",
+            "alice",
+            "--session",
+            &laptop,
+        ],
+        None,
+    )
+    .await;
+    t.fails(
+        &["session", "revoke", "--tenant", "acme", "--user", "alice"],
+        None,
+    )
+    .await;
+    t.fails(
+        &[
+            "session",
+            "revoke",
+            "--tenant",
+            "acme",
+            "--user",
+            "alice",
+            "--all",
+            "--session",
+            &phone,
+        ],
+        None,
+    )
+    .await;
+    t.fails(
+        &["session", "list", "--tenant", "acme", "--user", "nobody"],
+        None,
+    )
+    .await;
+
+    let all = t.json(&[
+        "session", "revoke", "--tenant", "acme", "--user", "alice", "--all",
+    ]);
+    assert_eq!(all["sessions"], 1);
+    assert!(
+        as_array(t.json(&["session", "list", "--tenant", "acme", "--user", "alice"])).is_empty()
+    );
+    let revocations: i64 = t
+        .scalar("SELECT COUNT(*) FROM tenantry_audit_events WHERE action = 'sessions.revoked'")
+        .await;
+    assert_eq!(revocations, 2);
+
+    let pruned = t.json(&["session", "prune"]);
+    assert_eq!(pruned["outcome"], "pruned");
+    assert_eq!(
+        pruned["sessions"], 3,
+        "alice's two revoked and her expired one"
+    );
+    let kept: i64 = t.scalar("SELECT COUNT(*) FROM tenantry_sessions").await;
+    assert_eq!(kept, 1, "bob's live session stays");
+    assert_eq!(t.ok(&["session", "prune"]), "pruned 0 sessions\n");
+}

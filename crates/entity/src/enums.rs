@@ -243,6 +243,10 @@ pub enum AuditAction {
     /// no longer allows at their scope, removed at startup because the host asked for it)
     #[sea_orm(string_value = "role.revoked_by_catalogue")]
     RoleRevokedByCatalogue,
+    /// `sessions.revoked` (one of a user's sessions, all but the current one, or all; the
+    /// details say which and how many)
+    #[sea_orm(string_value = "sessions.revoked")]
+    SessionsRevoked,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -362,6 +366,7 @@ string_enum!(AuditAction {
     IdentityProviderSet => "identity_provider.set",
     IdentityProviderRemoved => "identity_provider.removed",
     RoleRevokedByCatalogue => "role.revoked_by_catalogue",
+    SessionsRevoked => "sessions.revoked",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 

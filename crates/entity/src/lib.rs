@@ -2,7 +2,8 @@
 //!
 //! One file per table, in SeaORM 2.0's dense format: tenants, their plants (sites), their users,
 //! the per-plant roles that tie a user to a plant, credentials (one-time tokens, external
-//! identities), login history, the audit trail, and the role catalogue (`roles`, `role_catalogue`). Row ids are newtypes ([`TenantId`],
+//! identities), login history, the audit trail, database sessions (`sessions`, with what pruning
+//! keeps in `session_usage`), and the role catalogue (`roles`, `role_catalogue`). Row ids are newtypes ([`TenantId`],
 //! [`PlantId`], [`UserId`]) so a plant id can never be passed where a user id is wanted.
 //!
 //! Hosts normally use these through `tenantry-service`; the entities are public so a host can
@@ -28,6 +29,8 @@ pub mod plants;
 pub mod prelude;
 pub mod role_catalogue;
 pub mod roles;
+pub mod session_usage;
+pub mod sessions;
 pub mod skeleton;
 pub mod tenant_locks;
 pub mod tenants;

@@ -6,6 +6,8 @@ pub use crate::login_events::Entity as LoginEvents;
 pub use crate::plants::Entity as Plants;
 pub use crate::role_catalogue::Entity as RoleCatalogue;
 pub use crate::roles::Entity as Roles;
+pub use crate::session_usage::Entity as SessionUsage;
+pub use crate::sessions::Entity as Sessions;
 pub use crate::tenants::Entity as Tenants;
 pub use crate::user_identities::Entity as UserIdentities;
 pub use crate::user_plant_roles::Entity as UserPlantRoles;

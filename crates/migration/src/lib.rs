@@ -71,6 +71,7 @@ mod m20261205_000022_add_plants_external_id;
 mod m20261206_000023_users_username_optional;
 mod m20261206_000024_count_live_users;
 mod m20261207_000025_create_identity_providers;
+mod m20261207_000026_create_sessions;
 pub mod prelude;
 pub mod runner;
 
@@ -81,6 +82,8 @@ pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
 pub const TABLES: &[&str] = &[
+    "tenantry_session_usage",
+    "tenantry_sessions",
     "tenantry_identity_providers",
     "tenantry_tenant_locks",
     "tenantry_user_identities",
@@ -135,6 +138,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_users_username_optional::Migration),
             Box::new(m20261206_000024_count_live_users::Migration),
             Box::new(m20261207_000025_create_identity_providers::Migration),
+            Box::new(m20261207_000026_create_sessions::Migration),
         ]
     }
 

@@ -5,8 +5,8 @@
 use tenantry_entity::keys::display_name_key;
 use tenantry_entity::{
     AuditAction, LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId,
-    UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, tenants,
-    user_identities, user_plant_roles, users,
+    UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, session_usage,
+    sessions, tenants, user_identities, user_plant_roles, users,
 };
 use tenantry_migration::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -616,13 +616,17 @@ async fn enums_and_unicode_round_trip_through_the_database() {
 
 // ---- 000015: login events without a tenant ---------------------------------------------------
 
-/// Steps down until `name` is the first migration not applied.
-async fn down_to_before(db: &DatabaseConnection, name: &str) {
-    let migrations = Migrator::migrations();
-    let position = migrations
+/// Where the migration `name` stands in the list.
+fn position_of(name: &str) -> usize {
+    Migrator::migrations()
         .iter()
         .position(|m| m.name() == name)
-        .unwrap_or_else(|| panic!("migration {name}"));
+        .unwrap_or_else(|| panic!("migration {name}"))
+}
+
+/// Steps down until `name` is the first migration not applied.
+async fn down_to_before(db: &DatabaseConnection, name: &str) {
+    let position = position_of(name);
     let applied = Migrator::get_applied_migrations(db)
         .await
         .expect("applied migrations")
@@ -631,6 +635,13 @@ async fn down_to_before(db: &DatabaseConnection, name: &str) {
     Migrator::down(db, Some(steps))
         .await
         .unwrap_or_else(|e| panic!("down to before {name}: {e}"));
+}
+
+/// Steps down until `name` is the last migration applied (nothing to do when it is the last).
+async fn down_to_after(db: &DatabaseConnection, name: &str) {
+    if let Some(next) = Migrator::migrations().get(position_of(name) + 1) {
+        down_to_before(db, next.name()).await;
+    }
 }
 
 async fn try_insert_login_event(
@@ -1444,7 +1455,7 @@ async fn live_users(db: &DatabaseConnection, sql: &str) -> Vec<(i64, String, i64
 async fn upgrading_to_000024_counts_the_live_users_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
-    down_to_before(db, IDENTITY_PROVIDERS).await;
+    down_to_after(db, USER_COUNTS).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;
@@ -1517,10 +1528,13 @@ const IDENTITY_PROVIDERS: &str = "m20261207_000025_create_identity_providers";
 async fn upgrading_to_000025_adds_identity_provider_policies_and_keeps_every_row() {
     let test_db = TestDb::migrated().await;
     let db = test_db.conn();
+    down_to_after(db, IDENTITY_PROVIDERS).await;
     let fresh_schema = schema_of(db).await;
     down_to_before(db, GRANTS).await;
     populate_before_the_catalogue(db).await;
-    Migrator::up(db, Some(7)).await.expect("up through 000024");
+    Migrator::up(db, Some(steps_between(GRANTS, IDENTITY_PROVIDERS)))
+        .await
+        .expect("up through 000024");
     let db = &reopened(&test_db).await;
     let schema_24 = schema_of(db).await;
     assert!(!format!("{schema_24:?}").contains("identity_providers"));
@@ -1755,4 +1769,121 @@ async fn upgrading_to_000023_makes_usernames_optional_and_keeps_every_row() {
     let db = &reopened(&test_db).await;
     assert_eq!(schema_of(db).await, schema_22);
     assert_eq!(snapshot(&test_db, "down_23").await, before);
+}
+
+// ---- 000026: the session store's tables ---------------------------------------------------------
+
+const SESSIONS: &str = "m20261207_000026_create_sessions";
+
+/// How many migrations run from `from` (included) up to `to` (excluded).
+fn steps_between(from: &str, to: &str) -> u32 {
+    u32::try_from(position_of(to) - position_of(from)).expect("a few steps")
+}
+
+fn session_row(
+    tenant: Option<TenantId>,
+    user: Option<UserId>,
+    hash: &str,
+) -> sessions::ActiveModel {
+    let at = now();
+    sessions::ActiveModel {
+        pid: Set(uuid::Uuid::now_v7()),
+        id_hash: Set(hash.to_owned()),
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        data: Set("{}".to_owned()),
+        security_stamp: Set(Some("stamp".to_owned())),
+        created_at: Set(at),
+        last_seen_at: Set(at),
+        expires_at: Set(at + chrono::Duration::hours(1)),
+        ip: Set(Some("2001:db8::1".to_owned())),
+        user_agent: Set(Some("curl/8".to_owned())),
+        revoked_at: Set(None),
+        active_seconds: Set(0),
+        ..Default::default()
+    }
+}
+
+/// 000026 adds `sessions` and `session_usage` to a populated database and changes no row;
+/// a session belongs to a user of its own tenant (composite key), its id hash is unique, and
+/// it goes with its user; `down` drops both tables and nothing else. On every backend.
+#[tokio::test]
+async fn upgrading_to_000026_adds_the_session_tables_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    down_to_after(db, SESSIONS).await;
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(steps_between(GRANTS, SESSIONS)))
+        .await
+        .expect("up to before 000026");
+    let db = &reopened(&test_db).await;
+    let schema_before = schema_of(db).await;
+    assert!(!format!("{schema_before:?}").contains("tenantry_sessions"));
+    let before = snapshot(&test_db, "before_26").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000026");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_26").await, before);
+
+    let all_users = users::Entity::find().all(db).await.expect("users");
+    let user = &all_users[0];
+    let stranger = all_users
+        .iter()
+        .find(|u| u.tenant_id != user.tenant_id)
+        .expect("a user of the other tenant");
+    let hash = "a".repeat(64);
+    let made = session_row(Some(user.tenant_id), Some(user.id), &hash)
+        .insert(db)
+        .await
+        .expect("a session of a user");
+    let read = sessions::Entity::find_by_id(made.id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read, made);
+    session_row(None, None, &"b".repeat(64))
+        .insert(db)
+        .await
+        .expect("an anonymous session");
+    assert_unique_violation(
+        session_row(None, None, &hash).insert(db).await,
+        "a second session with the same id hash",
+    );
+    assert_foreign_key_violation(
+        session_row(Some(user.tenant_id), Some(stranger.id), &"c".repeat(64))
+            .insert(db)
+            .await,
+        "a session of another tenant's user",
+    );
+    session_usage::ActiveModel {
+        tenant_id: Set(user.tenant_id),
+        user_id: Set(user.id),
+        active_seconds: Set(60),
+        last_session_start: Set(now()),
+    }
+    .insert(db)
+    .await
+    .expect("a user's pruned usage");
+    users::Entity::delete_by_id(user.id)
+        .exec(db)
+        .await
+        .expect("delete the user");
+    assert_eq!(sessions::Entity::find().count(db).await.expect("count"), 1);
+    assert_eq!(
+        session_usage::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+    let written = snapshot(&test_db, "written_26").await;
+
+    Migrator::down(db, Some(1)).await.expect("down 000026");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_before);
+    assert_eq!(snapshot(&test_db, "down_26").await, written);
 }

@@ -37,6 +37,10 @@ pub mod prelude;
 pub mod profile_rules;
 mod redacted;
 pub mod role_catalogue;
+#[cfg(feature = "tower-sessions")]
+pub mod session_meta;
+#[cfg(feature = "tower-sessions")]
+pub mod session_store;
 mod store;
 mod tenant_scope;
 pub mod token_codec;
@@ -46,8 +50,9 @@ mod views;
 
 pub use api::{
     AuditAction, AuditLog, Credentials, Dormancy, Identities, IdentityProviders, ImportProgress,
-    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsers,
-    Tenants, TokenDelivery, TokenSender, UserRepository, Users,
+    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsage,
+    SessionUsers, SessionView, Sessions, Tenants, TokenDelivery, TokenSender, UserRepository,
+    Users,
 };
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;

@@ -41,7 +41,7 @@ use crate::views::{
     AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
     LoginEventView, Page, PlantMember, PlantView, RoleHolder, TenantView, UserView,
 };
-use crate::{TokenSender, UserRepository};
+use crate::{SessionUsage, SessionView, TokenSender, UserRepository};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -263,6 +263,17 @@ impl TenantScope {
     fn effective_role(&self, user: UserId, plant: PlantId) -> Result<Option<UserRole>>;
     /// [`Roles::has_at_least`](crate::Roles::has_at_least) in this tenant.
     fn has_at_least(&self, user: UserId, plant: PlantId, role: UserRole) -> Result<bool>;
+    // Sessions
+    /// [`Sessions::list_sessions`](crate::Sessions::list_sessions) in this tenant.
+    fn list_sessions(&self, user: UserId) -> Result<Vec<SessionView>>;
+    /// [`Sessions::revoke_session`](crate::Sessions::revoke_session) in this tenant.
+    fn revoke_session(&self, user: UserId, pid: Uuid, actor: Actor) -> Result<()>;
+    /// [`Sessions::revoke_other_sessions`](crate::Sessions::revoke_other_sessions) in this tenant.
+    fn revoke_other_sessions(&self, user: UserId, current_session_id: &str, actor: Actor) -> Result<u64>;
+    /// [`Sessions::revoke_all_sessions`](crate::Sessions::revoke_all_sessions) in this tenant.
+    fn revoke_all_sessions(&self, user: UserId, actor: Actor) -> Result<u64>;
+    /// [`Sessions::session_usage`](crate::Sessions::session_usage) in this tenant.
+    fn session_usage(&self, user: UserId) -> Result<SessionUsage>;
     // Users
     /// [`Users::create_user`](crate::Users::create_user) in this tenant.
     fn create_user(&self, input: NewUser, actor: Actor) -> Result<UserView>;

@@ -114,7 +114,8 @@ pub fn digest_of(raw: &str) -> Result<TokenDigest, InvalidTokenFormat> {
     digest.ok_or(InvalidTokenFormat)
 }
 
-fn digest_bytes(bytes: &[u8]) -> TokenDigest {
+/// The digest of `bytes` (also of session ids, `store/sessions.rs`).
+pub(crate) fn digest_bytes(bytes: &[u8]) -> TokenDigest {
     TokenDigest(format!("{:x}", Sha256::digest(bytes)))
 }
 

@@ -13,14 +13,18 @@ use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Sta
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
     audit_events, credential_tokens, identity_providers, login_events, plants, role_catalogue,
-    roles, tenant_locks, tenants, user_identities, user_plant_roles, user_tenant_roles, users,
+    roles, session_usage, sessions, tenant_locks, tenants, user_identities, user_plant_roles,
+    user_tenant_roles, users,
 };
 use tenantry_service::migration::TABLES;
 use tenantry_service::prelude::*;
+use tenantry_service::session_store::SeaOrmSessionStore;
 use tenantry_service::{
     IdentityUser, ImportedHash, ImportedUser, Invitation, LoginSource, NewIdentity, NewPlant,
     NewUser, PlantRole, UserRole,
 };
+use tower_sessions_core::SessionStore as _;
+use tower_sessions_core::session::{Id, Record};
 
 /// Records every secret a flow handles.
 #[derive(Default)]
@@ -133,6 +137,11 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
         (
             "tenantry_identity_providers",
             entity_columns::<identity_providers::Entity>(),
+        ),
+        ("tenantry_sessions", entity_columns::<sessions::Entity>()),
+        (
+            "tenantry_session_usage",
+            entity_columns::<session_usage::Entity>(),
         ),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
@@ -428,6 +437,22 @@ async fn no_password_or_token_is_stored_in_any_form() {
         .unwrap();
     repo.record_activity(t, owner.id).await.unwrap();
 
+    // Sessions through the store: one live, one signed out and pruned into its user's usage.
+    let store = SeaOrmSessionStore::new(repo.clone());
+    let mut session_ids = Vec::new();
+    for _ in 0..2 {
+        let signed_in = serde_json::json!({ "user_id": { "tenant": t, "user": owner.id } });
+        let mut record = Record {
+            id: Id::default(),
+            data: [("axum-login.data".to_owned(), signed_in)].into(),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        session_ids.push(record.id);
+    }
+    store.delete(&session_ids[1]).await.unwrap();
+    assert_eq!(repo.prune_sessions().await.unwrap(), 1);
+
     // The dump.
     let dumped = dump(&env).await;
     let haystack: Vec<(String, String, String)> = dumped
@@ -451,6 +476,8 @@ async fn no_password_or_token_is_stored_in_any_form() {
         let digest = hex(&Sha256::digest(&bytes));
         assert_eq!(find(&digest).as_deref(), Some("tenantry_credential_tokens"));
     }
+    let live_session = hex(&Sha256::digest(session_ids[0].0.to_le_bytes()));
+    assert_eq!(find(&live_session).as_deref(), Some("tenantry_sessions"));
     assert!(find("$argon2id$v=19$m=8,t=1,p=1$").is_some());
     assert!(find("okta").is_some() && find("owner@gmail.example").is_some());
 
@@ -469,6 +496,17 @@ async fn no_password_or_token_is_stored_in_any_form() {
         }
         for form in encodings(token.as_bytes()) {
             forms.push((form, "token string encoding"));
+        }
+    }
+    for id in &session_ids {
+        let cookie = id.to_string();
+        forms.push((cookie.clone(), "raw session id"));
+        forms.push((id.0.to_string(), "session id as a number"));
+        for form in encodings(&id.0.to_le_bytes()) {
+            forms.push((form, "session id bytes encoding"));
+        }
+        for form in encodings(cookie.as_bytes()) {
+            forms.push((form, "session id string encoding"));
         }
     }
     assert!(secrets.passwords.len() >= 10 && secrets.tokens.len() == 6);

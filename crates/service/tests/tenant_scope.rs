@@ -111,6 +111,12 @@ async fn a_scope_does_everything_in_its_tenant_and_nothing_elsewhere() {
     assert_err!(globex.deactivate_user(ada.id, None).await, Error::NotFound);
     assert_err!(globex.delete_plant(p1, None).await, Error::NotFound);
     assert_err!(
+        globex.revoke_all_sessions(ada.id, None).await,
+        Error::NotFound
+    );
+    assert_eq!(acme.revoke_all_sessions(ada.id, None).await.unwrap(), 0);
+    assert!(acme.list_sessions(ada.id).await.unwrap().is_empty());
+    assert_err!(
         globex
             .grant_role(ada.id, GrantScope::Tenant, UserRole::Admin.into(), None)
             .await,

@@ -16,6 +16,7 @@ mod invitations;
 mod logins;
 mod plants;
 mod roles;
+mod sessions;
 mod tenants;
 mod users;
 
@@ -29,6 +30,7 @@ pub use invitations::Invitations;
 pub use logins::Logins;
 pub use plants::Plants;
 pub use roles::Roles;
+pub use sessions::{SessionUsage, SessionView, Sessions};
 pub use tenants::Tenants;
 pub use users::Users;
 
@@ -83,7 +85,7 @@ gathers!(
 /// # Ok(()) }
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
-        IdentityProviders, Dormancy, Imports, AuditLog
+        IdentityProviders, Dormancy, Imports, AuditLog, Sessions
 );
 
 gathers!(

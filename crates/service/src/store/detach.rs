@@ -21,7 +21,7 @@ use tracing::Instrument;
 impl SeaOrmUserRepository {
     /// Runs `work` on a clone of the repository in a task of its own and awaits it
     /// ([`detached`]).
-    pub(super) async fn detached<T, F, Fut>(&self, work: F) -> Result<T>
+    pub(crate) async fn detached<T, F, Fut>(&self, work: F) -> Result<T>
     where
         F: FnOnce(SeaOrmUserRepository) -> Fut,
         Fut: Future<Output = Result<T>> + Send + 'static,

@@ -35,6 +35,7 @@ mod role_catalogue_sync;
 mod role_rows;
 mod roles;
 mod search;
+pub(crate) mod sessions;
 mod stamp;
 mod tenants;
 mod tx;
@@ -45,6 +46,8 @@ pub use bulk::IMPORT_BATCH;
 pub(crate) use detach::detached;
 pub use role_catalogue_load::{StoredCatalogueError, load_role_catalogue};
 pub use role_catalogue_sync::{CatalogueSync, sync_role_catalogue};
+#[cfg(feature = "tower-sessions")]
+pub(crate) use users::latest_storable;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -150,7 +153,7 @@ impl SeaOrmUserRepository {
 
     /// Now, truncated to microseconds: the precision every backend stores, so a value read
     /// back equals the value written.
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         let now = self.clock.now();
         chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
     }
