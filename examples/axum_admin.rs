@@ -2,7 +2,8 @@
 //! `tenantry_examples::admin` for its routes, JSON and decisions.
 //!
 //! `cargo run --example axum_admin` serves it on `BIND_ADDR` (default `127.0.0.1:3000`) over
-//! `DATABASE_URL` (default: `tenantry.db` in the current directory), migrating at start.
+//! `DATABASE_URL` (default: `tenantry.db` in the current directory), migrating at start, with
+//! its sessions in that database.
 //! Invitation and reset links point at `PUBLIC_URL` (default `http://{BIND_ADDR}`); the
 //! session cookie is `Secure` when it is `https://`. Bootstrap the first tenant admin with the
 //! `tenantry` CLI (or the quickstart), then `POST /api/auth/login`.
@@ -10,7 +11,8 @@
 use std::error::Error;
 use std::sync::Arc;
 use tenantry_examples::admin::{self, AdminConfig};
-use tenantry_service::{Config, SeaOrmUserRepository};
+use tenantry_service::session_store::SeaOrmSessionStore;
+use tenantry_service::{Config, SeaOrmUserRepository, Sessions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -26,9 +28,23 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let db = tenantry_service::connect(&url).await?;
     tenantry_service::migrate(&db).await?;
-    let users = Arc::new(SeaOrmUserRepository::open(db, Config::default()).await?);
+    let repository = SeaOrmUserRepository::open(db, Config::default()).await?;
+    // Sessions live in the database: they survive a restart and are shared by every instance.
+    let sessions = SeaOrmSessionStore::new(repository.clone());
+    let users = Arc::new(repository);
+    // Ended sessions are pruned hourly (their usage minutes are kept per user).
+    let pruning = Arc::clone(&users);
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            if let Err(error) = pruning.prune_sessions().await {
+                tracing::warn!(%error, "pruning sessions failed");
+            }
+        }
+    });
 
-    let app = admin::router(users, AdminConfig::new(public_url));
+    let app = admin::router(users, sessions, AdminConfig::new(public_url));
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     tracing::info!(address = %listener.local_addr()?, "tenantry admin listening");
     admin::serve(listener, app, async {

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tenantry_examples::admin::{self, AdminConfig};
+use tenantry_service::session_store::SeaOrmSessionStore;
 use tenantry_service::{
     Config, NewPlant, NewTenant, NewUser, Password, PlantRole, PlantView, RoleCatalogue, RoleKey,
     SeaOrmUserRepository, TenantView, UserRepository, UserRole, UserView,
@@ -69,6 +70,7 @@ impl Server {
         )
         .await
         .unwrap();
+        let sessions = SeaOrmSessionStore::new(repository.clone());
         let users: Arc<dyn UserRepository> = Arc::new(repository);
 
         let acme = tenant(&users, "acme").await;
@@ -108,7 +110,7 @@ impl Server {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = admin::router(Arc::clone(&users), config);
+        let app = admin::router(Arc::clone(&users), sessions, config);
         tokio::spawn(admin::serve(listener, app, std::future::pending()));
         Self {
             base,
@@ -1943,4 +1945,156 @@ async fn hostile_text_in_logins_and_filters_is_never_a_500() {
         assert_eq!(error_code(&answer), "invalid_input", "{answer}");
     }
     assert_eq!(admin.get("/api/users?q=adm").await.0, StatusCode::OK);
+}
+
+impl Server {
+    /// Another instance of the service on the same database: its own pool, repository and
+    /// session store, as a second process (or this one after a restart) would have.
+    async fn another_instance(&self) -> String {
+        let conn = tenantry_service::connect(self.db.url()).await.unwrap();
+        let repository = SeaOrmUserRepository::open(conn, Config::insecure_fast_for_tests())
+            .await
+            .unwrap();
+        let sessions = SeaOrmSessionStore::new(repository.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = admin::router(Arc::new(repository), sessions, AdminConfig::new(PUBLIC_URL));
+        tokio::spawn(admin::serve(listener, app, std::future::pending()));
+        base
+    }
+
+    async fn delete(&self, client: &Client, path: &str) -> (StatusCode, Value) {
+        let _ = self;
+        client.call(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+#[tokio::test]
+async fn a_session_survives_a_restart_and_is_shared_between_instances() {
+    let server = Server::start().await;
+    let browser = server.client();
+    let (_, cookie) = browser.login_response("acme", "ada", ADA_PASSWORD).await;
+    // A second instance on the same database knows the session at once.
+    let second = server.another_instance().await;
+    let elsewhere = Client {
+        base: second,
+        ..server.with_cookie(&cookie)
+    };
+    let (status, me) = elsewhere.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["username"], "ada");
+    // A logout on one instance ends it on the other.
+    let (_, cookie) = browser.login_response("acme", "ada", ADA_PASSWORD).await;
+    let restarted = Client {
+        base: server.another_instance().await,
+        ..server.with_cookie(&cookie)
+    };
+    assert_eq!(restarted.get("/api/users").await.0, StatusCode::OK);
+    assert_eq!(
+        server
+            .with_cookie(&cookie)
+            .post_empty("/api/auth/logout")
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(restarted.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn my_sessions_are_listed_and_ended_one_by_one() {
+    let server = Server::start().await;
+    let laptop = server.admin().await;
+    let phone = server.admin().await;
+    let otto = server.signed_in("acme", "otto", OTTO_PASSWORD).await;
+
+    let (status, body) = laptop.get("/api/me/sessions").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sessions = body["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{body}");
+    for session in sessions {
+        assert_eq!(session["ip"], "127.0.0.1");
+        assert!(
+            session["id"]
+                .as_str()
+                .unwrap()
+                .parse::<uuid::Uuid>()
+                .is_ok()
+        );
+        let keys: Vec<&String> = session.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "created_at",
+                "expires_at",
+                "id",
+                "ip",
+                "last_seen_at",
+                "user_agent"
+            ]
+        );
+    }
+    // The newest first: the phone's.
+    let phones = sessions[0]["id"].as_str().unwrap().to_owned();
+
+    // Another user cannot end it, nor learn it exists.
+    let (status, _) = server
+        .delete(&otto, &format!("/api/me/sessions/{phones}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(phone.get("/api/me").await.0, StatusCode::OK);
+    for bad in ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00"] {
+        let (status, _) = server
+            .delete(&laptop, &format!("/api/me/sessions/{bad}"))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+
+    let (status, _) = server
+        .delete(&laptop, &format!("/api/me/sessions/{phones}"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(phone.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(laptop.get("/api/me").await.0, StatusCode::OK);
+    let (_, body) = laptop.get("/api/me/sessions").await;
+    assert_eq!(body["sessions"].as_array().unwrap().len(), 1);
+    // Twice is 404: it is no longer a live session.
+    let (status, _) = server
+        .delete(&laptop, &format!("/api/me/sessions/{phones}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(otto.get("/api/me").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_admin_ends_every_session_of_a_user_of_its_own_tenant_only() {
+    let server = Server::start().await;
+    let admin = server.admin().await;
+    let otto_one = server.signed_in("acme", "otto", OTTO_PASSWORD).await;
+    let otto_two = server.signed_in("acme", "otto", OTTO_PASSWORD).await;
+    let gina = server.signed_in("globex", "gina", GINA_PASSWORD).await;
+    let otto = user_path(&server.otto);
+
+    // Not an admin, or another tenant's admin: refused, nothing ended.
+    assert_eq!(
+        server
+            .delete(&otto_one, &format!("{otto}/sessions"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        server.delete(&gina, &format!("{otto}/sessions")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(otto_two.get("/api/me").await.0, StatusCode::OK);
+
+    let (status, body) = server.delete(&admin, &format!("{otto}/sessions")).await;
+    assert_eq!((status, &body), (StatusCode::OK, &json!({ "revoked": 2 })));
+    assert_eq!(otto_one.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(otto_two.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(admin.get("/api/me").await.0, StatusCode::OK);
+    assert_eq!(gina.get("/api/me").await.0, StatusCode::OK);
+    // The sessions are gone, not the account.
+    server.signed_in("acme", "otto", OTTO_PASSWORD).await;
 }

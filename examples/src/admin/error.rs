@@ -200,6 +200,17 @@ impl From<Error> for ApiError {
             ),
             Error::InvalidInput(errors) => from_validation(&errors),
             Error::InvalidCredentials => Self::invalid_credentials(),
+            // A sign-in vouched for elsewhere that the account or the tenant's policy refuses.
+            Error::LoginRefused(_) => Self::new(
+                StatusCode::FORBIDDEN,
+                "login_refused",
+                "the account may not sign in",
+            ),
+            Error::IdentityRefused(_) => Self::new(
+                StatusCode::FORBIDDEN,
+                "sign_in_refused",
+                "this sign-in is not allowed for the tenant",
+            ),
             Error::InvalidToken => Self::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_token",

@@ -10,6 +10,8 @@
 //! | `POST /api/auth/login` `{"tenant","login","password"}` | anyone | 200 account + session cookie; 401 |
 //! | `POST /api/auth/logout` | anyone | 204, the session is gone |
 //! | `GET /api/me` | signed in | 200 account |
+//! | `GET /api/me/sessions` | signed in | 200 `{"sessions":[{"id","created_at","last_seen_at","expires_at","ip","user_agent"}]}`, newest first (`id` is the session's public id, never its cookie) |
+//! | `DELETE /api/me/sessions/{id}` | signed in | 204; that session (another device's, or this one) is over; 404 for an id that is not one of the user's live sessions |
 //! | `GET /api/roles` | signed in | 200 the role catalogue: `{"exclusive_per_scope",`<br>`"roles":[{"key","name","scope","implies","administers_users","default","grants"}]}` in declaration order (`scope`: `tenant`, `plant` or `both`) |
 //! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=` | tenant admin | 200 `{"users":[user…],"total":N,"next"?}` (without `offset`: by cursor, `next` is the following page's `after`) |
 //! | `GET /api/users/{id}` | tenant admin | 200 user |
@@ -17,6 +19,7 @@
 //! | `POST /api/users/{id}/deactivate`, `…/reactivate` | tenant admin | 200 user |
 //! | `PUT /api/users/{id}/roles` `{"roles":["admin","project_manager"],"plant_roles":[{"plant","role"}]}` | tenant admin | 200 user |
 //! | `POST /api/users/{id}/reset-password` | tenant admin | 200 `{"token","ttl","expires_at","reset_url"}` |
+//! | `DELETE /api/users/{id}/sessions` | tenant admin | 200 `{"revoked":N}`: every session of the user is over |
 //! | `POST /api/invitations/accept` `{"token","password","username"?}` | anyone with the token | 200 account |
 //! | `POST /api/password-reset` `{"token","new_password"}` | anyone with the token | 200 account |
 //!
@@ -64,10 +67,12 @@
 //!   only a body that is not JSON is a 400. The client address (from the TCP connection, never
 //!   from a header: put a trusted proxy's address handling in front if there is one) goes into
 //!   the login event.
-//! - **Sessions** are `axum-login` over `tower-sessions`' `MemoryStore`: sessions live in this
-//!   process, vanish on restart and are not shared between instances. A real deployment uses a
-//!   persistent store (e.g. `tower-sessions-sqlx-store`), which is a one-line change in
-//!   [`router`]. Every successful login empties the session and gives it a new id, deleting
+//! - **Sessions** are `axum-login` over tenantry's database store
+//!   (`tenantry_service::session_store::SeaOrmSessionStore`, in `tenantry_sessions`): they
+//!   survive a restart and every instance on the database shares them. A session's id is
+//!   stored only as its SHA-256; its row records the address and user agent of its login. A
+//!   request costs one read, and an unchanged session is written at most once a minute.
+//!   `main` prunes ended sessions hourly (`Sessions::prune_sessions`). Every successful login empties the session and gives it a new id, deleting
 //!   the old one, even when the cookie was already signed in (axum-login itself only does so
 //!   for a session without a user): a cookie planted beforehand by someone else — another
 //!   user, of any tenant — never becomes the session of whoever signs in next. The cookie (`tenantry_admin`) is `HttpOnly`, `SameSite=Strict`, `Secure` when
@@ -121,17 +126,18 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum_login::AuthManagerLayerBuilder;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tenantry_service::axum_login::TenantryBackend;
+use tenantry_service::session_store::SeaOrmSessionStore;
 use tenantry_service::{RoleCatalogue, UserRepository};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
-use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use error::ApiError;
 
@@ -171,17 +177,23 @@ pub(crate) struct AppState {
     roles: Arc<RoleCatalogue>,
 }
 
-/// The admin service over `users`: every route of the [module docs](self), with sessions.
+/// The admin service over `users`: every route of the [module docs](self), with its sessions
+/// kept by `sessions` (a store on the same database: they survive a restart and are shared by
+/// every instance).
 ///
 /// Serve it with [`serve`], which provides the client addresses the login events record.
-pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
+pub fn router(
+    users: Arc<dyn UserRepository>,
+    sessions: SeaOrmSessionStore,
+    config: AdminConfig,
+) -> Router {
     let roles = users.role_catalogue().clone();
     let state = AppState {
         users: Arc::clone(&users),
         public_url: config.public_url.into(),
         roles: Arc::new(users.role_catalogue().clone()),
     };
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    let sessions = SessionManagerLayer::new(sessions)
         .with_name("tenantry_admin")
         .with_secure(config.secure_cookie)
         .with_same_site(SameSite::Strict)
@@ -195,6 +207,11 @@ pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
         .route("/api/auth/login", post(handlers::auth::login))
         .route("/api/auth/logout", post(handlers::auth::logout))
         .route("/api/me", get(handlers::auth::me))
+        .route("/api/me/sessions", get(handlers::sessions::list_mine))
+        .route(
+            "/api/me/sessions/{id}",
+            delete(handlers::sessions::revoke_mine),
+        )
         .route("/api/roles", get(handlers::roles))
         .route(
             "/api/users",
@@ -210,6 +227,10 @@ pub fn router(users: Arc<dyn UserRepository>, config: AdminConfig) -> Router {
             post(handlers::users::reactivate),
         )
         .route("/api/users/{id}/roles", put(handlers::users::set_roles))
+        .route(
+            "/api/users/{id}/sessions",
+            delete(handlers::sessions::revoke_users),
+        )
         .route(
             "/api/users/{id}/reset-password",
             post(handlers::users::reset_password),

@@ -6,8 +6,9 @@ use crate::admin::extract::{ApiJson, Auth, ClientIp, SignedIn};
 use crate::admin::json::{AccountJson, LoginBody};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use tenantry_service::axum_login::{LoginCredentials, login_fresh};
+use tenantry_service::session_meta::SessionMeta;
 use tenantry_service::{LoginSource, Password};
 
 /// `POST /api/auth/login`: 200 with the account and a fresh session, or the one 401 that
@@ -16,8 +17,16 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     Auth(mut auth): Auth,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<AccountJson>, ApiError> {
+    // What "my sessions" shows of this device: checked and cut by SessionMeta.
+    let meta = SessionMeta::new(
+        ip.as_deref().and_then(|ip| ip.parse().ok()),
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|agent| agent.to_str().ok()),
+    );
     let credentials = LoginCredentials {
         tenant: body.tenant,
         login: body.login,
@@ -37,6 +46,10 @@ pub(crate) async fn login(
     };
     // A new session id at every login: no planted cookie becomes this user's session.
     login_fresh(&mut auth, &user).await?;
+    meta.attach(&auth.session).await.map_err(|e| {
+        tracing::error!(error = %e, "session store failed");
+        ApiError::internal()
+    })?;
     Ok(Json(AccountJson::new(user.user, tenant)))
 }
 

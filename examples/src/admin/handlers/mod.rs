@@ -1,6 +1,7 @@
 //! The route handlers, one file per group of routes.
 
 pub(crate) mod auth;
+pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
 

@@ -210,7 +210,11 @@ pub(crate) async fn reset_password(
 }
 
 /// The tenant's user with this public id; another tenant's is not found.
-async fn find(state: &AppState, tenant: TenantId, pid: Uuid) -> Result<UserView, ApiError> {
+pub(crate) async fn find(
+    state: &AppState,
+    tenant: TenantId,
+    pid: Uuid,
+) -> Result<UserView, ApiError> {
     state
         .users
         .get_user_by_pid(tenant, pid)
