@@ -13,11 +13,13 @@
 //!   active or past its `expires_at`, whose tenant is not active, or whose user's security
 //!   stamp is no longer the one the session got with its user (a password, status, role or
 //!   validity change rotates it): the session ends on its next request.
-//! - [`save`](SessionStore::save) is one `UPDATE`, which writes only when the data changed,
-//!   the expiry moved earlier, or the last write is [`WRITE_INTERVAL`] old: with
-//!   `Expiry::OnInactivity` (or `always_save`) tower-sessions saves on every request, and all
-//!   but one save a minute of an unchanged session match no row. A session's expiry and
-//!   `last_seen_at` are therefore up to a minute behind.
+//! - [`save`](SessionStore::save) writes only when the data changed, the expiry moved
+//!   earlier, or the last write is [`WRITE_INTERVAL`] old: with `Expiry::OnInactivity` (or
+//!   `always_save`) tower-sessions saves on every request. The store remembers what its load
+//!   read (and its last write) of each session, so a save of a session unchanged since sends
+//!   no statement at all; otherwise the save is one conditional `UPDATE` that re-checks the
+//!   same three conditions in its `WHERE` (another instance may have written meanwhile). A
+//!   session's expiry and `last_seen_at` are therefore up to a minute behind.
 //! - Each write adds the time since the previous one to the row's `active_seconds` when it is
 //!   at most the idle limit ([`SeaOrmSessionStore::with_idle_limit`], 15 minutes by default):
 //!   [`session_usage`](crate::Sessions::session_usage) sums them.
@@ -43,7 +45,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, SqlErr};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tenantry_entity::{TenantId, TenantStatus, UserId, UserStatus, sessions, tenants, users};
 use time::OffsetDateTime;
 use tower_sessions_core::session::{Id, Record};
@@ -118,7 +120,23 @@ pub struct SeaOrmSessionStore {
     repo: SeaOrmUserRepository,
     user_of: Arc<UserOfSession>,
     idle_limit: chrono::Duration,
+    seen: Arc<Mutex<HashMap<String, Seen>>>,
 }
+
+/// What this process last read or wrote of a session's row (keyed by the id's hash), so a
+/// save of a session unchanged since its request's load sends no statement at all. tower-sessions
+/// loads before it saves, in the same process, so the entry is as fresh as the request; a write
+/// by another instance in between only means this save is skipped after a recent write anyway.
+#[derive(Clone)]
+struct Seen {
+    data: String,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+/// Entries kept at most; past it the map starts over (a lost entry costs one conditional
+/// `UPDATE`, nothing else).
+const SEEN_CAPACITY: usize = 10_000;
 
 impl std::fmt::Debug for SeaOrmSessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,7 +155,42 @@ impl SeaOrmSessionStore {
             repo,
             user_of: Arc::new(axum_login_user),
             idle_limit: chrono::Duration::seconds(15 * 60),
+            seen: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Notes what the row of `id_hash` now holds (`None`: forget it).
+    fn remember(&self, id_hash: &str, seen: Option<Seen>) {
+        let mut map = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match seen {
+            Some(seen) => {
+                if map.len() >= SEEN_CAPACITY && !map.contains_key(id_hash) {
+                    map.clear();
+                }
+                map.insert(id_hash.to_owned(), seen);
+            }
+            None => {
+                map.remove(id_hash);
+            }
+        }
+    }
+
+    /// Whether a save of `row` at `now` would write nothing: same data, an expiry no earlier,
+    /// and the row written less than [`WRITE_INTERVAL`] ago, as this process last saw it.
+    fn unchanged(&self, row: &Row, now: DateTime<Utc>) -> bool {
+        let map = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&row.id_hash).is_some_and(|seen| {
+            seen.data == row.data
+                && row.expires_at >= seen.expires_at
+                && seen.last_seen_at <= now
+                && now - seen.last_seen_at < WRITE_INTERVAL
+        })
     }
 
     /// The same store finding a session's user with `user_of` (a host that keeps its user
@@ -308,6 +361,15 @@ async fn save(store: SeaOrmSessionStore, record: Record) -> session_store::Resul
     let db = store.repo.connection();
     let row = store.row_of(&record)?;
     let now = store.repo.now();
+    if store.unchanged(&row, now) {
+        return Ok(());
+    }
+    let written = Seen {
+        data: row.data.clone(),
+        last_seen_at: now,
+        expires_at: row.expires_at,
+    };
+    let id_hash = row.id_hash.clone();
     let counted = Expr::col(sessions::Column::LastSeenAt)
         .gte(now - store.idle_limit)
         .and(Expr::col(sessions::Column::LastSeenAt).lte(now));
@@ -358,7 +420,9 @@ async fn save(store: SeaOrmSessionStore, record: Record) -> session_store::Resul
                 .add(must_write),
         )
         .to_owned();
-    db.execute(&update).await.map_err(|e| backend(e.into()))?;
+    let result = db.execute(&update).await.map_err(|e| backend(e.into()))?;
+    // No row matched: written within the minute by another instance, or no longer live.
+    store.remember(&id_hash, (result.rows_affected() == 1).then_some(written));
     Ok(())
 }
 
@@ -386,6 +450,7 @@ async fn load(store: SeaOrmSessionStore, id: Id) -> session_store::Result<Option
         .expr(s(sessions::Column::ExpiresAt))
         .expr(s(sessions::Column::TenantId))
         .expr(s(sessions::Column::UserId))
+        .expr(s(sessions::Column::LastSeenAt))
         .from(sessions::Entity)
         .left_join(
             users::Entity,
@@ -410,7 +475,9 @@ async fn load(store: SeaOrmSessionStore, id: Id) -> session_store::Result<Option
                 .add(user_can_sign_in),
         )
         .to_owned();
+    let hash = id_hash(id.0);
     let Some(found) = db.query_one(&select).await.map_err(|e| backend(e.into()))? else {
+        store.remember(&hash, None);
         return Ok(None);
     };
     let read = |e: sea_orm::DbErr| backend(e.into());
@@ -418,14 +485,22 @@ async fn load(store: SeaOrmSessionStore, id: Id) -> session_store::Result<Option
     let expires_at: DateTime<Utc> = found.try_get_by_index(1).map_err(read)?;
     let tenant: Option<TenantId> = found.try_get_by_index(2).map_err(read)?;
     let user: Option<UserId> = found.try_get_by_index(3).map_err(read)?;
+    let last_seen_at: DateTime<Utc> = found.try_get_by_index(4).map_err(read)?;
+    let stored = Seen {
+        data: data.clone(),
+        last_seen_at,
+        expires_at,
+    };
     let data: HashMap<String, Value> = serde_json::from_str(&data)
         .map_err(|_| session_store::Error::Decode("a session's data is not JSON".into()))?;
     // The row's user is the one its data names: a data whose user could not be attached (gone
     // by the time it was saved) does not stand for that user.
     let owner = tenant.zip(user);
     if (store.user_of)(&data) != owner {
+        store.remember(&hash, None);
         return Ok(None);
     }
+    store.remember(&hash, Some(stored));
     Ok(Some(Record {
         id,
         data,
@@ -436,6 +511,7 @@ async fn load(store: SeaOrmSessionStore, id: Id) -> session_store::Result<Option
 async fn revoke(store: SeaOrmSessionStore, id: Id) -> session_store::Result<()> {
     let db = store.repo.connection();
     let now = store.repo.now();
+    store.remember(&id_hash(id.0), None);
     let update = Query::update()
         .table(sessions::Entity)
         .value(sessions::Column::RevokedAt, now)

@@ -321,6 +321,50 @@ async fn saves_of_an_unchanged_session_write_at_most_once_a_minute() {
     assert_eq!(all_rows(&env).await.len(), 1);
 }
 
+/// Issue 16's budget, counted statement by statement: a request is one read, and an unchanged
+/// session costs one write a minute — the other saves send nothing at all.
+#[tokio::test]
+async fn a_request_is_one_read_and_an_unchanged_session_one_write_a_minute() {
+    let env = env().await;
+    let ada = env.user("ada").await;
+    let log = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut conn = env.conn().clone();
+    let sink = Arc::clone(&log);
+    conn.set_metric_callback(move |info| {
+        sink.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(info.statement.sql.clone());
+    });
+    let repo = tenantry_service::SeaOrmUserRepository::new(
+        conn,
+        tenantry_service::Config::insecure_fast_for_tests(),
+    )
+    .unwrap()
+    .with_clock(Arc::new(env.clock.clone()));
+    let store = SeaOrmSessionStore::new(repo);
+    let session = session_of(&env, &store, ada.id).await;
+    log.lock().unwrap().clear();
+
+    // Three minutes of a request every five seconds, each pushing the expiry.
+    for _ in 0..36 {
+        env.advance(5);
+        let mut loaded = store.load(&session.id).await.unwrap().expect("live");
+        loaded.expiry_date = in_seconds(&env, 3600);
+        store.save(&loaded).await.unwrap();
+    }
+    let statements = std::mem::take(&mut *log.lock().unwrap());
+    let starts = |verb: &str| {
+        statements
+            .iter()
+            .filter(|sql| sql.trim_start().to_uppercase().starts_with(verb))
+            .count()
+    };
+    assert_eq!(starts("SELECT"), 36, "{statements:#?}");
+    assert_eq!(starts("UPDATE"), 3, "{statements:#?}");
+    assert_eq!(statements.len(), 39, "{statements:#?}");
+    assert_eq!(row(&env, session.id).await.last_seen_at, env.now());
+}
+
 #[tokio::test]
 async fn usage_adds_the_gaps_up_to_the_idle_limit_and_survives_pruning() {
     let env = env().await;
