@@ -23,6 +23,8 @@ pub struct Model {
     pub accepts_invitations: bool,
     /// Lowercase email domains, separated by single spaces; empty for any.
     pub email_domains: String,
+    /// A sign-in through this provider needs no second step: the provider enforced its own.
+    pub satisfies_second_factor: bool,
     /// When the policy was first set.
     pub created_at: DateTimeUtc,
     /// When it last changed.

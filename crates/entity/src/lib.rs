@@ -21,14 +21,18 @@ mod login_source;
 mod secret;
 
 pub mod audit_events;
+pub mod authenticators;
 pub mod credential_tokens;
 pub mod identity_providers;
 pub mod keys;
+pub mod login_challenges;
 pub mod login_events;
 pub mod plants;
 pub mod prelude;
+pub mod recovery_codes;
 pub mod role_catalogue;
 pub mod roles;
+pub mod second_factor_policies;
 pub mod session_usage;
 pub mod sessions;
 pub mod skeleton;
@@ -45,4 +49,4 @@ pub use enums::{
 };
 pub use ids::{PlantId, TenantId, UserId};
 pub use login_source::{InvalidLoginSource, LoginSource};
-pub use secret::SecretHash;
+pub use secret::{SealedSecret, SecretHash};

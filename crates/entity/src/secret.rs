@@ -26,3 +26,29 @@ impl std::fmt::Debug for SecretHash {
         f.write_str("[redacted]")
     }
 }
+
+/// A second-factor secret as stored, encrypted by the service with a host key
+/// (`key-id:base64(nonce‖ciphertext)`), in `authenticators.secret`.
+///
+/// Like [`SecretHash`]: `Debug` prints `[redacted]`, no `Display`, no `Serialize`. Even sealed,
+/// it is nothing to show: the ciphertext is only ever opened by the service.
+#[derive(Clone, PartialEq, Eq, DeriveValueType)]
+pub struct SealedSecret(String);
+
+impl SealedSecret {
+    /// Wraps a sealed secret.
+    pub fn new(sealed: impl Into<String>) -> Self {
+        Self(sealed.into())
+    }
+
+    /// The stored form, for the service to open.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}

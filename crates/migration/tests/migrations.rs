@@ -8,6 +8,9 @@ use tenantry_entity::{
     UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, session_usage,
     sessions, tenants, user_identities, user_plant_roles, users,
 };
+use tenantry_entity::{
+    authenticators, identity_providers, login_challenges, recovery_codes, second_factor_policies,
+};
 use tenantry_migration::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DbErr, EntityTrait, PaginatorTrait, SqlErr, Statement,
@@ -1886,4 +1889,201 @@ async fn upgrading_to_000026_adds_the_session_tables_and_keeps_every_row() {
     let db = &reopened(&test_db).await;
     assert_eq!(schema_of(db).await, schema_before);
     assert_eq!(snapshot(&test_db, "down_26").await, written);
+}
+
+// ---- 000027: second factors -------------------------------------------------------------------
+
+const SECOND_FACTORS: &str = "m20261208_000027_create_second_factors";
+
+fn totp_row(tenant: TenantId, user: UserId) -> authenticators::ActiveModel {
+    authenticators::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        kind: Set(authenticators::TOTP.to_owned()),
+        name: Set("phone".to_owned()),
+        secret: Set(Some(tenantry_entity::SealedSecret::new("k1:c2VhbGVk"))),
+        last_used_step: Set(Some(59_000_000)),
+        credential_id_hash: Set(None),
+        passkey: Set(None),
+        confirmed_at: Set(Some(now())),
+        created_at: Set(now()),
+        last_used_at: Set(None),
+        ..Default::default()
+    }
+}
+
+fn recovery_row(tenant: TenantId, user: UserId, hash: &str) -> recovery_codes::ActiveModel {
+    recovery_codes::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        code_hash: Set(hash.to_owned()),
+        used_at: Set(None),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+}
+
+fn challenge_row(
+    tenant: TenantId,
+    user: Option<UserId>,
+    hash: &str,
+) -> login_challenges::ActiveModel {
+    login_challenges::ActiveModel {
+        tenant_id: Set(tenant),
+        user_id: Set(user),
+        token_hash: Set(hash.to_owned()),
+        purpose: Set(login_challenges::SECOND_FACTOR.to_owned()),
+        source: Set("web".to_owned()),
+        ip: Set(Some("2001:db8::1".to_owned())),
+        ceremony: Set(None),
+        expires_at: Set(now() + chrono::Duration::minutes(5)),
+        used_at: Set(None),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+}
+
+/// 000027 adds the second-factor tables and `identity_providers.satisfies_second_factor` (false
+/// for existing providers) to a populated database and changes no other row; each row belongs
+/// to a user of its own tenant and goes with the user; hashes are unique; `down` drops the
+/// tables and the column and nothing else. On every backend.
+#[tokio::test]
+async fn upgrading_to_000027_adds_the_second_factor_tables_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    down_to_after(db, SECOND_FACTORS).await;
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(steps_between(GRANTS, SECOND_FACTORS)))
+        .await
+        .expect("up to before 000027");
+    let db = &reopened(&test_db).await;
+    exec(
+        db,
+        "INSERT INTO tenantry_identity_providers (tenant_id, provider, provisions_users, \
+         accepts_invitations, email_domains, created_at, updated_at) \
+         SELECT id, 'entra', TRUE, FALSE, '', created_at, created_at FROM tenantry_tenants",
+    )
+    .await;
+    let schema_before = schema_of(db).await;
+    assert!(!format!("{schema_before:?}").contains("tenantry_authenticators"));
+    let before = snapshot(&test_db, "before_27").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000027");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_27").await, before);
+    let provider = identity_providers::Entity::find()
+        .one(db)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(provider.provider, "entra");
+    assert!(provider.provisions_users && !provider.satisfies_second_factor);
+
+    let all_users = users::Entity::find().all(db).await.expect("users");
+    let user = &all_users[0];
+    let stranger = all_users
+        .iter()
+        .find(|u| u.tenant_id != user.tenant_id)
+        .expect("a user of the other tenant");
+    let made = totp_row(user.tenant_id, user.id)
+        .insert(db)
+        .await
+        .expect("a TOTP authenticator");
+    let read = authenticators::Entity::find_by_id(made.id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read, made);
+    assert!(
+        !format!("{read:?}").contains("c2VhbGVk"),
+        "the sealed secret is redacted"
+    );
+    assert_foreign_key_violation(
+        totp_row(user.tenant_id, stranger.id).insert(db).await,
+        "an authenticator of another tenant's user",
+    );
+    let hash = "a".repeat(64);
+    recovery_row(user.tenant_id, user.id, &hash)
+        .insert(db)
+        .await
+        .expect("a recovery code");
+    assert_unique_violation(
+        recovery_row(user.tenant_id, user.id, &hash)
+            .insert(db)
+            .await,
+        "a second recovery code with the same hash",
+    );
+    assert_foreign_key_violation(
+        recovery_row(user.tenant_id, stranger.id, &"b".repeat(64))
+            .insert(db)
+            .await,
+        "a recovery code of another tenant's user",
+    );
+    challenge_row(user.tenant_id, Some(user.id), &hash)
+        .insert(db)
+        .await
+        .expect("a challenge");
+    challenge_row(user.tenant_id, None, &"c".repeat(64))
+        .insert(db)
+        .await
+        .expect("a challenge without a user (a passkey sign-in)");
+    assert_unique_violation(
+        challenge_row(user.tenant_id, None, &hash).insert(db).await,
+        "a second challenge with the same token hash",
+    );
+    assert_foreign_key_violation(
+        challenge_row(user.tenant_id, Some(stranger.id), &"d".repeat(64))
+            .insert(db)
+            .await,
+        "a challenge of another tenant's user",
+    );
+    second_factor_policies::ActiveModel {
+        tenant_id: Set(user.tenant_id),
+        required: Set("everyone".to_owned()),
+        roles: Set(String::new()),
+        updated_at: Set(now()),
+    }
+    .insert(db)
+    .await
+    .expect("a tenant's policy");
+    users::Entity::delete_by_id(user.id)
+        .exec(db)
+        .await
+        .expect("delete the user");
+    assert_eq!(
+        authenticators::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(
+        recovery_codes::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(
+        login_challenges::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        1
+    );
+    let written = snapshot(&test_db, "written_27").await;
+
+    Migrator::down(db, Some(1)).await.expect("down 000027");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_before);
+    assert_eq!(snapshot(&test_db, "down_27").await, written);
+    let providers = "SELECT COUNT(*) FROM tenantry_identity_providers";
+    assert!(
+        db.execute_unprepared(providers).await.is_ok(),
+        "the providers' table stays"
+    );
 }

@@ -394,6 +394,11 @@ pub struct IdentityProviderPolicy {
     /// the provider verified counts.
     #[serde(default)]
     pub email_domains: Vec<String>,
+    /// A sign-in through this provider completes without tenantry's second step even for a
+    /// user who has a second factor or whom the tenant's policy requires one of: the provider
+    /// enforced its own (Entra ID conditional access, Okta MFA). Off by default.
+    #[serde(default)]
+    pub satisfies_second_factor: bool,
 }
 
 /// What an identity provider says of the person signing in (from its ID token or userinfo).

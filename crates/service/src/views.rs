@@ -364,6 +364,8 @@ pub struct IdentityProviderView {
     pub accepts_invitations: bool,
     /// The email domains allowed; empty for any.
     pub email_domains: Vec<String>,
+    /// A sign-in through it needs no second step.
+    pub satisfies_second_factor: bool,
     /// When it was first set.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -381,6 +383,7 @@ impl From<tenantry_entity::identity_providers::Model> for IdentityProviderView {
             provider: m.provider,
             provisions_users: m.provisions_users,
             accepts_invitations: m.accepts_invitations,
+            satisfies_second_factor: m.satisfies_second_factor,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -81,6 +81,7 @@ pub(crate) async fn set(
             row.provisions_users = Set(policy.provisions_users);
             row.accepts_invitations = Set(policy.accepts_invitations);
             row.email_domains = Set(domains);
+            row.satisfies_second_factor = Set(policy.satisfies_second_factor);
             row.updated_at = Set(now);
             row.update(&txn).await?
         }
@@ -91,6 +92,7 @@ pub(crate) async fn set(
                 provisions_users: Set(policy.provisions_users),
                 accepts_invitations: Set(policy.accepts_invitations),
                 email_domains: Set(domains),
+                satisfies_second_factor: Set(policy.satisfies_second_factor),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -110,6 +112,7 @@ pub(crate) async fn set(
             "provisions_users": view.provisions_users,
             "accepts_invitations": view.accepts_invitations,
             "email_domains": view.email_domains,
+            "satisfies_second_factor": view.satisfies_second_factor,
         }),
         at: now,
     };
