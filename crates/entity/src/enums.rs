@@ -130,6 +130,17 @@ pub enum LoginOutcome {
     /// The account is deleted (a login recorded for it by id, from a sign-in elsewhere).
     #[sea_orm(string_value = "deleted")]
     Deleted,
+    /// The password was right and the user has a second factor: a second-step challenge was
+    /// issued. Not a login yet; only completing the challenge is.
+    #[sea_orm(string_value = "second_factor_required")]
+    SecondFactorRequired,
+    /// The password was right, but the tenant requires a second factor the user has not
+    /// enrolled: an enrolment challenge was issued.
+    #[sea_orm(string_value = "enrolment_required")]
+    EnrolmentRequired,
+    /// A second step with a wrong, reused or malformed code.
+    #[sea_orm(string_value = "wrong_second_factor")]
+    WrongSecondFactor,
 }
 
 /// What an audit event records: `audit_events.action`, stored as the string of
@@ -247,6 +258,22 @@ pub enum AuditAction {
     /// details say which and how many)
     #[sea_orm(string_value = "sessions.revoked")]
     SessionsRevoked,
+    /// `second_factor.enrolled` (a TOTP authenticator confirmed)
+    #[sea_orm(string_value = "second_factor.enrolled")]
+    SecondFactorEnrolled,
+    /// `second_factor.removed` (one authenticator, by its user or an admin)
+    #[sea_orm(string_value = "second_factor.removed")]
+    SecondFactorRemoved,
+    /// `recovery_codes.generated` (a new set; the old one is void)
+    #[sea_orm(string_value = "recovery_codes.generated")]
+    RecoveryCodesGenerated,
+    /// `second_factors.reset` (an admin removed every factor and recovery code of a user;
+    /// its sessions ended)
+    #[sea_orm(string_value = "second_factors.reset")]
+    SecondFactorsReset,
+    /// `second_factor_policy.set` (who of the tenant must have a second factor)
+    #[sea_orm(string_value = "second_factor_policy.set")]
+    SecondFactorPolicySet,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -329,6 +356,9 @@ string_enum!(LoginOutcome {
     TenantSuspended => "tenant_suspended",
     UnknownTenant => "unknown_tenant",
     Deleted => "deleted",
+    SecondFactorRequired => "second_factor_required",
+    EnrolmentRequired => "enrolment_required",
+    WrongSecondFactor => "wrong_second_factor",
 });
 
 string_enum!(AuditAction {
@@ -367,6 +397,11 @@ string_enum!(AuditAction {
     IdentityProviderRemoved => "identity_provider.removed",
     RoleRevokedByCatalogue => "role.revoked_by_catalogue",
     SessionsRevoked => "sessions.revoked",
+    SecondFactorEnrolled => "second_factor.enrolled",
+    SecondFactorRemoved => "second_factor.removed",
+    RecoveryCodesGenerated => "recovery_codes.generated",
+    SecondFactorsReset => "second_factors.reset",
+    SecondFactorPolicySet => "second_factor_policy.set",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 

@@ -12,6 +12,7 @@
 //! config.password_policy = config.password_policy.with_min_length(12);
 //! ```
 
+use crate::second_factor_config::{SealingKey, SealingKeys, SecondFactorConfig};
 use std::time::Duration;
 
 use crate::hashing::HashingConfig;
@@ -52,6 +53,10 @@ pub struct Config {
     /// Default: [`ProfileRules::default`], a username (strict characters) and a display name
     /// (≤ 100) required, the email optional.
     pub profile: ProfileRules,
+    /// Second factors: the keys that seal TOTP secrets, issuer, code length, challenge
+    /// lifetime, recovery codes. Default: no sealing key (enrolling TOTP is refused until the
+    /// host sets one), issuer `tenantry`, 6 digits, 5 minutes, 10 codes.
+    pub second_factors: SecondFactorConfig,
 }
 
 /// What reconciling the role catalogue does with grants the declared catalogue refuses: grants
@@ -82,6 +87,7 @@ impl Default for Config {
             roles: RoleCatalogue::default(),
             missing_roles: MissingRoles::Refuse,
             profile: ProfileRules::default(),
+            second_factors: SecondFactorConfig::default(),
         }
     }
 }
@@ -96,6 +102,10 @@ impl Config {
     pub fn insecure_fast_for_tests() -> Self {
         Self {
             hashing: HashingConfig::insecure_fast_for_tests(),
+            second_factors: SecondFactorConfig {
+                keys: SealingKeys::new(SealingKey::insecure_for_tests()),
+                ..SecondFactorConfig::default()
+            },
             ..Self::default()
         }
     }

@@ -49,6 +49,14 @@ pub enum Error {
     /// not allow (`IdentityProviders::sign_in_with_identity`). Nothing was written.
     #[error("sign-in refused: {0}")]
     IdentityRefused(IdentityRefusal),
+    /// The password was right, but the user must complete a second step (a second factor, or
+    /// enrolling one the tenant requires) before this is a login. Returned by
+    /// `Logins::authenticate`, which cannot hand out the step; call `Logins::sign_in` instead.
+    #[error("a second factor is required")]
+    SecondFactorRequired,
+    /// Second factors need a key the host has not configured (`Config::second_factors.keys`).
+    #[error("second factors are not configured")]
+    SecondFactorsNotConfigured,
     /// The token is malformed, unknown, expired, used, voided or of another purpose.
     #[error("invalid or expired token")]
     InvalidToken,

@@ -35,8 +35,12 @@ pub mod normalize;
 pub mod password_policy;
 pub mod prelude;
 pub mod profile_rules;
+mod recovery_code;
 mod redacted;
 pub mod role_catalogue;
+mod sealing;
+pub mod second_factor_config;
+mod second_factor_types;
 #[cfg(feature = "tower-sessions")]
 pub mod session_meta;
 #[cfg(feature = "tower-sessions")]
@@ -44,15 +48,16 @@ pub mod session_store;
 mod store;
 mod tenant_scope;
 pub mod token_codec;
+mod totp;
 mod user_filter;
 pub mod validation;
 mod views;
 
 pub use api::{
     AuditAction, AuditLog, Credentials, Dormancy, Identities, IdentityProviders, ImportProgress,
-    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsage,
-    SessionUsers, SessionView, Sessions, Tenants, TokenDelivery, TokenSender, UserRepository,
-    Users,
+    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SecondFactors,
+    SessionUsage, SessionUsers, SessionView, Sessions, Tenants, TokenDelivery, TokenSender,
+    UserRepository, Users,
 };
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;
@@ -63,9 +68,15 @@ pub use inputs::{
     PlantRole, ProviderClaims, RoleSet, SearchMode, UserFilter, UserOrder, UserQuery, UserUpdate,
 };
 pub use password_policy::{ImportedHash, Password};
+pub use recovery_code::RecoveryCodes;
 pub use role_catalogue::{
     CatalogueError, Delegation, Grant, GrantScope, HostRole, Role, RoleCatalogue,
     RoleCatalogueBuilder, RoleDef, RoleKey, RoleScope,
+};
+pub use second_factor_config::{InvalidSealingKey, SealingKey, SealingKeys, SecondFactorConfig};
+pub use second_factor_types::{
+    AuthenticatorView, FactorKind, SecondFactorPolicy, SecondFactorProof, SecondStep, ShownOnce,
+    SignIn, TotpEnrolment,
 };
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]

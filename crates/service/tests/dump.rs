@@ -12,8 +12,9 @@ use common::*;
 use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
-    audit_events, credential_tokens, identity_providers, login_events, plants, role_catalogue,
-    roles, session_usage, sessions, tenant_locks, tenants, user_identities, user_plant_roles,
+    audit_events, authenticators, credential_tokens, identity_providers, login_challenges,
+    login_events, plants, recovery_codes, role_catalogue, roles, second_factor_policies,
+    session_usage, sessions, tenant_locks, tenants, user_identities, user_plant_roles,
     user_tenant_roles, users,
 };
 use tenantry_service::migration::TABLES;
@@ -139,6 +140,22 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
             entity_columns::<identity_providers::Entity>(),
         ),
         ("tenantry_sessions", entity_columns::<sessions::Entity>()),
+        (
+            "tenantry_authenticators",
+            entity_columns::<authenticators::Entity>(),
+        ),
+        (
+            "tenantry_recovery_codes",
+            entity_columns::<recovery_codes::Entity>(),
+        ),
+        (
+            "tenantry_login_challenges",
+            entity_columns::<login_challenges::Entity>(),
+        ),
+        (
+            "tenantry_second_factor_policies",
+            entity_columns::<second_factor_policies::Entity>(),
+        ),
         (
             "tenantry_session_usage",
             entity_columns::<session_usage::Entity>(),
@@ -394,6 +411,7 @@ async fn no_password_or_token_is_stored_in_any_form() {
         provisions_users: true,
         accepts_invitations: true,
         email_domains: vec!["example.com".into()],
+        satisfies_second_factor: false,
     };
     repo.set_identity_provider(t, policy, None).await.unwrap();
     let claims = tenantry_service::ProviderClaims {
@@ -436,6 +454,78 @@ async fn no_password_or_token_is_stored_in_any_form() {
         .await
         .unwrap();
     repo.record_activity(t, owner.id).await.unwrap();
+
+    // Second factors: a TOTP authenticator enrolled and used at a two-step sign-in, its
+    // recovery codes (one used), the tenant's policy. Their secrets: the TOTP secret, every
+    // recovery code, the challenge token.
+    let mut second_factor_secrets: Vec<(String, &str)> = Vec::new();
+    let totp_user = repo
+        .create_user(
+            t,
+            NewUser {
+                password: Some(secrets.password("mossy lantern drifts westward")),
+                ..user_input("totp", None)
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let enrolment = repo.enrol_totp(t, totp_user.id, "phone").await.unwrap();
+    let totp_secret = enrolment.secret.expose().to_owned();
+    let code = |at: chrono::DateTime<chrono::Utc>| {
+        totp_rs::Builder::new()
+            .with_secret(totp_rs::Secret::try_from_base32(&totp_secret).unwrap())
+            .with_digits(6)
+            .with_step_duration(30)
+            .build_noncompliant()
+            .generate(u64::try_from(at.timestamp()).unwrap())
+            .to_string()
+    };
+    let codes = repo
+        .confirm_totp(
+            t,
+            totp_user.id,
+            enrolment.authenticator,
+            &code(env.now()),
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    env.advance(30);
+    let step = match repo
+        .sign_in(t, "totp", &pw("mossy lantern drifts westward"), web())
+        .await
+        .unwrap()
+    {
+        tenantry_service::SignIn::SecondFactor(step) => step,
+        other => panic!("a second step, not {other:?}"),
+    };
+    repo.complete_sign_in(
+        t,
+        step.challenge.expose(),
+        tenantry_service::SecondFactorProof::RecoveryCode(codes.expose()[0].clone()),
+        web(),
+    )
+    .await
+    .unwrap();
+    repo.set_second_factor_policy(
+        t,
+        tenantry_service::SecondFactorPolicy::Roles(vec![UserRole::Admin.into()]),
+        None,
+    )
+    .await
+    .unwrap();
+    second_factor_secrets.push((totp_secret.clone(), "TOTP secret (base32)"));
+    let secret_bytes = totp_rs::Secret::try_from_base32(&totp_secret).unwrap();
+    for form in encodings(secret_bytes.as_ref()) {
+        second_factor_secrets.push((form, "TOTP secret encoding"));
+    }
+    for code in codes.expose() {
+        second_factor_secrets.push((code.clone(), "recovery code"));
+        second_factor_secrets.push((code.replace('-', ""), "recovery code (normalized)"));
+    }
+    second_factor_secrets.push((step.challenge.expose().to_owned(), "challenge token"));
 
     // Sessions through the store: one live, one signed out and pruned into its user's usage.
     let store = SeaOrmSessionStore::new(repo.clone());
@@ -508,6 +598,9 @@ async fn no_password_or_token_is_stored_in_any_form() {
         for form in encodings(cookie.as_bytes()) {
             forms.push((form, "session id string encoding"));
         }
+    }
+    for (form, kind) in &second_factor_secrets {
+        forms.push((form.clone(), kind));
     }
     assert!(secrets.passwords.len() >= 10 && secrets.tokens.len() == 6);
     for (form, kind) in &forms {

@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::inputs::{Actor, LoginContext, LoginOf, PageRequest};
 use crate::password::Password;
+use crate::second_factor_types::SignIn;
 use crate::views::{AuthenticatedUser, LoginEventView, Page, UserView};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -51,13 +52,16 @@ use tenantry_entity::{TenantId, UserId};
 pub trait Logins: Send + Sync {
     /// Logs a user in by username or email (case-insensitively) and password.
     ///
+    /// For a user who needs a second step this is `Err(SecondFactorRequired)`: hosts that
+    /// support second factors call [`sign_in`](Self::sign_in) instead.
+    ///
     /// Every failure — unknown user, wrong password, suspended, invited, expired, locked,
     /// soft-deleted, no password, suspended tenant — is the same `InvalidCredentials` and
     /// runs the password hasher exactly once. A success with a hash of other parameters
     /// upgrades it; a failure never writes a hash. Both write a login event.
     ///
     /// # Errors
-    /// `InvalidCredentials`, `Hashing`, `Database`.
+    /// `InvalidCredentials`, `SecondFactorRequired`, `Hashing`, `Database`.
     async fn authenticate(
         &self,
         tenant: TenantId,
@@ -65,6 +69,23 @@ pub trait Logins: Send + Sync {
         password: &Password,
         context: LoginContext,
     ) -> Result<AuthenticatedUser>;
+
+    /// Signs in with a password: the checks, uniform failure and cost of
+    /// [`authenticate`](Self::authenticate), but when the user has a second factor (or the
+    /// tenant's policy requires one the user lacks) a right password yields a short-lived,
+    /// single-use [`SecondStep`](crate::SecondStep), not a login: nothing of a login is
+    /// recorded until `SecondFactors::complete_sign_in` completes it. The password's check
+    /// stays counted until then, so guessing codes behind a known password still locks.
+    ///
+    /// # Errors
+    /// `InvalidCredentials`, `Hashing`, `Database`.
+    async fn sign_in(
+        &self,
+        tenant: TenantId,
+        login: &str,
+        password: &Password,
+        context: LoginContext,
+    ) -> Result<SignIn>;
 
     /// Logs in the user linked to an external identity (same status checks and tracking as
     /// [`authenticate`](Self::authenticate)); global, since a `(provider, subject)` pair

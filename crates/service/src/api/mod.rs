@@ -16,6 +16,7 @@ mod invitations;
 mod logins;
 mod plants;
 mod roles;
+mod second_factors;
 mod sessions;
 mod tenants;
 mod users;
@@ -30,6 +31,7 @@ pub use invitations::Invitations;
 pub use logins::Logins;
 pub use plants::Plants;
 pub use roles::Roles;
+pub use second_factors::SecondFactors;
 pub use sessions::{SessionUsage, SessionView, Sessions};
 pub use tenants::Tenants;
 pub use users::Users;
@@ -85,7 +87,7 @@ gathers!(
 /// # Ok(()) }
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
-        IdentityProviders, Dormancy, Imports, AuditLog, Sessions
+        IdentityProviders, Dormancy, Imports, AuditLog, Sessions, SecondFactors
 );
 
 gathers!(

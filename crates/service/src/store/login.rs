@@ -12,11 +12,12 @@ use super::SeaOrmUserRepository;
 use super::audit::AuditAction;
 use super::change;
 use super::login_outcome::{
-    Attempt, EventRow, NO_USER, new_event, record_failure, record_success, refusal, threshold,
+    Attempt, EventRow, record_failure, record_success, refusal, start_attempt,
 };
 use super::lookups::UserKey;
 use super::reads::live;
-use super::tx::{begin_user_change, begin_write};
+use super::second_step;
+use super::tx::begin_user_change;
 use super::unique::Unique;
 use crate::api::Logins;
 use crate::error::{Error, Result};
@@ -24,11 +25,12 @@ use crate::hashing::Verification;
 use crate::inputs::{Actor, LoginContext, LoginOf, PageRequest};
 use crate::normalize::{email_key, username_key};
 use crate::password_policy::Password;
+use crate::second_factor_types::SignIn;
 use crate::validation::could_be_stored;
 use crate::views::{AuthenticatedUser, LoginEventView, Page, UserGrants, UserView};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -40,71 +42,6 @@ use tenantry_entity::{
 
 /// Longest login name looked up: an email's maximum. Longer input still costs a hasher run.
 const MAX_LOGIN_CHARS: usize = 320;
-
-/// Starts a password login before its hash is tried: takes one of the account's password
-/// checks with one atomic `UPDATE` that counts the attempt as a failure now (a success resets
-/// the count later) and only matches while the account is unlocked with checks left. `false`
-/// means the attempt may not try the real hash: the account is locked, or
-/// `max_failed_attempts` checks are already spent or running.
-///
-/// Counting before the hash is what holds the lockout under parallel guessing: a check judged
-/// on a row read before the hash (as this code once did) let 147 of 150 simultaneous guesses
-/// through. A lock that has expired gives a fresh allowance here: the count restarts at one and
-/// `locked_until` is cleared, while `lock_count` keeps the next lock's doubling.
-///
-/// The same transaction writes the attempt's event, with the outcome it has if nothing else
-/// happens (`WrongPassword` for a check, else the refusal), to be finished after the hash. So
-/// every attempt commits two writing transactions, this one and the outcome's, whatever the
-/// outcome: an unknown user or tenant (whose counting `UPDATE` aims at [`NO_USER`] and matches
-/// nothing) costs what a wrong password costs, `fsync`s included. With the count in a
-/// transaction of its own and the event in the outcome's, a wrong password paid one more
-/// commit than an unknown user (1.5 ms of 27 on PostgreSQL, timing bench).
-async fn start_attempt(
-    repo: &SeaOrmUserRepository,
-    attempt: &Attempt<'_>,
-    refused: Option<LoginOutcome>,
-    now: DateTime<Utc>,
-) -> Result<(bool, EventRow)> {
-    let candidate = attempt.user.filter(|_| refused.is_none());
-    let txn = begin_write(&repo.db).await?;
-    let lock_passed = users::Column::LockedUntil.lte(now);
-    let result = users::Entity::update_many()
-        .col_expr(
-            users::Column::FailedLoginCount,
-            Expr::case(lock_passed.clone(), 1)
-                .finally(Expr::col(users::Column::FailedLoginCount).add(1))
-                .into(),
-        )
-        .col_expr(
-            users::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(users::Column::LockedUntil.is_null())
-                        .add(users::Column::FailedLoginCount.lt(threshold(repo))),
-                )
-                .add(lock_passed),
-        )
-        .filter(users::Column::Id.eq(candidate.unwrap_or(NO_USER)))
-        .exec(&txn)
-        .await?;
-    let checked = candidate.is_some() && result.rows_affected == 1;
-    let provisional = match refused {
-        Some(outcome) => outcome,
-        None if checked => LoginOutcome::WrongPassword,
-        None => LoginOutcome::Locked,
-    };
-    let row = new_event(attempt, provisional, now);
-    let id = login_events::Entity::insert(row)
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-    txn.commit().await?;
-    Ok((checked, EventRow::Started(id)))
-}
 
 /// The live user a login names, by email when it holds `@` (usernames cannot), else by
 /// username; `None` for an empty or over-long login, or one with control characters (a NUL
@@ -135,13 +72,13 @@ async fn roles_of(repo: &SeaOrmUserRepository, user: Option<UserId>) -> Result<O
     Ok(Some(repo.lookups.roles_of(&repo.db, user).await?))
 }
 
-pub(crate) async fn authenticate(
+pub(crate) async fn sign_in(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
     login: &str,
     password: &Password,
     context: LoginContext,
-) -> Result<AuthenticatedUser> {
+) -> Result<SignIn> {
     let now = repo.now();
     // The tenant and the user are read side by side, on two pooled connections. `join`, not
     // `try_join`: when one read fails the other still runs to its end, since a query dropped
@@ -197,7 +134,15 @@ pub(crate) async fn authenticate(
                 // A failed roles read is not fatal here: the view reads them again in the
                 // transaction.
                 let roles = roles.ok().flatten();
-                return record_success(repo, event, user, roles, &context, rehashed, now).await;
+                // A user with a second factor (or one the tenant requires) gets a challenge:
+                // only completing it is a login.
+                if let Some(purpose) = second_step::needed(repo, &user, roles.as_ref()).await? {
+                    return second_step::begin(repo, event, user, purpose, &context, rehashed, now)
+                        .await;
+                }
+                let signed_in =
+                    record_success(repo, event, user, roles, &context, rehashed, now).await?;
+                return Ok(SignIn::Complete(signed_in));
             }
         },
         (None, None) => LoginOutcome::UnknownUser,
@@ -379,10 +324,25 @@ impl Logins for SeaOrmUserRepository {
         password: &Password,
         context: LoginContext,
     ) -> Result<AuthenticatedUser> {
+        match self.sign_in(tenant, login, password, context).await? {
+            SignIn::Complete(signed_in) => Ok(signed_in),
+            SignIn::SecondFactor(_) | SignIn::EnrolmentRequired(_) => {
+                Err(Error::SecondFactorRequired)
+            }
+        }
+    }
+
+    async fn sign_in(
+        &self,
+        tenant: TenantId,
+        login: &str,
+        password: &Password,
+        context: LoginContext,
+    ) -> Result<SignIn> {
         let login = login.to_owned();
         let password = password.clone();
         self.detached(move |repo| async move {
-            authenticate(&repo, tenant, &login, &password, context).await
+            sign_in(&repo, tenant, &login, &password, context).await
         })
         .await
     }
