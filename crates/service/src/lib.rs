@@ -75,8 +75,7 @@ pub use role_catalogue::{
 };
 pub use second_factor_config::{InvalidSealingKey, SealingKey, SealingKeys, SecondFactorConfig};
 pub use second_factor_types::{
-    AuthenticatorView, FactorKind, SecondFactorPolicy, SecondFactorProof, SecondStep, ShownOnce,
-    SignIn, TotpEnrolment,
+    AuthenticatorView, FactorKind, SecondFactorPolicy, SecondFactorProof, ShownOnce, TotpEnrolment,
 };
 // The modules' former names, kept so that hosts' (and the crate's own) imports still compile.
 #[doc(hidden)]
@@ -98,7 +97,7 @@ pub use token_codec as tokens;
 pub use views::{
     AuditEventView, AuthenticatedUser, IdentityProviderView, IdentitySignIn, IdentityView,
     InvitedUser, IssuedToken, KeysetPage, LoginEventView, Page, PlantMember, PlantRoleView,
-    PlantView, RoleHolder, SignInPath, TenantView, UserView,
+    PlantView, RoleHolder, SecondStep, SignIn, SignInPath, TenantView, UserView,
 };
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).

@@ -3,8 +3,6 @@
 //! step is completed with, and a tenant's policy.
 
 use crate::role_catalogue::RoleKey;
-use crate::token_codec::RawToken;
-use crate::views::AuthenticatedUser;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tenantry_entity::authenticators;
@@ -82,33 +80,6 @@ pub struct TotpEnrolment {
     pub secret: ShownOnce,
     /// `otpauth://totp/{issuer}:{login}?secret=…&issuer=…`, what apps scan.
     pub uri: ShownOnce,
-}
-
-/// A sign-in's second step: the password was right; completing the challenge is the login.
-#[derive(Debug)]
-pub struct SecondStep {
-    /// The challenge token, to hand to the client once (it is single-use, short-lived, and
-    /// bound to the tenant, the user and the login's source and address).
-    pub challenge: RawToken,
-    /// When it expires.
-    pub expires_at: DateTime<Utc>,
-    /// The factors the user can complete it with (for an enrolment: what may be enrolled).
-    pub factors: Vec<FactorKind>,
-}
-
-/// How a password sign-in ended, when the password was right.
-// Made once per sign-in and matched by value at once: boxing the user would only add a step.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum SignIn {
-    /// Signed in: no second factor is needed.
-    Complete(AuthenticatedUser),
-    /// The user has a second factor: complete the step with one
-    /// (`SecondFactors::complete_sign_in`).
-    SecondFactor(SecondStep),
-    /// The tenant requires a second factor of this user, who has none: enrol one through the
-    /// challenge (`SecondFactors::enrol_totp_at_sign_in`), then complete the step with its code.
-    EnrolmentRequired(SecondStep),
 }
 
 /// What completes a second step.

@@ -2,6 +2,8 @@
 
 use crate::cursor::Cursor;
 use crate::role_catalogue::{Grant, HostRole, RoleKey};
+use crate::second_factor_types::FactorKind;
+use crate::token_codec::RawToken;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -402,13 +404,53 @@ pub enum SignInPath {
     Provisioned,
 }
 
-/// A sign-in through an identity provider: the logged-in user and how it was found.
+/// A sign-in's second step: the password was right; completing the challenge is the login.
+#[derive(Debug)]
+pub struct SecondStep {
+    /// The challenge token, to hand to the client once (it is single-use, short-lived, and
+    /// bound to the tenant, the user and the login's source and address).
+    pub challenge: RawToken,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// The factors the user can complete it with (for an enrolment: what may be enrolled).
+    pub factors: Vec<FactorKind>,
+}
+
+/// How a password sign-in ended, when the password was right.
+// Made once per sign-in and matched by value at once: boxing the user would only add a step.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum SignIn {
+    /// Signed in: no second factor is needed.
+    Complete(AuthenticatedUser),
+    /// The user has a second factor: complete the step with one
+    /// (`SecondFactors::complete_sign_in`).
+    SecondFactor(SecondStep),
+    /// The tenant requires a second factor of this user, who has none: enrol one through the
+    /// challenge (`SecondFactors::enrol_totp_at_sign_in`), then complete the step with its code.
+    EnrolmentRequired(SecondStep),
+}
+
+/// A sign-in through an identity provider: the login (or its second step) and how the user
+/// was found.
 #[derive(Debug)]
 pub struct IdentitySignIn {
-    /// The user, as after any login.
-    pub login: AuthenticatedUser,
+    /// Signed in, or — for a user with a second factor (or one the tenant's policy requires)
+    /// when the tenant has not declared that the provider satisfies it — a second step to
+    /// complete, as after a password.
+    pub login: SignIn,
     /// How the identity led to the user.
     pub path: SignInPath,
+}
+
+impl IdentitySignIn {
+    /// The signed-in user, unless a second step is still to be completed.
+    pub fn signed_in(&self) -> Option<&AuthenticatedUser> {
+        match &self.login {
+            SignIn::Complete(user) => Some(user),
+            _ => None,
+        }
+    }
 }
 
 /// A new invitation: the invited user and the token that activates it.

@@ -106,7 +106,7 @@ async fn a_first_sign_in_makes_the_user_and_later_ones_find_it() {
         .await
         .unwrap();
     assert_eq!(first.path, SignInPath::Provisioned);
-    let dana = &first.login.user;
+    let dana = &first.signed_in().unwrap().user;
     assert_eq!(
         (
             dana.username.as_deref(),
@@ -134,10 +134,10 @@ async fn a_first_sign_in_makes_the_user_and_later_ones_find_it() {
         .await
         .unwrap();
     assert_eq!(
-        (again.path, again.login.user.id),
+        (again.path, again.signed_in().unwrap().user.id),
         (SignInPath::Linked, dana.id)
     );
-    assert_eq!(again.login.user.login_count, 2);
+    assert_eq!(again.signed_in().unwrap().user.login_count, 2);
     let events = env.login_events(Some(dana.id)).await;
     assert!(
         events
@@ -298,12 +298,21 @@ async fn an_invitation_is_accepted_by_signing_in_with_its_verified_email() {
         .await
         .unwrap();
     assert_eq!(accepted.path, SignInPath::AcceptedInvitation);
-    assert_eq!(accepted.login.user.id, erin);
-    assert_eq!(accepted.login.user.status, UserStatus::Active);
-    assert_eq!(accepted.login.user.email_verified_at, Some(env.now()));
-    assert_eq!(accepted.login.user.login_count, 1);
+    assert_eq!(accepted.signed_in().unwrap().user.id, erin);
+    assert_eq!(
+        accepted.signed_in().unwrap().user.status,
+        UserStatus::Active
+    );
+    assert_eq!(
+        accepted.signed_in().unwrap().user.email_verified_at,
+        Some(env.now())
+    );
+    assert_eq!(accepted.signed_in().unwrap().user.login_count, 1);
     let row = env.row(erin).await;
-    assert_eq!(accepted.login.security_stamp, row.security_stamp);
+    assert_eq!(
+        accepted.signed_in().unwrap().security_stamp,
+        row.security_stamp
+    );
     assert!(
         env.audit_actions()
             .await
@@ -326,7 +335,7 @@ async fn an_invitation_is_accepted_by_signing_in_with_its_verified_email() {
         .await
         .unwrap();
     assert_eq!(
-        (again.path, again.login.user.id),
+        (again.path, again.signed_in().unwrap().user.id),
         (SignInPath::Linked, erin)
     );
 }
@@ -403,7 +412,7 @@ async fn a_linked_user_who_may_not_sign_in_is_refused_and_recorded() {
         .sign_in_with_identity(env.tid(), claims("s-1", "fay@acme.example", true), sso())
         .await
         .unwrap();
-    let fay = first.login.user.id;
+    let fay = first.signed_in().unwrap().user.id;
     env.repo
         .deactivate_user(env.tid(), fay, None)
         .await
@@ -455,8 +464,8 @@ async fn concurrent_first_sign_ins_make_one_user() {
             .count(),
         1
     );
-    let id = ok[0].login.user.id;
-    assert!(ok.iter().all(|s| s.login.user.id == id));
+    let id = ok[0].signed_in().unwrap().user.id;
+    assert!(ok.iter().all(|s| s.signed_in().unwrap().user.id == id));
     assert_eq!(
         env.repo
             .count_users(tenant, &Default::default())

@@ -12,9 +12,9 @@ use tenantry_service::UserView;
 use tenantry_service::entity::{authenticators, login_challenges, recovery_codes};
 use tenantry_service::prelude::*;
 use tenantry_service::{
-    AuthenticatedUser, Config, Error, FactorKind, GrantScope, LoginContext, LoginOutcome,
-    LoginSource, RoleKey, SealingKey, SealingKeys, SecondFactorPolicy, SecondFactorProof,
-    SecondStep, SignIn, TotpEnrolment,
+    AuthenticatedUser, Config, Error, FactorKind, GrantScope, IdentityProviderPolicy, LoginContext,
+    LoginOutcome, LoginSource, NewIdentity, ProviderClaims, RoleKey, SealingKey, SealingKeys,
+    SecondFactorPolicy, SecondFactorProof, SecondStep, SignIn, TotpEnrolment,
 };
 use totp_rs::{Algorithm, Builder, Secret};
 
@@ -710,5 +710,97 @@ async fn after_a_key_rotation_old_secrets_still_work_and_are_sealed_again() {
     env.advance(30);
     let step = second_step(&env, "carol").await;
     let refused = complete(&env, &step, totp(&code_at(&secret, env.now().timestamp()))).await;
+    assert!(matches!(refused, Err(Error::InvalidCredentials)));
+}
+
+#[tokio::test]
+async fn an_sso_sign_in_asks_for_the_factor_unless_the_tenant_trusts_the_provider_for_it() {
+    let env = env().await;
+    let (carol, secret) = enrolled(&env, "carol").await;
+    env.repo
+        .link_identity(
+            env.tid(),
+            carol.id,
+            NewIdentity {
+                provider: "entra".into(),
+                subject: "carol-sub".into(),
+                email: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let claims = ProviderClaims {
+        provider: "entra".into(),
+        subject: "carol-sub".into(),
+        ..ProviderClaims::default()
+    };
+    let mut policy = IdentityProviderPolicy {
+        provider: "entra".into(),
+        ..IdentityProviderPolicy::default()
+    };
+    env.repo
+        .set_identity_provider(env.tid(), policy.clone(), None)
+        .await
+        .unwrap();
+    let before = env.row(carol.id).await.login_count;
+    let signed = env
+        .repo
+        .sign_in_with_identity(env.tid(), claims.clone(), web())
+        .await
+        .unwrap();
+    assert!(signed.signed_in().is_none());
+    let SignIn::SecondFactor(step) = signed.login else {
+        panic!("a second step");
+    };
+    assert_eq!(
+        env.row(carol.id).await.login_count,
+        before,
+        "not a login yet"
+    );
+    let by_identity = env
+        .repo
+        .authenticate_identity("entra", "carol-sub", web())
+        .await;
+    assert!(matches!(by_identity, Err(Error::SecondFactorRequired)));
+    complete(&env, &step, totp(&code_at(&secret, env.now().timestamp())))
+        .await
+        .unwrap();
+
+    policy.satisfies_second_factor = true;
+    env.repo
+        .set_identity_provider(env.tid(), policy, None)
+        .await
+        .unwrap();
+    let trusted = env
+        .repo
+        .sign_in_with_identity(env.tid(), claims, web())
+        .await
+        .unwrap();
+    assert_eq!(trusted.signed_in().map(|l| l.user.id), Some(carol.id));
+    env.repo
+        .authenticate_identity("entra", "carol-sub", web())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_fails_alike_with_or_without_a_factor() {
+    let env = env().await;
+    let (carol, _) = enrolled(&env, "carol").await;
+    let dave = env.user("dave").await;
+    // Uniform: InvalidCredentials after exactly one hasher run, for both.
+    env.login_refused("carol", "wrong horse battery staple")
+        .await;
+    env.login_refused("dave", "wrong horse battery staple")
+        .await;
+    for user in [carol.id, dave.id] {
+        let events = env.login_events(Some(user)).await;
+        assert_eq!(events[0].outcome, LoginOutcome::WrongPassword);
+    }
+    let refused = env
+        .repo
+        .sign_in(env.tid(), "carol", &pw("wrong horse battery staple"), web())
+        .await;
     assert!(matches!(refused, Err(Error::InvalidCredentials)));
 }

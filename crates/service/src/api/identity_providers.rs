@@ -48,7 +48,7 @@ use tenantry_entity::TenantId;
 /// let first = repo.sign_in_with_identity(acme.id, claims.clone(), context.clone()).await?;
 /// assert_eq!(first.path, SignInPath::Provisioned);
 /// let again = repo.sign_in_with_identity(acme.id, claims, context).await?;
-/// assert_eq!((again.path, again.login.user.id), (SignInPath::Linked, first.login.user.id));
+/// assert_eq!((again.path, again.signed_in().map(|l| l.user.id)), (SignInPath::Linked, first.signed_in().map(|l| l.user.id)));
 /// # Ok(()) }
 /// ```
 #[async_trait]

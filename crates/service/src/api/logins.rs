@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::inputs::{Actor, LoginContext, LoginOf, PageRequest};
 use crate::password::Password;
-use crate::second_factor_types::SignIn;
+use crate::views::SignIn;
 use crate::views::{AuthenticatedUser, LoginEventView, Page, UserView};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

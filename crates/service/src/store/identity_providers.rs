@@ -11,6 +11,7 @@ use super::invitations::activated_invitee;
 use super::lookups::UserKey;
 use super::one_time_tokens;
 use super::recorded_login;
+use super::second_step;
 use super::tx::{begin_change, lock_live_user};
 use super::unique::Unique;
 use crate::api::IdentityProviders;
@@ -19,6 +20,7 @@ use crate::inputs::{
     Actor, IdentityProviderPolicy, IdentityUser, LoginContext, LoginOf, NewIdentity, ProviderClaims,
 };
 use crate::validation::{Validator, could_be_stored};
+use crate::views::SignIn;
 use crate::views::{IdentityProviderView, IdentitySignIn, SignInPath};
 use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
@@ -124,9 +126,20 @@ async fn attempt(
     context: &LoginContext,
 ) -> Result<Option<IdentitySignIn>> {
     let record = |user, path| async move {
+        let satisfied = policy_of(&repo.db, tenant, &claims.provider)
+            .await?
+            .is_some_and(|policy| policy.satisfies_second_factor);
+        if !satisfied
+            && let Some(step) = second_step::for_identity(repo, tenant, user, context).await?
+        {
+            return Ok(Some(IdentitySignIn { login: step, path }));
+        }
         let login =
             recorded_login::record(repo, tenant, LoginOf::User(user), context.clone()).await?;
-        Ok(Some(IdentitySignIn { login, path }))
+        Ok(Some(IdentitySignIn {
+            login: SignIn::Complete(login),
+            path,
+        }))
     };
     match linked(repo, claims).await? {
         Some((home, user)) if home == tenant => return record(user, SignInPath::Linked).await,

@@ -11,6 +11,7 @@ use futures_util::future::join;
 use super::SeaOrmUserRepository;
 use super::audit::AuditAction;
 use super::change;
+use super::identity_policies;
 use super::login_outcome::{
     Attempt, EventRow, record_failure, record_success, refusal, start_attempt,
 };
@@ -25,8 +26,8 @@ use crate::hashing::Verification;
 use crate::inputs::{Actor, LoginContext, LoginOf, PageRequest};
 use crate::normalize::{email_key, username_key};
 use crate::password_policy::Password;
-use crate::second_factor_types::SignIn;
 use crate::validation::could_be_stored;
+use crate::views::SignIn;
 use crate::views::{AuthenticatedUser, LoginEventView, Page, UserGrants, UserView};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -194,6 +195,15 @@ pub(crate) async fn authenticate_identity(
         let attempt = Attempt::of(&user, &context);
         record_failure(repo, EventRow::New, &attempt, outcome, false, now).await?;
         return Err(Error::InvalidCredentials);
+    }
+    // This call has no second step to hand out: a user who needs one signs in through
+    // `IdentityProviders::sign_in_with_identity`, unless the tenant declared that the provider
+    // satisfies second factors.
+    let satisfied = identity_policies::policy_of(&repo.db, identity.tenant_id, provider)
+        .await?
+        .is_some_and(|policy| policy.satisfies_second_factor);
+    if !satisfied && second_step::needed(repo, &user, None).await?.is_some() {
+        return Err(Error::SecondFactorRequired);
     }
     user_identities::Entity::update_many()
         .col_expr(user_identities::Column::LastUsedAt, Expr::value(Some(now)))

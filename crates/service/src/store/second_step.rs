@@ -23,18 +23,18 @@ use crate::inputs::LoginContext;
 use crate::recovery_code;
 use crate::sealing;
 use crate::second_factor_types::{
-    FactorKind, SecondFactorPolicy, SecondFactorProof, SecondStep, SignIn, TotpEnrolment,
+    FactorKind, SecondFactorPolicy, SecondFactorProof, TotpEnrolment,
 };
 use crate::token_codec::{self, TokenDigest};
 use crate::totp;
-use crate::views::{AuthenticatedUser, UserGrants};
+use crate::views::{AuthenticatedUser, SecondStep, SignIn, UserGrants};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use tenantry_entity::{
-    LoginOutcome, SecretHash, TenantId, authenticators, login_challenges, recovery_codes, tenants,
-    users,
+    LoginOutcome, SecretHash, TenantId, UserId, authenticators, login_challenges, recovery_codes,
+    tenants, users,
 };
 
 /// What a right password leads to for `user`: `None` (signed in), or the purpose of the
@@ -65,6 +65,37 @@ pub(super) async fn needed(
         }
     };
     Ok(covered.then_some(login_challenges::ENROLMENT))
+}
+
+/// The second step a sign-in through an identity provider needs, when the tenant has not
+/// declared that the provider satisfies second factors: `None` when the user needs none (or
+/// may not sign in at all, which the login's recording refuses and records).
+pub(super) async fn for_identity(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    user: UserId,
+    context: &LoginContext,
+) -> Result<Option<SignIn>> {
+    let now = repo.now();
+    let Some(tenant_row) = tenants::Entity::find_by_id(tenant).unique(&repo.db).await? else {
+        return Ok(None);
+    };
+    let Some(user) = live(tenant)
+        .filter(users::Column::Id.eq(user))
+        .unique(&repo.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if refusal(&tenant_row, &user, now).is_some() {
+        return Ok(None);
+    }
+    let Some(purpose) = needed(repo, &user, None).await? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        begin(repo, EventRow::New, user, purpose, context, None, now).await?,
+    ))
 }
 
 /// The factors `user` can complete a challenge with.
