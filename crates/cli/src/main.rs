@@ -12,6 +12,7 @@
 //! reads the files of `user import`.
 
 mod error;
+mod factor;
 mod import;
 mod lookup;
 mod migrate;
@@ -31,7 +32,7 @@ use error::{CliError, CliResult, one_line};
 use std::io::Write;
 use std::process::ExitCode;
 use tenantry_service::migration::sea_orm::DatabaseConnection;
-use tenantry_service::{Config, SeaOrmUserRepository, load_role_catalogue};
+use tenantry_service::{Config, SeaOrmUserRepository, SealingKeys, load_role_catalogue};
 
 /// The database used when neither `--database-url` nor `DATABASE_URL` is given.
 const DEFAULT_DATABASE_URL: &str = "sqlite://tenantry.db?mode=rwc";
@@ -41,6 +42,9 @@ const INSECURE_FAST_HASHING: &str = "TENANTRY_INSECURE_FAST_HASHING";
 
 /// The variable holding the host's profile rules (`username=optional,email=required`).
 const PROFILE_RULES: &str = "TENANTRY_PROFILE_RULES";
+
+/// The variable holding the keys that seal second-factor secrets (`id:base64,...`).
+const SECOND_FACTOR_KEYS: &str = "TENANTRY_SECOND_FACTOR_KEYS";
 
 const AFTER_HELP: &str = "\
 Environment:
@@ -53,6 +57,9 @@ Environment:
                                     username_chars=printable,display_name_max=255`
                                     (default: username and display name required, strict
                                     usernames, email optional, display names up to 100)
+  TENANTRY_SECOND_FACTOR_KEYS       the keys sealing TOTP secrets, as the service has them:
+                                    `id:base64` entries, comma-separated, current first
+                                    (`openssl rand -base64 32` makes one)
 
 Every failure is one line on stderr and exit status 1 (`user import` lists every bad row
 first); a failing command changes nothing.";
@@ -113,6 +120,9 @@ enum StoreCommand {
     /// List and revoke a user's sessions; prune ended sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// Users' second factors (list, enrol, confirm, remove, reset) and the tenant's policy.
+    #[command(subcommand)]
+    Factor(factor::FactorCommand),
 }
 
 #[tokio::main]
@@ -198,6 +208,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Role(command) => role::run(db, &repo, command).await,
         StoreCommand::Token(command) => token::run(&repo, command).await,
         StoreCommand::Session(command) => session::run(&repo, command).await,
+        StoreCommand::Factor(command) => factor::run(&repo, command).await,
     }
 }
 
@@ -213,6 +224,10 @@ fn config() -> CliResult<Config> {
     } else {
         Config::default()
     };
+    if let Ok(keys) = std::env::var(SECOND_FACTOR_KEYS) {
+        config.second_factors.keys = SealingKeys::parse(&keys)
+            .map_err(|e| CliError::msg(format!("{SECOND_FACTOR_KEYS}: {e}")))?;
+    }
     if let Ok(rules) = std::env::var(PROFILE_RULES) {
         config.profile = rules.parse().map_err(
             |e: tenantry_service::profile_rules::ProfileRulesParseError| {

@@ -4,6 +4,7 @@
 //! once the command has succeeded, so a failing command never leaves half an answer on stdout.
 
 use crate::error::{CliError, CliResult};
+use crate::factor::{FactorList, Shown};
 use crate::import::ImportReport;
 use crate::migrate::{MigrationChanges, MigrationState};
 use crate::session::SessionsEnded;
@@ -12,7 +13,8 @@ use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{
-    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, SessionView, TenantView, UserView,
+    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, SecondFactorPolicy, SessionView,
+    TenantView, UserView,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -49,6 +51,12 @@ pub(crate) enum Report {
     Sessions(Vec<SessionView>),
     /// How many sessions `session revoke` or `session prune` ended.
     SessionsEnded(SessionsEnded),
+    /// A user's second factors.
+    Factors(FactorList),
+    /// What `factor enrol` or `factor confirm` shows once.
+    Shown(Shown),
+    /// The tenant's second-factor policy.
+    FactorPolicy(SecondFactorPolicy),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -93,6 +101,25 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
             ),
             None => format!("{} {} sessions\n", ended.outcome, ended.sessions),
         },
+        Report::Factors(list) => factors_table(list),
+        Report::Shown(shown) => {
+            let mut text = format!("{} authenticator {}\n", shown.outcome, shown.authenticator);
+            for (label, value) in &shown.secrets {
+                text.push_str(&format!("{label}: {value}\n"));
+            }
+            text
+        }
+        Report::FactorPolicy(policy) => match policy {
+            SecondFactorPolicy::Nobody => "second factor required of: nobody\n".to_owned(),
+            SecondFactorPolicy::Everyone => "second factor required of: everyone\n".to_owned(),
+            SecondFactorPolicy::Roles(keys) => {
+                let keys: Vec<&str> = keys.iter().map(RoleKey::as_str).collect();
+                format!(
+                    "second factor required of: holders of {}\n",
+                    keys.join(", ")
+                )
+            }
+        },
     })
 }
 
@@ -132,10 +159,37 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::Imported(report) => to_json(report),
         Report::Sessions(sessions) => to_json(sessions),
         Report::SessionsEnded(ended) => to_json(ended),
+        Report::Factors(list) => to_json(list),
+        Report::Shown(shown) => to_json(shown),
+        Report::FactorPolicy(policy) => to_json(policy),
     };
     encoded
         .map(|text| text + "\n")
         .map_err(|e| CliError::msg(format!("cannot encode the output as JSON: {e}")))
+}
+
+fn factors_table(list: &FactorList) -> String {
+    let mut text = String::from("ID\tKIND\tNAME\tCONFIRMED\tLAST USED\n");
+    for factor in &list.authenticators {
+        let kind = serde_json::to_value(factor.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{}\t{kind}\t{}\t{}\t{}\n",
+            factor.id,
+            factor.name,
+            if factor.confirmed { "yes" } else { "pending" },
+            factor
+                .last_used_at
+                .map_or_else(|| "-".to_owned(), |at| at.to_rfc3339()),
+        ));
+    }
+    text.push_str(&format!(
+        "recovery codes left: {}\n",
+        list.recovery_codes_left
+    ));
+    text
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {

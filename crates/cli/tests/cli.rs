@@ -1674,3 +1674,102 @@ async fn sessions_are_listed_revoked_and_pruned() {
     assert_eq!(kept, 1, "bob's live session stays");
     assert_eq!(t.ok(&["session", "prune"]), "pruned 0 sessions\n");
 }
+
+// ---- `factor` ----
+
+/// The code an authenticator app shows now for `secret` (base32).
+fn totp_now(secret: &str) -> String {
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .with_digits(6)
+        .with_step_duration(30)
+        .build_noncompliant()
+        .generate(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .to_string()
+}
+
+#[tokio::test]
+async fn factors_are_enrolled_confirmed_listed_reset_and_the_policy_set() {
+    let t = Tenantry::acme().await;
+    let whose = ["--tenant", "acme", "--user", "alice"];
+    let mut enrol = vec!["factor", "enrol", "--name", "phone"];
+    enrol.extend_from_slice(&whose);
+    let begun = t.json(&enrol);
+    assert_eq!(begun["outcome"], "enrolment_begun");
+    let id = begun["authenticator"].as_i64().unwrap().to_string();
+    let secret = begun["secrets"][0][1].as_str().unwrap().to_owned();
+    assert!(
+        begun["secrets"][1][1]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+
+    // A wrong code: one error line, nothing written.
+    let mut wrong = vec!["factor", "confirm", "--id", &id, "--code", "12345x"];
+    wrong.extend_from_slice(&whose);
+    let refused = t.fails(&wrong, None).await;
+    assert!(refused.contains("code is wrong"), "{refused}");
+
+    let code = totp_now(&secret);
+    let mut confirm = vec!["factor", "confirm", "--id", &id, "--code", &code];
+    confirm.extend_from_slice(&whose);
+    let confirmed = t.json(&confirm);
+    assert_eq!(
+        confirmed["secrets"].as_array().unwrap().len(),
+        10,
+        "recovery codes"
+    );
+
+    let mut list = vec!["factor", "list"];
+    list.extend_from_slice(&whose);
+    let listed = t.json(&list);
+    assert_eq!(listed["recovery_codes_left"], 10);
+    assert_eq!(listed["authenticators"][0]["confirmed"], true);
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the list holds no secret"
+    );
+    let table = t.ok(&list);
+    assert!(table.contains("phone") && table.contains("recovery codes left: 10"));
+
+    assert_eq!(
+        t.ok(&["factor", "policy", "--tenant", "acme", "--roles", "admin"]),
+        "second factor required of: holders of admin\n"
+    );
+    assert_eq!(
+        t.ok(&["factor", "policy", "--tenant", "acme"]),
+        "second factor required of: holders of admin\n"
+    );
+    t.fails(
+        &[
+            "factor",
+            "policy",
+            "--tenant",
+            "acme",
+            "--roles",
+            "no-such-role",
+        ],
+        None,
+    )
+    .await;
+
+    let mut reset = vec!["factor", "reset"];
+    reset.extend_from_slice(&whose);
+    assert_eq!(t.ok(&reset), "second factors reset: alice\n");
+    let after = t.json(&list);
+    assert_eq!(after["authenticators"].as_array().unwrap().len(), 0);
+    assert_eq!(after["recovery_codes_left"], 0);
+
+    // Without a usable key setting, enrolling is refused with the variable named.
+    let mut command = t.command(&enrol);
+    command.env("TENANTRY_SECOND_FACTOR_KEYS", "k1:not-a-key");
+    let output = run(command, None);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TENANTRY_SECOND_FACTOR_KEYS"));
+}

@@ -108,6 +108,24 @@ impl SealingKeys {
         self
     }
 
+    /// Keys as a host's setting holds them: `id:base64` entries separated by commas, the
+    /// first current, the others previous (`k2:…,k1:…` after rotating from `k1` to `k2`).
+    ///
+    /// # Errors
+    /// [`InvalidSealingKey`] for an empty list or an entry that is not a valid key.
+    pub fn parse(setting: &str) -> Result<Self, InvalidSealingKey> {
+        let mut keys = setting.split(',').map(|entry| {
+            let (id, key) = entry.trim().split_once(':').ok_or(InvalidSealingKey)?;
+            SealingKey::from_base64(id, key)
+        });
+        let current = keys.next().ok_or(InvalidSealingKey)??;
+        let previous = keys.collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            current: Some(current),
+            previous,
+        })
+    }
+
     /// The key with this id, current or previous.
     pub(crate) fn find(&self, id: &str) -> Option<&SealingKey> {
         self.current
@@ -141,6 +159,31 @@ impl Default for SecondFactorConfig {
             digits: 6,
             challenge_ttl: Duration::from_secs(5 * 60),
             recovery_codes: 10,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setting_of_keys_parses_current_first_and_refuses_bad_entries() {
+        let k2 = STANDARD.encode([2u8; 32]);
+        let k1 = STANDARD.encode([1u8; 32]);
+        let keys = SealingKeys::parse(&format!("k2:{k2}, k1:{k1}")).expect("parses");
+        assert_eq!(keys.current.as_ref().map(SealingKey::id), Some("k2"));
+        assert_eq!(keys.previous.len(), 1);
+        assert!(keys.find("k1").is_some());
+        assert!(!format!("{keys:?}").contains(&k2), "Debug shows ids only");
+        for bad in [
+            "",
+            "k1",
+            &format!("K1:{k1}"),
+            "k1:short",
+            &format!("k1:{k1},oops"),
+        ] {
+            assert!(SealingKeys::parse(bad).is_err(), "{bad:?}");
         }
     }
 }
