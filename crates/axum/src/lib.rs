@@ -7,7 +7,9 @@
 //! - A host that has routes of its own mounts the parts: [`signin::router`] (login, logout,
 //!   me, my sessions, password reset, invitation acceptance) and [`admin::router`] (users,
 //!   roles, plants, invitations, resets, sessions), each over an [`ApiState`], under the
-//!   session layer [`auth_layer`] makes; [`openapi()`] is their document.
+//!   session layer [`auth_layer`] makes, with [`BODY_LIMIT`] (`DefaultBodyLimit`) and
+//!   [`finish_response`] (`axum::middleware::map_response`) as [`router`] has them;
+//!   [`openapi()`] is their document.
 //! - Its own handlers take the signed-in user with the extractors of [`session`]
 //!   ([`SignedIn`], [`SessionUser`], [`SessionTenant`]) and require roles of the store's
 //!   catalogue with [`guard`] ([`TenantAdmin`], [`HasRole`], the [`guard::require_role`]
@@ -239,8 +241,11 @@ pub async fn serve(
 }
 
 /// Gives the bare error responses of the layers (an empty 500 when the session store or the
-/// user lookup fails) the JSON error body, and forbids caching any response.
-async fn finish_response(response: Response) -> Response {
+/// user lookup fails) the JSON error body, and forbids caching any response (some hold
+/// tokens). [`router`] runs it on every response
+/// (`.layer(axum::middleware::map_response(finish_response))`); a host mounting the parts
+/// adds it the same way.
+pub async fn finish_response(response: Response) -> Response {
     let status = response.status();
     let mut response = if (status.is_client_error() || status.is_server_error())
         && !response.headers().contains_key(header::CONTENT_TYPE)

@@ -69,7 +69,10 @@ async fn start() -> (String, TestDb) {
             }),
         )
         .merge(tenantry_axum::signin::router(state))
-        .layer(tenantry_axum::auth_layer(users, sessions, &config));
+        .layer(tenantry_axum::auth_layer(users, sessions, &config))
+        .layer(axum::middleware::map_response(
+            tenantry_axum::finish_response,
+        ));
     (common::serve(app).await, db)
 }
 
@@ -89,6 +92,7 @@ async fn get_as(base: &str, login: Option<&str>, path: &str) -> (StatusCode, Val
         assert_eq!(response.status(), StatusCode::OK);
     }
     let response = client.get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
     (response.status(), response.json().await.unwrap())
 }
 
