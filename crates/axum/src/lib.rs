@@ -28,6 +28,7 @@
 //! | `DELETE /api/me/sessions/{id}` | signed in | 204; that session (another device's, or this one) is over; 404 for an id that is not one of the user's live sessions |
 //! | `GET /api/roles` | signed in | 200 the role catalogue: `{"exclusive_per_scope",`<br>`"roles":[{"key","name","scope","implies","administers_users","default","grants"}]}` in declaration order (`scope`: `tenant`, `plant` or `both`) |
 //! | `GET /api/plants` | signed in | 200 the tenant's plants: `{"plants":[{"id","code","name","active"}]}` by code (`id` is the plant's public id) |
+//! | `POST /api/plants` `{"code","name"}` | tenant admin | 201 the plant `{"id","code","name","active"}`; 409 `plant_code_taken` |
 //! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=` | tenant admin | 200 `{"users":[user…],"total":N,"next"?}` (without `offset`: by cursor, `next` is the following page's `after`) |
 //! | `GET /api/users/{id}` | tenant admin | 200 user |
 //! | `POST /api/users` `{"username"?,"display_name","email","roles":[…]?,"plant_roles":[{"plant","role"}]?}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
@@ -58,7 +59,7 @@
 //! | 403 | `forbidden` (signed in, but not a tenant admin) |
 //! | 404 | `not_found` (no such user *in the session's tenant*, or no such route) |
 //! | 405 | `method_not_allowed` (a known route, another method) |
-//! | 409 | `username_taken`, `email_taken`, `conflict`, `last_admin` |
+//! | 409 | `username_taken`, `email_taken`, `plant_code_taken`, `conflict`, `last_admin` |
 //! | 413 | `payload_too_large` (a body over 64 KiB, [`BODY_LIMIT`]) |
 //! | other 4xx | `error`, with the status's reason as the message (answered by a layer, not by this API) |
 //! | 500 | `internal`, always with the message `internal error`; the cause goes to the log |

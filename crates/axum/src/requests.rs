@@ -91,6 +91,18 @@ pub(crate) struct ResetBody {
     pub new_password: Option<Password>,
 }
 
+/// `POST /api/plants`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewPlant)]
+pub(crate) struct NewPlantBody {
+    /// Unique in the tenant, case-insensitively.
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+}
+
 /// `GET /api/users` query parameters; empty values count as absent.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -428,7 +428,7 @@ async fn the_role_catalogue_is_listed_to_signed_in_users() {
 }
 
 #[tokio::test]
-async fn the_tenants_plants_are_listed_to_signed_in_users_by_code() {
+async fn the_tenants_plants_are_listed_to_signed_in_users_and_added_by_its_admin() {
     let server = Server::start().await;
     let (status, body) = server.client().get("/api/plants").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -444,6 +444,33 @@ async fn the_tenants_plants_are_listed_to_signed_in_users_by_code() {
             { "id": server.south.pid, "code": "SOUTH", "name": "South Works", "active": true },
         ]})
     );
+    // Only a tenant admin adds one; its code is unique in the tenant, case-insensitively.
+    let new_plant = json!({ "code": "EAST", "name": "East Works" });
+    let (status, body) = otto.post("/api/plants", &new_plant).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let ada = server.admin().await;
+    let (status, body) = ada.post("/api/plants", &new_plant).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["code"], "EAST");
+    assert_eq!(body["name"], "East Works");
+    assert_eq!(body["active"], true);
+    let (status, body) = ada
+        .post("/api/plants", &json!({ "code": "east", "name": "Again" }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(error_code(&body), "plant_code_taken");
+    let (status, body) = ada.post("/api/plants", &json!({ "code": "" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "invalid_input");
+    let (_, body) = otto.get("/api/plants").await;
+    let codes: Vec<&str> = body["plants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["EAST", "NORTH", "SOUTH"]);
+
     // Another tenant's admin sees its own tenant's plants: none.
     let gina = server.signed_in("globex", "gina", GINA_PASSWORD).await;
     let (status, body) = gina.get("/api/plants").await;

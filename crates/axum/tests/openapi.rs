@@ -26,6 +26,7 @@ const ROUTES: &[&str] = &[
     "DELETE /api/me/sessions/{id}",
     "GET /api/roles",
     "GET /api/plants",
+    "POST /api/plants",
     "GET /api/users",
     "POST /api/users",
     "GET /api/users/{id}",

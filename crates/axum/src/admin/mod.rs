@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(roles::role_catalogue))
-        .routes(routes!(plants::list_plants))
+        .routes(routes!(plants::list_plants, plants::create_plant))
         .routes(routes!(users::list_users, invitations::create))
         .routes(routes!(users::get_user))
         .routes(routes!(users::deactivate))
