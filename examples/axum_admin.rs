@@ -1,5 +1,6 @@
-//! The admin API of a multi-tenant service, on axum with axum-login sessions: see
-//! `tenantry_examples::admin` for its routes, JSON and decisions.
+//! The admin and sign-in API of a multi-tenant service, on axum with axum-login sessions: a
+//! thin `main` over the `tenantry-axum` crate (see its docs for the routes, JSON and
+//! decisions; `GET /api/openapi.json` is its OpenAPI 3.1 document).
 //!
 //! `cargo run --example axum_admin` serves it on `BIND_ADDR` (default `127.0.0.1:3000`) over
 //! `DATABASE_URL` (default: `tenantry.db` in the current directory), migrating at start, with
@@ -10,7 +11,7 @@
 
 use std::error::Error;
 use std::sync::Arc;
-use tenantry_examples::admin::{self, AdminConfig};
+use tenantry_axum::AdminConfig;
 use tenantry_service::session_store::SeaOrmSessionStore;
 use tenantry_service::{Config, SeaOrmUserRepository, Sessions};
 
@@ -44,10 +45,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     });
 
-    let app = admin::router(users, sessions, AdminConfig::new(public_url));
+    let app = tenantry_axum::router(users, sessions, AdminConfig::new(public_url));
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     tracing::info!(address = %listener.local_addr()?, "tenantry admin listening");
-    admin::serve(listener, app, async {
+    tenantry_axum::serve(listener, app, async {
         // Without a signal handler the service simply runs until killed.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

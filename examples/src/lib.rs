@@ -1,8 +1,7 @@
 //! Runnable stories of tenantry live in this package's `examples/`: run
 //! `cargo run --example quickstart` or `cargo run --example axum_admin` from the repository
-//! root. The admin service's router lives here, in [`admin`], so its tests can serve it.
+//! root. The admin service `axum_admin` serves is the `tenantry-axum` crate's router; this
+//! library holds nothing (cargo wants a target besides the examples).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-
-pub mod admin;

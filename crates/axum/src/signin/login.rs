@@ -1,9 +1,12 @@
 //! Signing in and out, and who is signed in.
 
-use crate::admin::AppState;
-use crate::admin::error::ApiError;
-use crate::admin::extract::{ApiJson, Auth, ClientIp, SignedIn};
-use crate::admin::json::{AccountJson, LoginBody};
+use crate::ApiState;
+use crate::body::ApiJson;
+use crate::error::{ApiError, ErrorJson};
+use crate::extract::ClientIp;
+use crate::json::AccountJson;
+use crate::requests::LoginBody;
+use crate::session::{Auth, SignedIn};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,8 +16,23 @@ use tenantry_service::{LoginSource, Password};
 
 /// `POST /api/auth/login`: 200 with the account and a fresh session, or the one 401 that
 /// every failure gets.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "sign-in",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in: the account, and the session cookie", body = AccountJson,
+            headers(("set-cookie" = String, description = "The session cookie `tenantry_admin`"))),
+        (status = 400, description = "The body is not a JSON object", body = ErrorJson),
+        (status = 401, description = "`invalid_credentials`: every failed login alike", body = ErrorJson),
+        (status = 403, description = "`login_refused`", body = ErrorJson),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorJson),
+        (status = 500, description = "`internal`", body = ErrorJson),
+    ),
+)]
 pub(crate) async fn login(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Auth(mut auth): Auth,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
@@ -54,12 +72,32 @@ pub(crate) async fn login(
 }
 
 /// `POST /api/auth/logout`: 204; the session is gone (with or without one before).
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "sign-in",
+    responses(
+        (status = 204, description = "The session is over (or there was none)"),
+        (status = 500, description = "`internal`", body = ErrorJson),
+    ),
+)]
 pub(crate) async fn logout(Auth(mut auth): Auth) -> Result<StatusCode, ApiError> {
     auth.logout().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/me`: the signed-in account.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "sign-in",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The signed-in account", body = AccountJson),
+        (status = 401, description = "`unauthenticated`", body = ErrorJson),
+        (status = 500, description = "`internal`", body = ErrorJson),
+    ),
+)]
 pub(crate) async fn me(SignedIn { user, tenant }: SignedIn) -> Json<AccountJson> {
     Json(AccountJson::new(user, tenant))
 }

@@ -1,18 +1,34 @@
-//! An admin API for tenantry on axum 0.8, with `axum-login` sessions kept by `tower-sessions`:
-//! the library embedded in a real service. `cargo run --example axum_admin` serves it; tests
-//! build the same [`router`] over a repository of their own.
+//! tenantry's HTTP layer on axum 0.8: a sign-in API and an admin API over a
+//! [`UserRepository`], with `axum-login` sessions kept in the database by `tower-sessions`, and
+//! the OpenAPI 3.1 document of both.
+//!
+//! - [`router`] is the whole service, every route below (what `cargo run --example axum_admin`
+//!   serves); [`serve`] runs it with the client addresses login events record.
+//! - A host that has routes of its own mounts the parts: [`signin::router`] (login, logout,
+//!   me, my sessions, password reset, invitation acceptance) and [`admin::router`] (users,
+//!   roles, plants, invitations, resets, sessions), each over an [`ApiState`], under the
+//!   session layer [`auth_layer`] makes, with [`BODY_LIMIT`] (`DefaultBodyLimit`) and
+//!   [`finish_response`] (`axum::middleware::map_response`) as [`router`] has them;
+//!   [`openapi()`] is their document.
+//! - Its own handlers take the signed-in user with the extractors of [`session`]
+//!   ([`SignedIn`], [`SessionUser`], [`SessionTenant`]) and require roles of the store's
+//!   catalogue with [`guard`] ([`TenantAdmin`], [`HasRole`], the [`guard::require_role`]
+//!   middleware): 401 without a session, 403 without the role, in this API's error format.
 //!
 //! # Routes
 //!
 //! | route | who | answer |
 //! |---|---|---|
 //! | `GET /` | anyone | 200 `{"service":"tenantry-admin","status":"ok"}` |
+//! | `GET /api/openapi.json` | anyone | 200 the OpenAPI 3.1 document of every route here |
 //! | `POST /api/auth/login` `{"tenant","login","password"}` | anyone | 200 account + session cookie; 401 |
 //! | `POST /api/auth/logout` | anyone | 204, the session is gone |
 //! | `GET /api/me` | signed in | 200 account |
 //! | `GET /api/me/sessions` | signed in | 200 `{"sessions":[{"id","created_at","last_seen_at","expires_at","ip","user_agent"}]}`, newest first (`id` is the session's public id, never its cookie) |
 //! | `DELETE /api/me/sessions/{id}` | signed in | 204; that session (another device's, or this one) is over; 404 for an id that is not one of the user's live sessions |
 //! | `GET /api/roles` | signed in | 200 the role catalogue: `{"exclusive_per_scope",`<br>`"roles":[{"key","name","scope","implies","administers_users","default","grants"}]}` in declaration order (`scope`: `tenant`, `plant` or `both`) |
+//! | `GET /api/plants` | signed in | 200 the tenant's plants: `{"plants":[{"id","code","name","active"}]}` by code (`id` is the plant's public id) |
+//! | `POST /api/plants` `{"code","name"}` | tenant admin | 201 the plant `{"id","code","name","active"}`; 409 `plant_code_taken` |
 //! | `GET /api/users?status=&plant=&role=&q=&offset=&limit=&after=` | tenant admin | 200 `{"users":[user…],"total":N,"next"?}` (without `offset`: by cursor, `next` is the following page's `after`) |
 //! | `GET /api/users/{id}` | tenant admin | 200 user |
 //! | `POST /api/users` `{"username"?,"display_name","email","roles":[…]?,"plant_roles":[{"plant","role"}]?}` | tenant admin | 201 `{"user","token","ttl","expires_at","reset_url"}` |
@@ -43,7 +59,7 @@
 //! | 403 | `forbidden` (signed in, but not a tenant admin) |
 //! | 404 | `not_found` (no such user *in the session's tenant*, or no such route) |
 //! | 405 | `method_not_allowed` (a known route, another method) |
-//! | 409 | `username_taken`, `email_taken`, `conflict`, `last_admin` |
+//! | 409 | `username_taken`, `email_taken`, `plant_code_taken`, `conflict`, `last_admin` |
 //! | 413 | `payload_too_large` (a body over 64 KiB, [`BODY_LIMIT`]) |
 //! | other 4xx | `error`, with the status's reason as the message (answered by a layer, not by this API) |
 //! | 500 | `internal`, always with the message `internal error`; the cause goes to the log |
@@ -117,64 +133,65 @@
 //!   `conflict`: it has to accept its invitation. Deleting users is not part of this API.
 //! - Every response carries `Cache-Control: no-store` (some hold tokens).
 
+pub mod admin;
+mod body;
+mod config;
 mod error;
 mod extract;
-mod handlers;
+pub mod guard;
 mod json;
+mod openapi;
+mod requests;
+pub mod session;
+pub mod signin;
+mod state;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
-use axum_login::AuthManagerLayerBuilder;
+use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tenantry_service::UserRepository;
 use tenantry_service::axum_login::TenantryBackend;
 use tenantry_service::session_store::SeaOrmSessionStore;
-use tenantry_service::{RoleCatalogue, UserRepository};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use error::ApiError;
+pub use config::AdminConfig;
+pub use error::ApiError;
+pub use guard::{HasRole, RequiredRole, TenantAdmin};
+pub use openapi::{OPENAPI_PATH, openapi};
+pub use session::{SessionTenant, SessionUser, SignedIn};
+pub use state::ApiState;
 
 /// The largest request body taken (64 KiB; the largest real body, a user with its roles, is
 /// a few KiB): a larger one is a 413 `payload_too_large` before any of it is parsed.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// How the admin service presents itself to the outside. Its roles are the store's
-/// ([`Roles::role_catalogue`](tenantry_service::Roles::role_catalogue)).
-#[derive(Clone, Debug)]
-pub struct AdminConfig {
-    /// The URL users reach the service's front end at, without a trailing slash: invitation
-    /// and reset links are built on it.
-    pub public_url: String,
-    /// Whether the session cookie is `Secure` (sent over HTTPS only).
-    pub secure_cookie: bool,
-}
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "tenantry_admin";
 
-impl AdminConfig {
-    /// A configuration for a front end at `public_url`; the cookie is `Secure` exactly when
-    /// the URL is `https://`.
-    pub fn new(public_url: impl Into<String>) -> Self {
-        let public_url = public_url.into().trim_end_matches('/').to_owned();
-        let secure_cookie = public_url.starts_with("https://");
-        Self {
-            public_url,
-            secure_cookie,
-        }
-    }
-}
-
-/// What every handler shares.
-#[derive(Clone)]
-pub(crate) struct AppState {
+/// The session layer every route of this crate runs under: `axum-login` with tenantry's
+/// backend (the store's role catalogue as its permissions) over `sessions`, the cookie
+/// [`SESSION_COOKIE`] as the [module docs](self) describe it.
+pub fn auth_layer(
     users: Arc<dyn UserRepository>,
-    public_url: Arc<str>,
-    roles: Arc<RoleCatalogue>,
+    sessions: SeaOrmSessionStore,
+    config: &AdminConfig,
+) -> AuthManagerLayer<TenantryBackend, SeaOrmSessionStore> {
+    let roles = users.role_catalogue().clone();
+    let sessions = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_secure(config.secure_cookie)
+        .with_same_site(SameSite::Strict)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
+    AuthManagerLayerBuilder::new(TenantryBackend::with_roles(users, roles), sessions).build()
 }
 
 /// The admin service over `users`: every route of the [module docs](self), with its sessions
@@ -187,62 +204,11 @@ pub fn router(
     sessions: SeaOrmSessionStore,
     config: AdminConfig,
 ) -> Router {
-    let roles = users.role_catalogue().clone();
-    let state = AppState {
-        users: Arc::clone(&users),
-        public_url: config.public_url.into(),
-        roles: Arc::new(users.role_catalogue().clone()),
-    };
-    let sessions = SessionManagerLayer::new(sessions)
-        .with_name("tenantry_admin")
-        .with_secure(config.secure_cookie)
-        .with_same_site(SameSite::Strict)
-        .with_http_only(true)
-        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
-    let auth =
-        AuthManagerLayerBuilder::new(TenantryBackend::with_roles(users, roles), sessions).build();
-
-    Router::new()
-        .route("/", get(handlers::index))
-        .route("/api/auth/login", post(handlers::auth::login))
-        .route("/api/auth/logout", post(handlers::auth::logout))
-        .route("/api/me", get(handlers::auth::me))
-        .route("/api/me/sessions", get(handlers::sessions::list_mine))
-        .route(
-            "/api/me/sessions/{id}",
-            delete(handlers::sessions::revoke_mine),
-        )
-        .route("/api/roles", get(handlers::roles))
-        .route(
-            "/api/users",
-            get(handlers::users::list).post(handlers::users::create),
-        )
-        .route("/api/users/{id}", get(handlers::users::get))
-        .route(
-            "/api/users/{id}/deactivate",
-            post(handlers::users::deactivate),
-        )
-        .route(
-            "/api/users/{id}/reactivate",
-            post(handlers::users::reactivate),
-        )
-        .route("/api/users/{id}/roles", put(handlers::users::set_roles))
-        .route(
-            "/api/users/{id}/sessions",
-            delete(handlers::sessions::revoke_users),
-        )
-        .route(
-            "/api/users/{id}/reset-password",
-            post(handlers::users::reset_password),
-        )
-        .route(
-            "/api/invitations/accept",
-            post(handlers::tokens::accept_invitation),
-        )
-        .route(
-            "/api/password-reset",
-            post(handlers::tokens::reset_password),
-        )
+    let auth = auth_layer(Arc::clone(&users), sessions, &config);
+    let state = ApiState::new(users, &config);
+    let (routes, _) = openapi::routes().split_for_parts();
+    routes
+        .with_state(state)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -251,7 +217,6 @@ pub fn router(
                 "method not allowed",
             )
         })
-        .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(auth)
         .layer(axum::middleware::map_response(finish_response))
@@ -277,8 +242,11 @@ pub async fn serve(
 }
 
 /// Gives the bare error responses of the layers (an empty 500 when the session store or the
-/// user lookup fails) the JSON error body, and forbids caching any response.
-async fn finish_response(response: Response) -> Response {
+/// user lookup fails) the JSON error body, and forbids caching any response (some hold
+/// tokens). [`router`] runs it on every response
+/// (`.layer(axum::middleware::map_response(finish_response))`); a host mounting the parts
+/// adds it the same way.
+pub async fn finish_response(response: Response) -> Response {
     let status = response.status();
     let mut response = if (status.is_client_error() || status.is_server_error())
         && !response.headers().contains_key(header::CONTENT_TYPE)

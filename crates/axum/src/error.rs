@@ -1,5 +1,5 @@
 //! The API's one error type and its JSON body: `{"error": code, "message": text}`, plus
-//! `"fields"` for invalid input.
+//! `"fields"` for invalid input; and that body's OpenAPI schema.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -9,11 +9,17 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use tenantry_service::Error;
 use tenantry_service::validation::{Rule, ValidationErrors};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
-/// An error answer. Its message is always a fixed phrase or built from field names and rule
-/// descriptions, never from a submitted value or database text.
+/// An error answer: a status with the body `{"error": code, "message": text}` (and `"fields"`
+/// for invalid input), as every route of this crate answers. Its message is always a fixed
+/// phrase or built from field names and rule descriptions, never from a submitted value or
+/// database text. A host's own handlers return it too; a library [`Error`] converts into it
+/// (`?`), an unexpected one as a 500 `internal` whose cause goes to the log only.
 #[derive(Debug)]
-pub(crate) struct ApiError {
+pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: Cow<'static, str>,
@@ -64,16 +70,69 @@ impl FieldProblem {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorJson {
+    /// The error's code: `invalid_input`, `invalid_token`, `unauthenticated`,
+    /// `invalid_credentials`, `forbidden`, `login_refused`, `sign_in_refused`, `not_found`,
+    /// `method_not_allowed`, `username_taken`, `email_taken`, `conflict`, `last_admin`,
+    /// `role_refused`, `payload_too_large`, `internal`, … (`error` for a status a layer
+    /// answered).
     error: &'static str,
-    message: &'a str,
+    /// A fixed English phrase; never database text, a hash or a submitted value.
+    message: String,
+    /// With `invalid_input`: every broken rule of every field.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<Vec<Value>>,
+    #[schema(nullable = false)]
+    fields: Option<Vec<FieldErrorJson>>,
+}
+
+/// One broken rule of one field: `{"field", "rule", …}` with the rule's limit when it has one.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct FieldErrorJson(Map<String, Value>);
+
+impl PartialSchema for FieldErrorJson {
+    fn schema() -> RefOr<Schema> {
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+        };
+        let count = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .description(Some("One broken rule of one field."))
+            .property("field", text("The field's path in the request, e.g. `roles[0]`."))
+            .required("field")
+            .property(
+                "rule",
+                text("The rule: `required`, `too_short`, `too_long`, `invalid_format`, `duplicate`, `not_found`, `unknown_field`, `scope_not_allowed`, `out_of_range`, `weak`, …"),
+            )
+            .required("rule")
+            .property("min", count("With `too_short`: the fewest characters allowed."))
+            .property("max", count("With `too_long`: the most characters allowed."))
+            .property("expected", text("What the field takes, e.g. `a string`."))
+            .property("format", text("With the hash rules: the hash's format."))
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for FieldErrorJson {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("FieldError")
+    }
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+    /// An error with this status, code and fixed message.
+    pub fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
         Self {
             status,
             code,
@@ -82,7 +141,8 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn internal() -> Self {
+    /// 500 `internal`: something failed that the client cannot fix (log the cause).
+    pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -90,20 +150,24 @@ impl ApiError {
         )
     }
 
-    pub(crate) fn not_found() -> Self {
+    /// 404 `not_found`.
+    pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "not found")
     }
 
-    pub(crate) fn unauthenticated() -> Self {
+    /// 401 `unauthenticated`: no valid session.
+    pub fn unauthenticated() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first")
     }
 
-    pub(crate) fn forbidden() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "this needs the tenant admin role",
-        )
+    /// 403 `forbidden`: signed in, but not a tenant admin.
+    pub fn forbidden() -> Self {
+        Self::forbidden_because("this needs the tenant admin role")
+    }
+
+    /// 403 `forbidden` with this fixed message (what the request needed).
+    pub fn forbidden_because(message: &'static str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     /// The one answer to every failed login.
@@ -135,7 +199,7 @@ impl ApiError {
     }
 
     /// The generic body of a status that a layer answered without one.
-    pub(crate) fn from_status(status: StatusCode) -> Self {
+    pub fn from_status(status: StatusCode) -> Self {
         match status {
             StatusCode::BAD_REQUEST => Self::bad_body("bad request"),
             StatusCode::UNAUTHORIZED => Self::unauthenticated(),
@@ -266,13 +330,13 @@ impl IntoResponse for ApiError {
                     let mut map = Map::new();
                     map.insert("field".into(), Value::from(f.field));
                     map.extend(f.rule);
-                    Value::Object(map)
+                    FieldErrorJson(map)
                 })
                 .collect()
         });
-        let body = Body {
+        let body = ErrorJson {
             error: self.code,
-            message: &self.message,
+            message: self.message.into_owned(),
             fields,
         };
         (self.status, Json(body)).into_response()

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The axum admin service (`tenantry_examples::admin`), started on an ephemeral port and driven
+//! The admin and sign-in service (`tenantry_axum::router`), started on an ephemeral port and driven
 //! over real HTTP with a cookie-keeping client, on a fresh database per test (SQLite, or the
 //! server `DATABASE_URL` names).
 //!
@@ -9,7 +9,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tenantry_examples::admin::{self, AdminConfig};
+use tenantry_axum::{self as admin, AdminConfig};
 use tenantry_service::session_store::SeaOrmSessionStore;
 use tenantry_service::{
     Config, NewPlant, NewTenant, NewUser, Password, PlantRole, PlantView, RoleCatalogue, RoleKey,
@@ -420,6 +420,62 @@ async fn the_role_catalogue_is_listed_to_signed_in_users() {
     assert_eq!(admin["implies"], json!(["engineer"]));
     assert_eq!(roles[0]["administers_users"], false);
     assert_eq!(roles[0]["implies"], json!([]));
+    // Exactly the catalogue's own serialization.
+    assert_eq!(
+        body,
+        serde_json::to_value(RoleCatalogue::default()).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_tenants_plants_are_listed_to_signed_in_users_and_added_by_its_admin() {
+    let server = Server::start().await;
+    let (status, body) = server.client().get("/api/plants").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&body), "unauthenticated");
+
+    let otto = server.signed_in("acme", "otto", OTTO_PASSWORD).await;
+    let (status, body) = otto.get("/api/plants").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({ "plants": [
+            { "id": server.north.pid, "code": "NORTH", "name": "North Works", "active": true },
+            { "id": server.south.pid, "code": "SOUTH", "name": "South Works", "active": true },
+        ]})
+    );
+    // Only a tenant admin adds one; its code is unique in the tenant, case-insensitively.
+    let new_plant = json!({ "code": "EAST", "name": "East Works" });
+    let (status, body) = otto.post("/api/plants", &new_plant).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let ada = server.admin().await;
+    let (status, body) = ada.post("/api/plants", &new_plant).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["code"], "EAST");
+    assert_eq!(body["name"], "East Works");
+    assert_eq!(body["active"], true);
+    let (status, body) = ada
+        .post("/api/plants", &json!({ "code": "east", "name": "Again" }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(error_code(&body), "plant_code_taken");
+    let (status, body) = ada.post("/api/plants", &json!({ "code": "" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "invalid_input");
+    let (_, body) = otto.get("/api/plants").await;
+    let codes: Vec<&str> = body["plants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["EAST", "NORTH", "SOUTH"]);
+
+    // Another tenant's admin sees its own tenant's plants: none.
+    let gina = server.signed_in("globex", "gina", GINA_PASSWORD).await;
+    let (status, body) = gina.get("/api/plants").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({ "plants": [] }));
 }
 
 #[tokio::test]

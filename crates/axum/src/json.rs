@@ -1,0 +1,153 @@
+//! The JSON the API answers, built from the library's views field by field, so nothing else
+//! can leak; each with its OpenAPI schema.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tenantry_service::{IssuedToken, RoleKey, TenantView, UserStatus, UserView};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use uuid::Uuid;
+
+/// The schema of a user's status: one of its stored names.
+pub(crate) fn status_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["invited", "active", "suspended"]))
+        .description(Some(
+            "`invited` (has not accepted its invitation), `active`, `suspended`",
+        ))
+        .build()
+        .into()
+}
+
+/// A user, as every route shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
+pub(crate) struct UserJson {
+    /// The user's public id.
+    id: Uuid,
+    /// Absent (`null`) for a user who signs in by email.
+    username: Option<String>,
+    display_name: String,
+    email: Option<String>,
+    #[schema(schema_with = status_schema)]
+    status: UserStatus,
+    /// Tenant-wide role keys of the catalogue.
+    #[schema(value_type = Vec<String>)]
+    roles: Vec<RoleKey>,
+    /// Roles held at plants.
+    plant_roles: Vec<PlantRoleJson>,
+    last_login_at: Option<DateTime<Utc>>,
+}
+
+/// A role held at one plant.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PlantRole)]
+struct PlantRoleJson {
+    /// The plant's code.
+    plant: String,
+    plant_name: String,
+    /// A role key of the catalogue.
+    #[schema(value_type = String)]
+    role: RoleKey,
+}
+
+impl From<UserView> for UserJson {
+    fn from(user: UserView) -> Self {
+        Self {
+            id: user.pid,
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            status: user.status,
+            roles: user.tenant_roles,
+            plant_roles: user
+                .plant_roles
+                .into_iter()
+                .map(|r| PlantRoleJson {
+                    plant: r.plant_code,
+                    plant_name: r.plant_name,
+                    role: r.role,
+                })
+                .collect(),
+            last_login_at: user.last_login_at,
+        }
+    }
+}
+
+/// A signed-in (or just activated) user with its tenant.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Account)]
+pub(crate) struct AccountJson {
+    user: UserJson,
+    tenant: TenantJson,
+}
+
+/// The tenant of an account.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Tenant)]
+struct TenantJson {
+    slug: String,
+    name: String,
+}
+
+impl AccountJson {
+    pub(crate) fn new(user: UserView, tenant: TenantView) -> Self {
+        Self {
+            user: user.into(),
+            tenant: TenantJson {
+                slug: tenant.slug,
+                name: tenant.name,
+            },
+        }
+    }
+}
+
+/// A page of users.
+#[derive(Serialize, ToSchema)]
+#[schema(as = UserList)]
+pub(crate) struct UserListJson {
+    pub users: Vec<UserJson>,
+    pub total: u64,
+    /// The cursor of the next page (pass it as `after`), on cursor-paged responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub next: Option<String>,
+}
+
+/// A one-time token, shown once: the raw token, its lifetime and the link that redeems it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Token)]
+pub(crate) struct TokenJson {
+    token: String,
+    /// Whole seconds until `expires_at`.
+    ttl: i64,
+    expires_at: DateTime<Utc>,
+    reset_url: String,
+}
+
+impl TokenJson {
+    /// `page` is the front end's page that redeems the token, e.g. `reset-password`.
+    pub(crate) fn new(issued: IssuedToken, public_url: &str, page: &str) -> Self {
+        let token = issued.token.into_string();
+        // Rounded: the token was issued a moment ago.
+        let ttl_ms = (issued.expires_at - Utc::now()).num_milliseconds().max(0);
+        Self {
+            // A token is base64url: it goes into a query string as it is.
+            reset_url: format!("{public_url}/{page}?token={token}"),
+            token,
+            ttl: (ttl_ms + 500) / 1000,
+            expires_at: issued.expires_at,
+        }
+    }
+}
+
+/// An invited user and its invitation.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Invited)]
+pub(crate) struct InvitedJson {
+    pub user: UserJson,
+    #[serde(flatten)]
+    pub invitation: TokenJson,
+}

@@ -1,0 +1,127 @@
+//! The JSON and query strings the API takes, each with its OpenAPI schema.
+//!
+//! Missing strings default to empty, so the library reports them as `required` fields together
+//! with every other broken rule; unknown fields are refused, so a typo never goes unnoticed.
+//! Every body, and every object inside one, must be a JSON object: see
+//! [`Object`](crate::body::Object).
+
+use crate::body::objects;
+use serde::Deserialize;
+use tenantry_service::Password;
+use utoipa::{IntoParams, ToSchema};
+
+/// `POST /api/auth/login`. Missing fields are wrong credentials like any other.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Login)]
+pub(crate) struct LoginBody {
+    #[serde(default)]
+    pub tenant: String,
+    #[serde(default)]
+    pub login: String,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub password: Option<Password>,
+}
+
+/// A role at a plant named by its code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PlantRoleGrant)]
+pub(crate) struct RoleBody {
+    #[serde(default)]
+    pub plant: String,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// `POST /api/users`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewUser)]
+pub(crate) struct NewUserBody {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    /// Tenant-wide role keys.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default, deserialize_with = "objects")]
+    pub plant_roles: Vec<RoleBody>,
+}
+
+/// `PUT /api/users/{id}/roles`: the complete set of roles.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Roles)]
+pub(crate) struct RolesBody {
+    /// Tenant-wide role keys.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default, deserialize_with = "objects")]
+    pub plant_roles: Vec<RoleBody>,
+}
+
+/// `POST /api/invitations/accept`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AcceptInvitation)]
+pub(crate) struct AcceptBody {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub password: Option<Password>,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// `POST /api/password-reset`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PasswordReset)]
+pub(crate) struct ResetBody {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub new_password: Option<Password>,
+}
+
+/// `POST /api/plants`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewPlant)]
+pub(crate) struct NewPlantBody {
+    /// Unique in the tenant, case-insensitively.
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `GET /api/users` query parameters; empty values count as absent.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListParams {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub plant: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub q: Option<String>,
+    /// How `q` matches: `prefix` (the default) or `contains`.
+    #[serde(default, rename = "match")]
+    pub search_mode: Option<String>,
+    #[serde(default)]
+    pub offset: Option<String>,
+    #[serde(default)]
+    pub limit: Option<String>,
+    #[serde(default)]
+    pub after: Option<String>,
+}

@@ -1,0 +1,29 @@
+//! The sign-in API: logging in and out, who is signed in and where ("my sessions"), and what a
+//! one-time token's holder does without a session (accept an invitation, reset a password).
+//! Mount it with [`router`] under the session layer ([`auth_layer`](crate::auth_layer)).
+
+pub(crate) mod login;
+pub(crate) mod my_sessions;
+pub(crate) mod tokens;
+
+use crate::ApiState;
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The sign-in routes with their OpenAPI operations (see [`crate::openapi()`]).
+pub fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(login::login))
+        .routes(routes!(login::logout))
+        .routes(routes!(login::me))
+        .routes(routes!(my_sessions::list_mine))
+        .routes(routes!(my_sessions::revoke_mine))
+        .routes(routes!(tokens::accept_invitation))
+        .routes(routes!(tokens::redeem_password_reset))
+}
+
+/// The sign-in routes over `state`, to merge into a host's router under the session layer.
+pub fn router(state: ApiState) -> Router {
+    routes().split_for_parts().0.with_state(state)
+}
