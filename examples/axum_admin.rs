@@ -13,7 +13,24 @@ use std::error::Error;
 use std::sync::Arc;
 use tenantry_axum::AdminConfig;
 use tenantry_service::session_store::SeaOrmSessionStore;
-use tenantry_service::{Config, SeaOrmUserRepository, Sessions};
+use tenantry_service::{Config, SeaOrmUserRepository, SealingKey, SealingKeys, Sessions};
+
+/// The keys that seal TOTP secrets: `TENANTRY_SECOND_FACTOR_KEYS` (`id:base64` entries, the
+/// current one first; `openssl rand -base64 32` makes a key). Without it, a key made now, for
+/// trying the service out: authenticator apps enrolled with it stop working at the next start.
+fn sealing_keys() -> Result<SealingKeys, Box<dyn Error>> {
+    if let Ok(setting) = std::env::var("TENANTRY_SECOND_FACTOR_KEYS") {
+        return Ok(SealingKeys::parse(&setting)
+            .map_err(|e| format!("TENANTRY_SECOND_FACTOR_KEYS: {e}"))?);
+    }
+    tracing::warn!(
+        "TENANTRY_SECOND_FACTOR_KEYS is not set: second factors enrolled now are sealed with a \
+         key that lasts until this process ends"
+    );
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key)?;
+    Ok(SealingKeys::new(SealingKey::new("ephemeral", key)?))
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -29,7 +46,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let db = tenantry_service::connect(&url).await?;
     tenantry_service::migrate(&db).await?;
-    let repository = SeaOrmUserRepository::open(db, Config::default()).await?;
+    let mut config = Config::default();
+    config.second_factors.keys = sealing_keys()?;
+    let repository = SeaOrmUserRepository::open(db, config).await?;
     // Sessions live in the database: they survive a restart and are shared by every instance.
     let sessions = SeaOrmSessionStore::new(repository.clone());
     let users = Arc::new(repository);

@@ -264,6 +264,16 @@ impl From<Error> for ApiError {
             ),
             Error::InvalidInput(errors) => from_validation(&errors),
             Error::InvalidCredentials => Self::invalid_credentials(),
+            // Only `authenticate` says this; the sign-in routes use `sign_in`.
+            Error::SecondFactorRequired => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_required",
+                "a second factor is required",
+            ),
+            Error::SecondFactorsNotConfigured => conflict(
+                "second_factors_not_configured",
+                "second factors are not configured on this service",
+            ),
             // A sign-in vouched for elsewhere that the account or the tenant's policy refuses.
             Error::LoginRefused(_) => Self::new(
                 StatusCode::FORBIDDEN,

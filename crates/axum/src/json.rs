@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tenantry_service::{IssuedToken, RoleKey, TenantView, UserStatus, UserView};
+use tenantry_service::{
+    AuthenticatorView, FactorKind, IssuedToken, RecoveryCodes, RoleKey, SecondStep, TenantView,
+    TotpEnrolment, UserStatus, UserView,
+};
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -150,4 +153,104 @@ pub(crate) struct InvitedJson {
     pub user: UserJson,
     #[serde(flatten)]
     pub invitation: TokenJson,
+}
+
+/// A sign-in's second step: the password was right; no session yet.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SecondStep)]
+pub(crate) struct SecondStepJson {
+    /// `second_factor` (complete it with a code) or `enrolment` (the tenant requires a
+    /// factor the user has none of: enrol one, then complete it with its code).
+    step: &'static str,
+    /// The challenge, single-use, for this device only.
+    challenge: String,
+    expires_at: DateTime<Utc>,
+    /// What completes it: `totp`, `recovery_code` (and `passkey`).
+    #[schema(value_type = Vec<String>)]
+    factors: Vec<FactorKind>,
+}
+
+impl SecondStepJson {
+    pub(crate) fn new(step: &'static str, second: SecondStep) -> Self {
+        Self {
+            step,
+            challenge: second.challenge.into_string(),
+            expires_at: second.expires_at,
+            factors: second.factors,
+        }
+    }
+}
+
+/// An authenticator app being enrolled: shown once.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TotpEnrolment)]
+pub(crate) struct EnrolmentJson {
+    /// Its id, to confirm it with.
+    id: i64,
+    /// The secret in base32, to type into the app.
+    secret: String,
+    /// `otpauth://totp/…`, to show as a QR code.
+    uri: String,
+}
+
+impl From<TotpEnrolment> for EnrolmentJson {
+    fn from(enrolment: TotpEnrolment) -> Self {
+        Self {
+            id: enrolment.authenticator,
+            secret: enrolment.secret.expose().to_owned(),
+            uri: enrolment.uri.expose().to_owned(),
+        }
+    }
+}
+
+/// Recovery codes: shown once.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RecoveryCodes)]
+pub(crate) struct RecoveryCodesJson {
+    /// Each usable once instead of a code of the app; empty when the user already had some.
+    recovery_codes: Vec<String>,
+}
+
+impl RecoveryCodesJson {
+    pub(crate) fn new(codes: Option<RecoveryCodes>) -> Self {
+        Self {
+            recovery_codes: codes.map(|c| c.expose().to_vec()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One of the user's second factors.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Factor)]
+pub(crate) struct FactorJson {
+    id: i64,
+    /// `totp` or `passkey`.
+    #[schema(value_type = String)]
+    kind: FactorKind,
+    name: String,
+    /// Enrolment finished.
+    confirmed: bool,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<AuthenticatorView> for FactorJson {
+    fn from(view: AuthenticatorView) -> Self {
+        Self {
+            id: view.id,
+            kind: view.kind,
+            name: view.name,
+            confirmed: view.confirmed,
+            created_at: view.created_at,
+            last_used_at: view.last_used_at,
+        }
+    }
+}
+
+/// The signed-in user's second factors.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Factors)]
+pub(crate) struct FactorsJson {
+    pub(crate) factors: Vec<FactorJson>,
+    pub(crate) recovery_codes_left: u64,
 }

@@ -125,3 +125,55 @@ pub(crate) struct ListParams {
     #[serde(default)]
     pub after: Option<String>,
 }
+
+/// `POST /api/auth/second-factor`: the second step of a sign-in, with one proof.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = SecondFactor)]
+pub(crate) struct SecondFactorBody {
+    /// The tenant's slug, as at login.
+    #[serde(default)]
+    pub tenant: String,
+    /// The challenge the login answered with.
+    #[serde(default)]
+    pub challenge: String,
+    /// A code of the authenticator app.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Or one of the recovery codes.
+    #[serde(default)]
+    pub recovery_code: Option<String>,
+}
+
+/// `POST /api/auth/enrolment`: enrol an authenticator app through an enrolment challenge.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = EnrolmentAtSignIn)]
+pub(crate) struct EnrolmentBody {
+    #[serde(default)]
+    pub tenant: String,
+    #[serde(default)]
+    pub challenge: String,
+    /// The authenticator's name; "authenticator app" when empty.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `POST /api/me/factors/totp`: begin enrolling an authenticator app.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewTotp)]
+pub(crate) struct NewTotpBody {
+    /// The authenticator's name; "authenticator app" when empty.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `POST /api/me/factors/{id}/confirm`: a current code of the app being enrolled.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = TotpCode)]
+pub(crate) struct CodeBody {
+    #[serde(default)]
+    pub code: String,
+}

@@ -54,6 +54,17 @@ pub struct SessionUser {
     security_stamp: String,
 }
 
+/// A login's user as its session holds it (after `SecondFactors::complete_sign_in`, say, which
+/// the backend's `authenticate` cannot run).
+impl From<crate::AuthenticatedUser> for SessionUser {
+    fn from(signed_in: crate::AuthenticatedUser) -> Self {
+        Self {
+            user: signed_in.user,
+            security_stamp: signed_in.security_stamp,
+        }
+    }
+}
+
 impl std::fmt::Debug for SessionUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionUser")
@@ -203,10 +214,7 @@ impl AuthnBackend for TenantryBackend {
             .authenticate(tenant, &credentials.login, &credentials.password, context)
             .await
         {
-            Ok(authenticated) => Ok(Some(SessionUser {
-                user: authenticated.user,
-                security_stamp: authenticated.security_stamp,
-            })),
+            Ok(authenticated) => Ok(Some(SessionUser::from(authenticated))),
             Err(Error::InvalidCredentials) => Ok(None),
             Err(e) => Err(e),
         }

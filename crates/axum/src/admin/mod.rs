@@ -2,6 +2,7 @@
 //! sessions), and the role catalogue and plants every signed-in user may read. Mount it with
 //! [`router`] under the session layer ([`auth_layer`](crate::auth_layer)).
 
+pub(crate) mod factors;
 pub(crate) mod grants;
 pub(crate) mod invitations;
 pub(crate) mod plants;
@@ -26,6 +27,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(users::reactivate))
         .routes(routes!(grants::set_roles))
         .routes(routes!(sessions::revoke_users))
+        .routes(routes!(factors::reset_factors))
         .routes(routes!(resets::issue_password_reset))
 }
 

@@ -4,18 +4,21 @@ use crate::ApiState;
 use crate::body::ApiJson;
 use crate::error::{ApiError, ErrorJson};
 use crate::extract::ClientIp;
-use crate::json::AccountJson;
+use crate::json::{AccountJson, SecondStepJson};
 use crate::requests::LoginBody;
 use crate::session::{Auth, SignedIn};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use tenantry_service::axum_login::{LoginCredentials, login_fresh};
+use axum::response::{IntoResponse, Response};
+use axum_login::AuthSession;
+use tenantry_service::axum_login::{SessionUser, TenantryBackend, login_fresh};
 use tenantry_service::session_meta::SessionMeta;
-use tenantry_service::{LoginSource, Password};
+use tenantry_service::{AuthenticatedUser, LoginContext, LoginSource, Password, SignIn, TenantId};
 
-/// `POST /api/auth/login`: 200 with the account and a fresh session, or the one 401 that
-/// every failure gets.
+/// `POST /api/auth/login`: 200 with the account and a fresh session; 202 with a second-step
+/// challenge (and no session) when the user has a second factor or the tenant requires one;
+/// or the one 401 that every failure gets.
 #[utoipa::path(
     post,
     path = "/api/auth/login",
@@ -24,6 +27,7 @@ use tenantry_service::{LoginSource, Password};
     responses(
         (status = 200, description = "Signed in: the account, and the session cookie", body = AccountJson,
             headers(("set-cookie" = String, description = "The session cookie `tenantry_admin`"))),
+        (status = 202, description = "The password was right; complete the second step (`POST /api/auth/second-factor`, or enrol first: `POST /api/auth/enrolment`). No session yet.", body = SecondStepJson),
         (status = 400, description = "The body is not a JSON object", body = ErrorJson),
         (status = 401, description = "`invalid_credentials`: every failed login alike", body = ErrorJson),
         (status = 403, description = "`login_refused`", body = ErrorJson),
@@ -37,38 +41,80 @@ pub(crate) async fn login(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<Json<AccountJson>, ApiError> {
+) -> Result<Response, ApiError> {
     // What "my sessions" shows of this device: checked and cut by SessionMeta.
-    let meta = SessionMeta::new(
-        ip.as_deref().and_then(|ip| ip.parse().ok()),
-        headers
-            .get(header::USER_AGENT)
-            .and_then(|agent| agent.to_str().ok()),
-    );
-    let credentials = LoginCredentials {
-        tenant: body.tenant,
-        login: body.login,
-        // A missing password is a wrong one, and costs the same hashing.
-        password: body
-            .password
-            .unwrap_or_else(|| Password::new(String::new())),
-        // The cookie session is a browser's.
+    let meta = device(ip.as_deref(), &headers);
+    // An unknown tenant still runs the whole check (one hash), so it costs what any failure
+    // costs.
+    let tenant = tenant_id(&state, &body.tenant).await?;
+    // A missing password is a wrong one, and costs the same hashing.
+    let password = body
+        .password
+        .unwrap_or_else(|| Password::new(String::new()));
+    // The cookie session is a browser's.
+    let context = LoginContext {
         source: LoginSource::web(),
         ip,
     };
-    let Some(user) = auth.authenticate(credentials).await? else {
+    match state
+        .users
+        .sign_in(tenant, &body.login, &password, context)
+        .await?
+    {
+        SignIn::Complete(user) => {
+            let account = start_session(&state, &mut auth, user, &meta).await?;
+            Ok(Json(account).into_response())
+        }
+        SignIn::SecondFactor(step) => Ok((
+            StatusCode::ACCEPTED,
+            Json(SecondStepJson::new("second_factor", step)),
+        )
+            .into_response()),
+        SignIn::EnrolmentRequired(step) => Ok((
+            StatusCode::ACCEPTED,
+            Json(SecondStepJson::new("enrolment", step)),
+        )
+            .into_response()),
+    }
+}
+
+/// The id of the tenant a sign-in names by slug; one no tenant has when none does.
+pub(crate) async fn tenant_id(state: &ApiState, slug: &str) -> Result<TenantId, ApiError> {
+    Ok(state
+        .users
+        .get_tenant_by_slug(slug)
+        .await?
+        .map_or(TenantId(0), |tenant| tenant.id))
+}
+
+/// A finished login's session: a new session id (no planted cookie becomes this user's
+/// session), the device's address and agent attached. The account, as the API shows it.
+pub(crate) async fn start_session(
+    state: &ApiState,
+    auth: &mut AuthSession<TenantryBackend>,
+    signed_in: AuthenticatedUser,
+    meta: &SessionMeta,
+) -> Result<AccountJson, ApiError> {
+    let Some(tenant) = state.users.get_tenant(signed_in.user.tenant_id).await? else {
         return Err(ApiError::invalid_credentials());
     };
-    let Some(tenant) = state.users.get_tenant(user.user.tenant_id).await? else {
-        return Err(ApiError::invalid_credentials());
-    };
-    // A new session id at every login: no planted cookie becomes this user's session.
-    login_fresh(&mut auth, &user).await?;
+    let user = SessionUser::from(signed_in);
+    login_fresh(auth, &user).await?;
     meta.attach(&auth.session).await.map_err(|e| {
         tracing::error!(error = %e, "session store failed");
         ApiError::internal()
     })?;
-    Ok(Json(AccountJson::new(user.user, tenant)))
+    Ok(AccountJson::new(user.user, tenant))
+}
+
+/// What the device says of itself, for "my sessions".
+pub(crate) fn device(ip: Option<&str>, headers: &HeaderMap) -> SessionMeta {
+    SessionMeta::new(
+        ip.and_then(|ip| ip.parse().ok()),
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|agent| agent.to_str().ok()),
+    )
 }
 
 /// `POST /api/auth/logout`: 204; the session is gone (with or without one before).

@@ -3,7 +3,9 @@
 //! Mount it with [`router`] under the session layer ([`auth_layer`](crate::auth_layer)).
 
 pub(crate) mod login;
+pub(crate) mod my_factors;
 pub(crate) mod my_sessions;
+pub(crate) mod second_step;
 pub(crate) mod tokens;
 
 use crate::ApiState;
@@ -17,6 +19,13 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(login::login))
         .routes(routes!(login::logout))
         .routes(routes!(login::me))
+        .routes(routes!(second_step::complete_sign_in))
+        .routes(routes!(second_step::enrol_at_sign_in))
+        .routes(routes!(my_factors::list_factors))
+        .routes(routes!(my_factors::enrol_totp))
+        .routes(routes!(my_factors::confirm_factor))
+        .routes(routes!(my_factors::remove_factor))
+        .routes(routes!(my_factors::regenerate_codes))
         .routes(routes!(my_sessions::list_mine))
         .routes(routes!(my_sessions::revoke_mine))
         .routes(routes!(tokens::accept_invitation))

@@ -1,0 +1,103 @@
+//! The second step of a sign-in: completing it with a code (of the app, or a recovery code),
+//! and enrolling an authenticator app when the tenant requires one the user has none of.
+//! Only a completed step starts a session.
+
+use crate::ApiState;
+use crate::body::ApiJson;
+use crate::error::{ApiError, ErrorJson};
+use crate::extract::ClientIp;
+use crate::json::{AccountJson, EnrolmentJson};
+use crate::requests::{EnrolmentBody, SecondFactorBody};
+use crate::session::Auth;
+use crate::signin::login::{device, start_session, tenant_id};
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use tenantry_service::validation::{Rule, ValidationErrors};
+use tenantry_service::{Error, LoginContext, LoginSource, SecondFactorProof};
+
+/// The name of an authenticator enrolled without one.
+pub(crate) const DEFAULT_NAME: &str = "authenticator app";
+
+/// `POST /api/auth/second-factor`: completes the sign-in the login answered with 202.
+#[utoipa::path(
+    post,
+    path = "/api/auth/second-factor",
+    tag = "sign-in",
+    request_body = SecondFactorBody,
+    responses(
+        (status = 200, description = "Signed in: the account, and the session cookie", body = AccountJson,
+            headers(("set-cookie" = String, description = "The session cookie `tenantry_admin`"))),
+        (status = 400, description = "`invalid_token`: no open challenge of this tenant and device; or `invalid_input`: neither or both of `code` and `recovery_code`", body = ErrorJson),
+        (status = 401, description = "`invalid_credentials`: a wrong, reused or malformed code (counted toward the lockout)", body = ErrorJson),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorJson),
+        (status = 500, description = "`internal`", body = ErrorJson),
+    ),
+)]
+pub(crate) async fn complete_sign_in(
+    State(state): State<ApiState>,
+    Auth(mut auth): Auth,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SecondFactorBody>,
+) -> Result<Json<AccountJson>, ApiError> {
+    let meta = device(ip.as_deref(), &headers);
+    let proof = match (body.code, body.recovery_code) {
+        (Some(code), None) => SecondFactorProof::Totp(code),
+        (None, Some(code)) => SecondFactorProof::RecoveryCode(code),
+        _ => {
+            // Neither or both: `code` is the one to give.
+            let rule = ValidationErrors::single("code", Rule::Required);
+            return Err(Error::InvalidInput(rule).into());
+        }
+    };
+    let tenant = tenant_id(&state, &body.tenant).await?;
+    let context = LoginContext {
+        source: LoginSource::web(),
+        ip,
+    };
+    let signed_in = state
+        .users
+        .complete_sign_in(tenant, &body.challenge, proof, context)
+        .await?;
+    Ok(Json(
+        start_session(&state, &mut auth, signed_in, &meta).await?,
+    ))
+}
+
+/// `POST /api/auth/enrolment`: begins enrolling an authenticator app for the user of an
+/// enrolment challenge; complete the sign-in with one of its codes.
+#[utoipa::path(
+    post,
+    path = "/api/auth/enrolment",
+    tag = "sign-in",
+    request_body = EnrolmentBody,
+    responses(
+        (status = 200, description = "The app's secret and URI, shown once", body = EnrolmentJson),
+        (status = 400, description = "`invalid_token`, or `invalid_input` (the name)", body = ErrorJson),
+        (status = 409, description = "`second_factors_not_configured`", body = ErrorJson),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorJson),
+        (status = 500, description = "`internal`", body = ErrorJson),
+    ),
+)]
+pub(crate) async fn enrol_at_sign_in(
+    State(state): State<ApiState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<EnrolmentBody>,
+) -> Result<Json<EnrolmentJson>, ApiError> {
+    let tenant = tenant_id(&state, &body.tenant).await?;
+    let context = LoginContext {
+        source: LoginSource::web(),
+        ip,
+    };
+    let name = if body.name.is_empty() {
+        DEFAULT_NAME
+    } else {
+        &body.name
+    };
+    let enrolment = state
+        .users
+        .enrol_totp_at_sign_in(tenant, &body.challenge, name, context)
+        .await?;
+    Ok(Json(EnrolmentJson::from(enrolment)))
+}
