@@ -9,7 +9,6 @@ use common::PASSWORD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tenantry_axum::AdminConfig;
-use tenantry_service::prelude::*;
 use tenantry_service::{SecondFactorPolicy, UserRole};
 
 /// The code an authenticator app shows now for `secret` (base32), `offset` steps away.
