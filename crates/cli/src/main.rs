@@ -7,7 +7,7 @@
 //! transaction in the library.
 //!
 //! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`,
-//! `token.rs`, `session.rs`;
+//! `token.rs`, `session.rs`, `scim.rs`;
 //! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints, `import.rs`
 //! reads the files of `user import`.
 
@@ -20,6 +20,7 @@ mod pages;
 mod password;
 mod plant;
 mod role;
+mod scim;
 mod session;
 mod tenant;
 mod token;
@@ -113,6 +114,9 @@ enum StoreCommand {
     /// List and revoke a user's sessions; prune ended sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// Make, list and revoke the bearer tokens of a tenant's SCIM endpoints.
+    #[command(subcommand)]
+    Scim(scim::ScimCommand),
 }
 
 #[tokio::main]
@@ -198,6 +202,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Role(command) => role::run(db, &repo, command).await,
         StoreCommand::Token(command) => token::run(&repo, command).await,
         StoreCommand::Session(command) => session::run(&repo, command).await,
+        StoreCommand::Scim(command) => scim::run(&repo, command).await,
     }
 }
 

@@ -6,13 +6,15 @@
 use crate::error::{CliError, CliResult};
 use crate::import::ImportReport;
 use crate::migrate::{MigrationChanges, MigrationState};
+use crate::scim::ScimTokenReport;
 use crate::session::SessionsEnded;
 use crate::token::IssuedTokenReport;
 use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{
-    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, SessionView, TenantView, UserView,
+    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, ScimTokenView, SessionView,
+    TenantView, UserView,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -49,6 +51,10 @@ pub(crate) enum Report {
     Sessions(Vec<SessionView>),
     /// How many sessions `session revoke` or `session prune` ended.
     SessionsEnded(SessionsEnded),
+    /// A SCIM token just made, shown once.
+    ScimToken(ScimTokenReport),
+    /// SCIM tokens (listed, or the one revoked).
+    ScimTokens(Vec<ScimTokenView>),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -93,6 +99,12 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
             ),
             None => format!("{} {} sessions\n", ended.outcome, ended.sessions),
         },
+        // The token alone on the last line, so a script takes it with `tail -n 1`.
+        Report::ScimToken(made) => format!(
+            "SCIM token {:?} ({}) for tenant {}; shown once:\n{}\n",
+            made.name, made.pid, made.tenant, made.token
+        ),
+        Report::ScimTokens(tokens) => scim_tokens_table(tokens),
     })
 }
 
@@ -132,6 +144,8 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::Imported(report) => to_json(report),
         Report::Sessions(sessions) => to_json(sessions),
         Report::SessionsEnded(ended) => to_json(ended),
+        Report::ScimToken(made) => to_json(made),
+        Report::ScimTokens(tokens) => to_json(tokens),
     };
     encoded
         .map(|text| text + "\n")
@@ -212,6 +226,21 @@ fn sessions_table(sessions: &[SessionView]) -> String {
                 time(s.expires_at),
                 or_dash(s.ip.as_deref()),
                 or_dash(s.user_agent.as_deref()),
+            ]
+        }),
+    )
+}
+
+fn scim_tokens_table(tokens: &[ScimTokenView]) -> String {
+    table(
+        &["ID", "NAME", "CREATED", "LAST USED", "REVOKED"],
+        tokens.iter().map(|t| {
+            vec![
+                t.pid.to_string(),
+                t.name.clone(),
+                time(t.created_at),
+                t.last_used_at.map_or_else(|| "-".to_owned(), time),
+                t.revoked_at.map_or_else(|| "-".to_owned(), time),
             ]
         }),
     )

@@ -247,6 +247,13 @@ pub enum AuditAction {
     /// details say which and how many)
     #[sea_orm(string_value = "sessions.revoked")]
     SessionsRevoked,
+    /// `scim_token.created` (a SCIM bearer token of the tenant; the details name it, never
+    /// its value)
+    #[sea_orm(string_value = "scim_token.created")]
+    ScimTokenCreated,
+    /// `scim_token.revoked`
+    #[sea_orm(string_value = "scim_token.revoked")]
+    ScimTokenRevoked,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -367,6 +374,8 @@ string_enum!(AuditAction {
     IdentityProviderRemoved => "identity_provider.removed",
     RoleRevokedByCatalogue => "role.revoked_by_catalogue",
     SessionsRevoked => "sessions.revoked",
+    ScimTokenCreated => "scim_token.created",
+    ScimTokenRevoked => "scim_token.revoked",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 

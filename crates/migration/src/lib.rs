@@ -72,6 +72,7 @@ mod m20261206_000023_users_username_optional;
 mod m20261206_000024_count_live_users;
 mod m20261207_000025_create_identity_providers;
 mod m20261207_000026_create_sessions;
+mod m20261208_000028_create_scim_tokens;
 pub mod prelude;
 pub mod runner;
 
@@ -82,6 +83,7 @@ pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
 pub const TABLES: &[&str] = &[
+    "tenantry_scim_tokens",
     "tenantry_session_usage",
     "tenantry_sessions",
     "tenantry_identity_providers",
@@ -139,6 +141,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_count_live_users::Migration),
             Box::new(m20261207_000025_create_identity_providers::Migration),
             Box::new(m20261207_000026_create_sessions::Migration),
+            Box::new(m20261208_000028_create_scim_tokens::Migration),
         ]
     }
 

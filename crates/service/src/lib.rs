@@ -50,9 +50,9 @@ mod views;
 
 pub use api::{
     AuditAction, AuditLog, Credentials, Dormancy, Identities, IdentityProviders, ImportProgress,
-    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SessionUsage,
-    SessionUsers, SessionView, Sessions, Tenants, TokenDelivery, TokenSender, UserRepository,
-    Users,
+    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, ScimTokenView,
+    ScimTokens, SessionUsage, SessionUsers, SessionView, Sessions, Tenants, TokenDelivery,
+    TokenSender, UserRepository, Users,
 };
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;

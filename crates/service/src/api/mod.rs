@@ -16,6 +16,8 @@ mod invitations;
 mod logins;
 mod plants;
 mod roles;
+mod scim_directory;
+mod scim_tokens;
 mod sessions;
 mod tenants;
 mod users;
@@ -30,6 +32,8 @@ pub use invitations::Invitations;
 pub use logins::Logins;
 pub use plants::Plants;
 pub use roles::Roles;
+pub use scim_directory::{RoleMember, ScimDirectory};
+pub use scim_tokens::{ScimTokenView, ScimTokens};
 pub use sessions::{SessionUsage, SessionView, Sessions};
 pub use tenants::Tenants;
 pub use users::Users;
@@ -85,7 +89,8 @@ gathers!(
 /// # Ok(()) }
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
-        IdentityProviders, Dormancy, Imports, AuditLog, Sessions
+        IdentityProviders, Dormancy, Imports, AuditLog, Sessions, ScimTokens,
+        ScimDirectory
 );
 
 gathers!(
