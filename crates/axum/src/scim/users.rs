@@ -210,6 +210,17 @@ pub(crate) fn resource_of(
     resource
 }
 
+/// The stored email is the primary work one: with this, `emails[type eq "work"]` names it (in
+/// filters and `PATCH` paths), though a response shows its value alone.
+fn with_email_kind(resource: &mut Value) {
+    if let Some(Value::Array(emails)) = resource.get_mut("emails") {
+        for email in emails {
+            email["type"] = "work".into();
+            email["primary"] = true.into();
+        }
+    }
+}
+
 /// `attributes` / `excludedAttributes` of a request.
 #[derive(Default)]
 pub(crate) struct Projection {
@@ -563,7 +574,9 @@ async fn run_list(
     let mut matched = Vec::new();
     if let Some(user) = find(state, scim, lookup).await? {
         let resource = one_resource(state, scim, &user).await?;
-        if filter::matches(&filter, &resource) {
+        let mut compared = resource.clone();
+        with_email_kind(&mut compared);
+        if filter::matches(&filter, &compared) {
             matched.push(resource);
         }
     }
@@ -792,13 +805,7 @@ pub(crate) async fn modify(
     let ids = external_ids(&state, &scim, std::slice::from_ref(&user)).await?;
     let current = ids.get(&user.id).cloned();
     let mut resource = resource_of(&scim, &state, &user, current.as_deref());
-    // The stored email is the primary work one: `emails[type eq "work"]` names it.
-    if let Some(Value::Array(emails)) = resource.get_mut("emails") {
-        for email in emails {
-            email["type"] = "work".into();
-            email["primary"] = true.into();
-        }
-    }
+    with_email_kind(&mut resource);
     for operation in &operations {
         patch::apply(&mut resource, operation, patch::USER_READ_ONLY)?;
     }

@@ -32,7 +32,7 @@ pub struct ScimTokenView {
 /// ([`crate::token_codec`]). A token opens one tenant's endpoints and no other's. Making and
 /// revoking are audited (`scim_token.created`, `scim_token.revoked`, with the token's pid and
 /// name). Part of [`UserRepository`](super::UserRepository); every method is exercised in
-/// `crates/service/tests/scim_tokens.rs`.
+/// `crates/service/tests/dump.rs` and `crates/axum/tests/scim_security.rs`.
 #[async_trait]
 pub trait ScimTokens: Send + Sync {
     /// Makes a token for `tenant` named `name` (1–100 characters, no control characters, no
