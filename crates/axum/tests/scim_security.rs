@@ -92,6 +92,15 @@ async fn a_token_opens_its_own_tenant_only_and_revoked_or_forged_tokens_nothing(
     assert_eq!(env.users.scim_tenant(&beta_raw).await.unwrap(), None);
 }
 
+/// A request and what it must answer: method, URI, body, status, `scimType`.
+type Case = (
+    Method,
+    String,
+    Option<String>,
+    StatusCode,
+    Option<&'static str>,
+);
+
 #[tokio::test]
 async fn bad_requests_are_scim_errors_and_write_nothing() {
     let env = Env::new().await;
@@ -101,7 +110,7 @@ async fn bad_requests_are_scim_errors_and_write_nothing() {
     );
     let deep = format!("{}userName eq \"a\"{}", "(".repeat(30), ")".repeat(30));
     let long = format!("userName eq \"{}\"", "a".repeat(5_000));
-    let cases: Vec<(Method, String, Option<String>, StatusCode, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             Method::POST,
             "/scim/v2/acme/Users".into(),
