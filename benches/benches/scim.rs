@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p tenantry-benches --bench scim` (SQLite; `DATABASE_URL` for a server).
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::expect_used)] // A bench fails loudly.
 
 use axum::body::Body;
 use axum::http::Request;
