@@ -142,6 +142,7 @@ pub mod guard;
 mod json;
 mod openapi;
 mod requests;
+pub mod scim;
 pub mod session;
 pub mod signin;
 mod state;

@@ -7,7 +7,7 @@
 //! transaction in the library.
 //!
 //! One file per command group: `migrate.rs`, `tenant.rs`, `plant.rs`, `user.rs`, `role.rs`,
-//! `token.rs`, `session.rs`;
+//! `token.rs`, `session.rs`, `scim.rs`;
 //! `lookup.rs` resolves names, `password.rs` reads passwords, `output.rs` prints, `import.rs`
 //! reads the files of `user import`.
 
@@ -21,6 +21,7 @@ mod pages;
 mod password;
 mod plant;
 mod role;
+mod scim;
 mod session;
 mod tenant;
 mod token;
@@ -123,6 +124,9 @@ enum StoreCommand {
     /// Users' second factors (list, enrol, confirm, remove, reset) and the tenant's policy.
     #[command(subcommand)]
     Factor(factor::FactorCommand),
+    /// Make, list and revoke the bearer tokens of a tenant's SCIM endpoints.
+    #[command(subcommand)]
+    Scim(scim::ScimCommand),
 }
 
 #[tokio::main]
@@ -209,6 +213,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Token(command) => token::run(&repo, command).await,
         StoreCommand::Session(command) => session::run(&repo, command).await,
         StoreCommand::Factor(command) => factor::run(&repo, command).await,
+        StoreCommand::Scim(command) => scim::run(&repo, command).await,
     }
 }
 

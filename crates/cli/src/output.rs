@@ -7,14 +7,15 @@ use crate::error::{CliError, CliResult};
 use crate::factor::{FactorList, Shown};
 use crate::import::ImportReport;
 use crate::migrate::{MigrationChanges, MigrationState};
+use crate::scim::ScimTokenReport;
 use crate::session::SessionsEnded;
 use crate::token::IssuedTokenReport;
 use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{
-    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, SecondFactorPolicy, SessionView,
-    TenantView, UserView,
+    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, ScimTokenView, SecondFactorPolicy,
+    SessionView, TenantView, UserView,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -57,6 +58,10 @@ pub(crate) enum Report {
     Shown(Shown),
     /// The tenant's second-factor policy.
     FactorPolicy(SecondFactorPolicy),
+    /// A SCIM token just made, shown once.
+    ScimToken(ScimTokenReport),
+    /// SCIM tokens (listed, or the one revoked).
+    ScimTokens(Vec<ScimTokenView>),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -120,6 +125,12 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
                 )
             }
         },
+        // The token alone on the last line, so a script takes it with `tail -n 1`.
+        Report::ScimToken(made) => format!(
+            "SCIM token {:?} ({}) for tenant {}; shown once:\n{}\n",
+            made.name, made.pid, made.tenant, made.token
+        ),
+        Report::ScimTokens(tokens) => scim_tokens_table(tokens),
     })
 }
 
@@ -162,6 +173,8 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::Factors(list) => to_json(list),
         Report::Shown(shown) => to_json(shown),
         Report::FactorPolicy(policy) => to_json(policy),
+        Report::ScimToken(made) => to_json(made),
+        Report::ScimTokens(tokens) => to_json(tokens),
     };
     encoded
         .map(|text| text + "\n")
@@ -266,6 +279,21 @@ fn sessions_table(sessions: &[SessionView]) -> String {
                 time(s.expires_at),
                 or_dash(s.ip.as_deref()),
                 or_dash(s.user_agent.as_deref()),
+            ]
+        }),
+    )
+}
+
+fn scim_tokens_table(tokens: &[ScimTokenView]) -> String {
+    table(
+        &["ID", "NAME", "CREATED", "LAST USED", "REVOKED"],
+        tokens.iter().map(|t| {
+            vec![
+                t.pid.to_string(),
+                t.name.clone(),
+                time(t.created_at),
+                t.last_used_at.map_or_else(|| "-".to_owned(), time),
+                t.revoked_at.map_or_else(|| "-".to_owned(), time),
             ]
         }),
     )

@@ -1773,3 +1773,57 @@ async fn factors_are_enrolled_confirmed_listed_reset_and_the_policy_set() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("TENANTRY_SECOND_FACTOR_KEYS"));
 }
+
+// ---- `scim token` ----
+
+#[tokio::test]
+async fn scim_tokens_are_made_listed_and_revoked_by_id_or_name() {
+    let t = Tenantry::acme().await;
+    let made = t.ok(&[
+        "scim", "token", "create", "--tenant", "acme", "--name", "entra",
+    ]);
+    let token = made.lines().last().unwrap();
+    assert_eq!(token.len(), 43, "the token alone on the last line: {made}");
+    assert!(made.starts_with("SCIM token \"entra\""));
+    let json = t.json(&[
+        "scim", "token", "create", "--tenant", "acme", "--name", "okta",
+    ]);
+    assert_eq!(json["name"], "okta");
+    assert_eq!(json["tenant"], "acme");
+    assert_eq!(json["token"].as_str().unwrap().len(), 43);
+    let okta_pid = json["pid"].as_str().unwrap().to_owned();
+
+    let listed = as_array(t.json(&["scim", "token", "list", "--tenant", "acme"]));
+    assert_eq!(listed.len(), 2);
+    let shown = serde_json::to_string(&listed).unwrap();
+    assert!(!shown.contains(token) && !shown.contains("token_hash"));
+    let table = t.ok(&["scim", "token", "list", "--tenant", "acme"]);
+    assert_eq!(cells(&table)[0][0], "ID");
+
+    let revoked = as_array(t.json(&["scim", "token", "revoke", "--tenant", "acme", "entra"]));
+    assert!(revoked[0]["revoked_at"].is_string());
+    let revoked = as_array(t.json(&["scim", "token", "revoke", "--tenant", "acme", &okta_pid]));
+    assert_eq!(revoked[0]["name"], "okta");
+    assert!(revoked[0]["revoked_at"].is_string());
+
+    // A name with no live token, an unknown tenant, a bad name: refused, nothing written.
+    let none = t
+        .fails(
+            &["scim", "token", "revoke", "--tenant", "acme", "entra"],
+            None,
+        )
+        .await;
+    assert!(
+        none.contains("live SCIM token \"entra\" not found"),
+        "{none}"
+    );
+    t.fails(&["scim", "token", "create", "--tenant", "nobody"], None)
+        .await;
+    t.fails(
+        &[
+            "scim", "token", "create", "--tenant", "acme", "--name", " padded ",
+        ],
+        None,
+    )
+    .await;
+}

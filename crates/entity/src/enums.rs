@@ -274,6 +274,13 @@ pub enum AuditAction {
     /// `second_factor_policy.set` (who of the tenant must have a second factor)
     #[sea_orm(string_value = "second_factor_policy.set")]
     SecondFactorPolicySet,
+    /// `scim_token.created` (a SCIM bearer token of the tenant; the details name it, never
+    /// its value)
+    #[sea_orm(string_value = "scim_token.created")]
+    ScimTokenCreated,
+    /// `scim_token.revoked`
+    #[sea_orm(string_value = "scim_token.revoked")]
+    ScimTokenRevoked,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -402,6 +409,8 @@ string_enum!(AuditAction {
     RecoveryCodesGenerated => "recovery_codes.generated",
     SecondFactorsReset => "second_factors.reset",
     SecondFactorPolicySet => "second_factor_policy.set",
+    ScimTokenCreated => "scim_token.created",
+    ScimTokenRevoked => "scim_token.revoked",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 

@@ -3,7 +3,7 @@
 //! One file per table, in SeaORM 2.0's dense format: tenants, their plants (sites), their users,
 //! the per-plant roles that tie a user to a plant, credentials (one-time tokens, external
 //! identities), login history, the audit trail, database sessions (`sessions`, with what pruning
-//! keeps in `session_usage`), and the role catalogue (`roles`, `role_catalogue`). Row ids are newtypes ([`TenantId`],
+//! keeps in `session_usage`), SCIM bearer tokens (`scim_tokens`), and the role catalogue (`roles`, `role_catalogue`). Row ids are newtypes ([`TenantId`],
 //! [`PlantId`], [`UserId`]) so a plant id can never be passed where a user id is wanted.
 //!
 //! Hosts normally use these through `tenantry-service`; the entities are public so a host can
@@ -32,6 +32,7 @@ pub mod prelude;
 pub mod recovery_codes;
 pub mod role_catalogue;
 pub mod roles;
+pub mod scim_tokens;
 pub mod second_factor_policies;
 pub mod session_usage;
 pub mod sessions;

@@ -6,6 +6,7 @@ pub use crate::login_events::Entity as LoginEvents;
 pub use crate::plants::Entity as Plants;
 pub use crate::role_catalogue::Entity as RoleCatalogue;
 pub use crate::roles::Entity as Roles;
+pub use crate::scim_tokens::Entity as ScimTokens;
 pub use crate::session_usage::Entity as SessionUsage;
 pub use crate::sessions::Entity as Sessions;
 pub use crate::tenants::Entity as Tenants;

@@ -73,6 +73,7 @@ mod m20261206_000024_count_live_users;
 mod m20261207_000025_create_identity_providers;
 mod m20261207_000026_create_sessions;
 mod m20261208_000027_create_second_factors;
+mod m20261208_000028_create_scim_tokens;
 pub mod prelude;
 pub mod runner;
 
@@ -87,6 +88,7 @@ pub const TABLES: &[&str] = &[
     "tenantry_login_challenges",
     "tenantry_recovery_codes",
     "tenantry_authenticators",
+    "tenantry_scim_tokens",
     "tenantry_session_usage",
     "tenantry_sessions",
     "tenantry_identity_providers",
@@ -145,6 +147,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_create_identity_providers::Migration),
             Box::new(m20261207_000026_create_sessions::Migration),
             Box::new(m20261208_000027_create_second_factors::Migration),
+            Box::new(m20261208_000028_create_scim_tokens::Migration),
         ]
     }
 

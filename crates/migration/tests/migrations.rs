@@ -5,8 +5,8 @@
 use tenantry_entity::keys::display_name_key;
 use tenantry_entity::{
     AuditAction, LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId,
-    UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, session_usage,
-    sessions, tenants, user_identities, user_plant_roles, users,
+    UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, scim_tokens,
+    session_usage, sessions, tenants, user_identities, user_plant_roles, users,
 };
 use tenantry_entity::{
     authenticators, identity_providers, login_challenges, recovery_codes, second_factor_policies,
@@ -2085,5 +2085,90 @@ async fn upgrading_to_000027_adds_the_second_factor_tables_and_keeps_every_row()
     assert!(
         db.execute_unprepared(providers).await.is_ok(),
         "the providers' table stays"
+    );
+}
+
+// ---- 000028: SCIM bearer tokens ----------------------------------------------------------------
+
+const SCIM_TOKENS: &str = "m20261208_000028_create_scim_tokens";
+
+fn scim_token_row(tenant: TenantId, hash: &str) -> scim_tokens::ActiveModel {
+    scim_tokens::ActiveModel {
+        pid: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        name: Set("entra".to_owned()),
+        token_hash: Set(hash.to_owned()),
+        created_at: Set(now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+}
+
+/// 000028 adds `scim_tokens` to a populated database and changes no row; a token's hash is
+/// unique, it needs its tenant and goes with it; `down` drops the table and nothing else. On
+/// every backend.
+#[tokio::test]
+async fn upgrading_to_000028_adds_the_scim_token_table_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    down_to_after(db, SCIM_TOKENS).await;
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(steps_between(GRANTS, SCIM_TOKENS)))
+        .await
+        .expect("up to before 000028");
+    let db = &reopened(&test_db).await;
+    let schema_before = schema_of(db).await;
+    assert!(!format!("{schema_before:?}").contains("tenantry_scim_tokens"));
+    let before = snapshot(&test_db, "before_28").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000028");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_28").await, before);
+
+    let tenant = tenants::Entity::find()
+        .one(db)
+        .await
+        .expect("tenants")
+        .expect("a tenant");
+    let hash = "a".repeat(64);
+    let made = scim_token_row(tenant.id, &hash)
+        .insert(db)
+        .await
+        .expect("a token");
+    let read = scim_tokens::Entity::find_by_id(made.id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read, made);
+    assert_unique_violation(
+        scim_token_row(tenant.id, &hash).insert(db).await,
+        "a second token with the same hash",
+    );
+    assert_foreign_key_violation(
+        scim_token_row(TenantId(i64::MAX), &"b".repeat(64))
+            .insert(db)
+            .await,
+        "a token of no tenant",
+    );
+    let written = snapshot(&test_db, "written_28").await;
+
+    Migrator::down(db, Some(1)).await.expect("down 000028");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_before);
+    assert_eq!(snapshot(&test_db, "down_28").await, written);
+
+    Migrator::up(db, Some(1)).await.expect("up again");
+    tenants::Entity::delete_by_id(tenant.id)
+        .exec(db)
+        .await
+        .expect("delete the tenant");
+    assert_eq!(
+        scim_tokens::Entity::find().count(db).await.expect("count"),
+        0
     );
 }

@@ -55,9 +55,9 @@ mod views;
 
 pub use api::{
     AuditAction, AuditLog, Credentials, Dormancy, Identities, IdentityProviders, ImportProgress,
-    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, SecondFactors,
-    SessionUsage, SessionUsers, SessionView, Sessions, Tenants, TokenDelivery, TokenSender,
-    UserRepository, Users,
+    ImportStage, Imports, Invitations, Logins, Plants, Problem, Roles, RowProblem, ScimTokenView,
+    ScimTokens, SecondFactors, SessionUsage, SessionUsers, SessionView, Sessions, Tenants,
+    TokenDelivery, TokenSender, UserRepository, Users,
 };
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;

@@ -3,8 +3,8 @@
 
 pub use crate::api::{
     AuditLog, Credentials, Dormancy, Identities, IdentityProviders, Imports, Invitations, Logins,
-    Plants, Roles, SecondFactors, SessionUsers, Sessions, Tenants, TokenSender, UserRepository,
-    Users,
+    Plants, Roles, ScimDirectory, ScimTokens, SecondFactors, SessionUsers, Sessions, Tenants,
+    TokenSender, UserRepository, Users,
 };
 /// Role keys of a host's enum (and of tenantry's own `UserRole`).
 pub use crate::role_catalogue::HostRole;

@@ -13,9 +13,9 @@ use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Sta
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
     audit_events, authenticators, credential_tokens, identity_providers, login_challenges,
-    login_events, plants, recovery_codes, role_catalogue, roles, second_factor_policies,
-    session_usage, sessions, tenant_locks, tenants, user_identities, user_plant_roles,
-    user_tenant_roles, users,
+    login_events, plants, recovery_codes, role_catalogue, roles, scim_tokens,
+    second_factor_policies, session_usage, sessions, tenant_locks, tenants, user_identities,
+    user_plant_roles, user_tenant_roles, users,
 };
 use tenantry_service::migration::TABLES;
 use tenantry_service::prelude::*;
@@ -159,6 +159,10 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
         (
             "tenantry_session_usage",
             entity_columns::<session_usage::Entity>(),
+        ),
+        (
+            "tenantry_scim_tokens",
+            entity_columns::<scim_tokens::Entity>(),
         ),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
@@ -368,6 +372,17 @@ async fn no_password_or_token_is_stored_in_any_form() {
         .unwrap();
     secrets.token(outstanding);
 
+    // SCIM tokens: one live, one revoked.
+    let mut scim_raw = Vec::new();
+    for name in ["entra", "okta"] {
+        let (made, raw) = repo.create_scim_token(t, name, None).await.unwrap();
+        assert_eq!(repo.scim_tenant(raw.expose()).await.unwrap(), Some(t));
+        scim_raw.push(raw.into_string());
+        if name == "okta" {
+            repo.revoke_scim_token(t, made.pid, None).await.unwrap();
+        }
+    }
+
     // Identities: linked, provisioned, used.
     repo.link_identity(
         t,
@@ -566,6 +581,11 @@ async fn no_password_or_token_is_stored_in_any_form() {
         let digest = hex(&Sha256::digest(&bytes));
         assert_eq!(find(&digest).as_deref(), Some("tenantry_credential_tokens"));
     }
+    for token in &scim_raw {
+        let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
+        let digest = hex(&Sha256::digest(&bytes));
+        assert_eq!(find(&digest).as_deref(), Some("tenantry_scim_tokens"));
+    }
     let live_session = hex(&Sha256::digest(session_ids[0].0.to_le_bytes()));
     assert_eq!(find(&live_session).as_deref(), Some("tenantry_sessions"));
     assert!(find("$argon2id$v=19$m=8,t=1,p=1$").is_some());
@@ -578,7 +598,7 @@ async fn no_password_or_token_is_stored_in_any_form() {
             forms.push((form, "password encoding"));
         }
     }
-    for token in &secrets.tokens {
+    for token in secrets.tokens.iter().chain(&scim_raw) {
         let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
         forms.push((token.clone(), "raw token"));
         for form in encodings(&bytes) {

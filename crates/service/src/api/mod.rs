@@ -16,6 +16,8 @@ mod invitations;
 mod logins;
 mod plants;
 mod roles;
+mod scim_directory;
+mod scim_tokens;
 mod second_factors;
 mod sessions;
 mod tenants;
@@ -31,6 +33,8 @@ pub use invitations::Invitations;
 pub use logins::Logins;
 pub use plants::Plants;
 pub use roles::Roles;
+pub use scim_directory::{RoleMember, ScimDirectory};
+pub use scim_tokens::{ScimTokenView, ScimTokens};
 pub use second_factors::SecondFactors;
 pub use sessions::{SessionUsage, SessionView, Sessions};
 pub use tenants::Tenants;
@@ -87,7 +91,8 @@ gathers!(
 /// # Ok(()) }
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
-        IdentityProviders, Dormancy, Imports, AuditLog, Sessions, SecondFactors
+        IdentityProviders, Dormancy, Imports, AuditLog, Sessions, SecondFactors, ScimTokens,
+        ScimDirectory
 );
 
 gathers!(

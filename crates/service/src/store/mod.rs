@@ -34,6 +34,8 @@ mod role_catalogue_rows;
 mod role_catalogue_sync;
 mod role_rows;
 mod roles;
+mod scim_directory;
+mod scim_tokens;
 mod search;
 mod second_factors;
 mod second_factors_api;
