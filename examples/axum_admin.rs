@@ -7,7 +7,8 @@
 //! its sessions in that database.
 //! Invitation and reset links point at `PUBLIC_URL` (default `http://{BIND_ADDR}`); the
 //! session cookie is `Secure` when it is `https://`. Bootstrap the first tenant admin with the
-//! `tenantry` CLI (or the quickstart), then `POST /api/auth/login`.
+//! `tenantry` CLI (or the quickstart), then `POST /api/auth/login`. SCIM 2.0 provisioning is
+//! served per tenant at `/scim/v2/{tenant-slug}/` with tokens from `tenantry scim token create`.
 
 use std::error::Error;
 use std::sync::Arc;
@@ -64,7 +65,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     });
 
-    let app = tenantry_axum::router(users, sessions, AdminConfig::new(public_url));
+    // SCIM 2.0 per tenant at /scim/v2/{tenant-slug}/ (bearer tokens: `tenantry scim token`).
+    let scim = tenantry_axum::scim::router(users.clone());
+    let app =
+        tenantry_axum::router(users, sessions, AdminConfig::new(public_url)).nest("/scim/v2", scim);
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     tracing::info!(address = %listener.local_addr()?, "tenantry admin listening");
     tenantry_axum::serve(listener, app, async {

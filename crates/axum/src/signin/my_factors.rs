@@ -81,7 +81,7 @@ pub(crate) async fn enrol_totp(
     path = "/api/me/factors/{id}/confirm",
     tag = "sign-in",
     security(("session" = [])),
-    params(("id" = i64, Path, description = "The pending authenticator's id")),
+    params(("id" = String, Path, description = "The pending authenticator's id (a positive integer; anything else is 404)")),
     request_body = CodeBody,
     responses(
         (status = 200, description = "Confirmed; recovery codes when they are new", body = RecoveryCodesJson),
@@ -110,7 +110,7 @@ pub(crate) async fn confirm_factor(
     path = "/api/me/factors/{id}",
     tag = "sign-in",
     security(("session" = [])),
-    params(("id" = i64, Path, description = "The authenticator's id")),
+    params(("id" = String, Path, description = "The authenticator's id (a positive integer; anything else is 404)")),
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "`unauthenticated`", body = ErrorJson),
