@@ -130,6 +130,10 @@ pub enum LoginOutcome {
     /// The account is deleted (a login recorded for it by id, from a sign-in elsewhere).
     #[sea_orm(string_value = "deleted")]
     Deleted,
+    /// A passkey sign-in whose ceremony (unknown, expired, used, or begun elsewhere), credential
+    /// (unknown, of another tenant, removed) or signature failed.
+    #[sea_orm(string_value = "wrong_passkey")]
+    WrongPasskey,
 }
 
 /// What an audit event records: `audit_events.action`, stored as the string of
@@ -247,6 +251,15 @@ pub enum AuditAction {
     /// details say which and how many)
     #[sea_orm(string_value = "sessions.revoked")]
     SessionsRevoked,
+    /// `passkey.registered` (details: the passkey's id and name)
+    #[sea_orm(string_value = "passkey.registered")]
+    PasskeyRegistered,
+    /// `passkey.renamed` (details: the passkey's id, old and new name)
+    #[sea_orm(string_value = "passkey.renamed")]
+    PasskeyRenamed,
+    /// `passkey.removed` (details: the passkey's id and name)
+    #[sea_orm(string_value = "passkey.removed")]
+    PasskeyRemoved,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -329,6 +342,7 @@ string_enum!(LoginOutcome {
     TenantSuspended => "tenant_suspended",
     UnknownTenant => "unknown_tenant",
     Deleted => "deleted",
+    WrongPasskey => "wrong_passkey",
 });
 
 string_enum!(AuditAction {
@@ -367,6 +381,9 @@ string_enum!(AuditAction {
     IdentityProviderRemoved => "identity_provider.removed",
     RoleRevokedByCatalogue => "role.revoked_by_catalogue",
     SessionsRevoked => "sessions.revoked",
+    PasskeyRegistered => "passkey.registered",
+    PasskeyRenamed => "passkey.renamed",
+    PasskeyRemoved => "passkey.removed",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 
