@@ -712,7 +712,7 @@ async fn hostile_names_are_refused_and_write_nothing() {
                 .finish_passkey_registration(env.tid(), alice.id, token, &credential, name)
                 .await,
         );
-        assert!(errors.has("name", rule.clone()), "{name:?}: {errors:?}");
+        assert!(errors.has("name", rule), "{name:?}: {errors:?}");
     }
     assert!(passkey_rows(&env).await.is_empty());
     // The token was not spent by refused names; a confusable name is the user's own label,
