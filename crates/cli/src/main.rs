@@ -17,6 +17,7 @@ mod lookup;
 mod migrate;
 mod output;
 mod pages;
+mod passkey;
 mod password;
 mod plant;
 mod role;
@@ -113,6 +114,10 @@ enum StoreCommand {
     /// List and revoke a user's sessions; prune ended sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// List and remove a user's passkeys. Registering one takes the user's browser or device
+    /// (a WebAuthn ceremony through the host's pages): an operator cannot do it from here.
+    #[command(subcommand)]
+    Passkey(passkey::PasskeyCommand),
 }
 
 #[tokio::main]
@@ -198,6 +203,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Role(command) => role::run(db, &repo, command).await,
         StoreCommand::Token(command) => token::run(&repo, command).await,
         StoreCommand::Session(command) => session::run(&repo, command).await,
+        StoreCommand::Passkey(command) => passkey::run(&repo, command).await,
     }
 }
 

@@ -12,7 +12,8 @@ use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{
-    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, SessionView, TenantView, UserView,
+    Delegation, PasskeyView, PlantView, RoleCatalogue, RoleKey, RoleScope, SessionView, TenantView,
+    UserView,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -49,6 +50,8 @@ pub(crate) enum Report {
     Sessions(Vec<SessionView>),
     /// How many sessions `session revoke` or `session prune` ended.
     SessionsEnded(SessionsEnded),
+    /// A user's passkeys.
+    Passkeys(Vec<PasskeyView>),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -93,6 +96,7 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
             ),
             None => format!("{} {} sessions\n", ended.outcome, ended.sessions),
         },
+        Report::Passkeys(passkeys) => passkeys_table(passkeys),
     })
 }
 
@@ -132,6 +136,7 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::Imported(report) => to_json(report),
         Report::Sessions(sessions) => to_json(sessions),
         Report::SessionsEnded(ended) => to_json(ended),
+        Report::Passkeys(passkeys) => to_json(passkeys),
     };
     encoded
         .map(|text| text + "\n")
@@ -212,6 +217,20 @@ fn sessions_table(sessions: &[SessionView]) -> String {
                 time(s.expires_at),
                 or_dash(s.ip.as_deref()),
                 or_dash(s.user_agent.as_deref()),
+            ]
+        }),
+    )
+}
+
+fn passkeys_table(passkeys: &[PasskeyView]) -> String {
+    table(
+        &["ID", "NAME", "REGISTERED", "LAST USED"],
+        passkeys.iter().map(|p| {
+            vec![
+                p.id.to_string(),
+                p.name.clone(),
+                p.confirmed_at.map_or_else(|| "-".to_owned(), time),
+                p.last_used_at.map_or_else(|| "-".to_owned(), time),
             ]
         }),
     )
