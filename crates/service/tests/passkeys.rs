@@ -8,91 +8,24 @@
 #[macro_use]
 mod common;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use tenantry_service::entity::{authenticators, login_challenges};
 use tenantry_service::passkey_config::PasskeyConfig;
 use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
-use tenantry_service::webauthn_rs::prelude::{
-    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
-    RequestChallengeResponse, Url,
-};
+use tenantry_service::webauthn_rs::prelude::PublicKeyCredential;
 use tenantry_service::{
     Error, LoginContext, LoginOutcome, LoginSource, PasskeyChallenge, PasskeyView,
     SeaOrmUserRepository, UserId, UserView,
 };
-use webauthn_authenticator_rs::WebauthnAuthenticator;
-use webauthn_authenticator_rs::softpasskey::SoftPasskey;
-
-const ORIGIN: &str = "https://login.example.com";
-
-fn config() -> PasskeyConfig {
-    PasskeyConfig {
-        rp_id: "example.com".into(),
-        rp_name: "Example".into(),
-        origin: ORIGIN.into(),
-    }
-}
 
 /// [`env`] with passkeys configured.
 async fn passkey_env() -> Env {
     let mut env = env().await;
-    env.repo = env.repo.clone().with_passkeys(config()).unwrap();
+    env.repo = env.repo.clone().with_passkeys(passkey_config()).unwrap();
     env
-}
-
-/// A passkey authenticator as a browser drives it: webauthn-rs's software passkey, plus what a
-/// discoverable authenticator does that it does not — pick its own credential when the
-/// relying party names none, and return the user handle it was registered with.
-struct Device {
-    soft: SoftPasskey,
-    /// Credential id → the user handle it was registered with.
-    handles: HashMap<Vec<u8>, Vec<u8>>,
-}
-
-impl Device {
-    fn new() -> Self {
-        // `true`: it reports user verification (a PIN or a fingerprint) as done.
-        Self {
-            soft: SoftPasskey::new(true),
-            handles: HashMap::new(),
-        }
-    }
-
-    fn origin() -> Url {
-        Url::parse(ORIGIN).unwrap()
-    }
-
-    fn register(&mut self, options: CreationChallengeResponse) -> RegisterPublicKeyCredential {
-        let handle = options.public_key.user.id.clone();
-        let credential = self.soft.do_registration(Self::origin(), options).unwrap();
-        self.handles.insert(credential.raw_id.clone(), handle);
-        credential
-    }
-
-    fn sign_in(&mut self, mut options: RequestChallengeResponse) -> PublicKeyCredential {
-        if options.public_key.allow_credentials.is_empty() {
-            // webauthn-rs does not export `AllowCredentials`; its JSON form names it.
-            let allowed: Vec<_> = self
-                .handles
-                .keys()
-                .map(|id| serde_json::json!({ "type": "public-key", "id": URL_SAFE_NO_PAD.encode(id) }))
-                .collect();
-            options.public_key.allow_credentials =
-                serde_json::from_value(serde_json::Value::Array(allowed)).unwrap();
-        }
-        let mut credential = self
-            .soft
-            .do_authentication(Self::origin(), options)
-            .unwrap();
-        credential.response.user_handle = self.handles.get(&credential.raw_id).cloned();
-        credential
-    }
 }
 
 /// Registers a passkey named `name` for `user` on `device`.
@@ -832,7 +765,7 @@ async fn without_a_relying_party_passkeys_are_refused_by_name() {
         assert_err!(repo.with_passkeys(config), Error::InvalidConfig(_));
     }
     // An unknown tenant cannot start a sign-in.
-    let repo = env.repo.clone().with_passkeys(config()).unwrap();
+    let repo = env.repo.clone().with_passkeys(passkey_config()).unwrap();
     assert_err!(
         repo.start_passkey_sign_in(tenantry_service::TenantId(999_999), web())
             .await,
