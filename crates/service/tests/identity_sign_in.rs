@@ -35,6 +35,7 @@ fn entra(domains: &[&str]) -> IdentityProviderPolicy {
         provisions_users: true,
         accepts_invitations: true,
         email_domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+        satisfies_second_factor: false,
     }
 }
 
