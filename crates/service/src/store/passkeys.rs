@@ -114,6 +114,8 @@ fn credential_of(row: &authenticators::Model) -> Option<Passkey> {
     serde_json::from_str(row.passkey.as_deref()?).ok()
 }
 
+/// The signature counter a stored passkey holds (webauthn-rs keeps it private; its JSON has
+/// it as `cred.counter`).
 #[cfg_attr(
     not(test),
     allow(
@@ -121,13 +123,11 @@ fn credential_of(row: &authenticators::Model) -> Option<Passkey> {
         reason = "verify_second_factor's, which the two-step login calls"
     )
 )]
-/// The signature counter a stored passkey holds (webauthn-rs keeps it private; its JSON has
-/// it as `cred.counter`).
 fn stored_counter(passkey: &Passkey) -> Option<u64> {
     serde_json::to_value(passkey).ok()?["cred"]["counter"].as_u64()
 }
 
-/// Whether a live user `user` of `tenant` exists; `NotFound` otherwise.
+/// The live user `user` of `tenant`; `NotFound` otherwise.
 async fn ensure_user(
     db: &impl ConnectionTrait,
     tenant: TenantId,
