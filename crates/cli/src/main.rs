@@ -18,6 +18,7 @@ mod lookup;
 mod migrate;
 mod output;
 mod pages;
+mod passkey;
 mod password;
 mod plant;
 mod role;
@@ -127,6 +128,10 @@ enum StoreCommand {
     /// Make, list and revoke the bearer tokens of a tenant's SCIM endpoints.
     #[command(subcommand)]
     Scim(scim::ScimCommand),
+    /// List and remove a user's passkeys. Registering one takes the user's browser or device
+    /// (a WebAuthn ceremony through the host's pages): an operator cannot do it from here.
+    #[command(subcommand)]
+    Passkey(passkey::PasskeyCommand),
 }
 
 #[tokio::main]
@@ -214,6 +219,7 @@ async fn run_store(db: &DatabaseConnection, command: StoreCommand) -> CliResult<
         StoreCommand::Session(command) => session::run(&repo, command).await,
         StoreCommand::Factor(command) => factor::run(&repo, command).await,
         StoreCommand::Scim(command) => scim::run(&repo, command).await,
+        StoreCommand::Passkey(command) => passkey::run(&repo, command).await,
     }
 }
 

@@ -14,8 +14,8 @@ use crate::user::{DeletedUser, Done};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tenantry_service::{
-    Delegation, PlantView, RoleCatalogue, RoleKey, RoleScope, ScimTokenView, SecondFactorPolicy,
-    SessionView, TenantView, UserView,
+    Delegation, PasskeyView, PlantView, RoleCatalogue, RoleKey, RoleScope, ScimTokenView,
+    SecondFactorPolicy, SessionView, TenantView, UserView,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -62,6 +62,8 @@ pub(crate) enum Report {
     ScimToken(ScimTokenReport),
     /// SCIM tokens (listed, or the one revoked).
     ScimTokens(Vec<ScimTokenView>),
+    /// A user's passkeys.
+    Passkeys(Vec<PasskeyView>),
 }
 
 /// The report as printed: JSON when `json`, else a table; ends with a newline.
@@ -131,6 +133,7 @@ pub(crate) fn render(report: &Report, json: bool) -> CliResult<String> {
             made.name, made.pid, made.tenant, made.token
         ),
         Report::ScimTokens(tokens) => scim_tokens_table(tokens),
+        Report::Passkeys(passkeys) => passkeys_table(passkeys),
     })
 }
 
@@ -175,6 +178,7 @@ fn render_json(report: &Report) -> CliResult<String> {
         Report::FactorPolicy(policy) => to_json(policy),
         Report::ScimToken(made) => to_json(made),
         Report::ScimTokens(tokens) => to_json(tokens),
+        Report::Passkeys(passkeys) => to_json(passkeys),
     };
     encoded
         .map(|text| text + "\n")
@@ -294,6 +298,20 @@ fn scim_tokens_table(tokens: &[ScimTokenView]) -> String {
                 time(t.created_at),
                 t.last_used_at.map_or_else(|| "-".to_owned(), time),
                 t.revoked_at.map_or_else(|| "-".to_owned(), time),
+            ]
+        }),
+    )
+}
+
+fn passkeys_table(passkeys: &[PasskeyView]) -> String {
+    table(
+        &["ID", "NAME", "REGISTERED", "LAST USED"],
+        passkeys.iter().map(|p| {
+            vec![
+                p.id.to_string(),
+                p.name.clone(),
+                p.confirmed_at.map_or_else(|| "-".to_owned(), time),
+                p.last_used_at.map_or_else(|| "-".to_owned(), time),
             ]
         }),
     )

@@ -1827,3 +1827,125 @@ async fn scim_tokens_are_made_listed_and_revoked_by_id_or_name() {
     )
     .await;
 }
+
+// ---- `passkey` ----
+
+impl Tenantry {
+    /// A registered passkey row of `username` in `acme` named `name` (as the service stores
+    /// one; the CLI never registers one); its id.
+    async fn passkey(&self, username: &str, name: &str, credential_hash: &str) -> i64 {
+        use tenantry_service::entity::authenticators;
+        use tenantry_service::migration::sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let user: i64 = self
+            .scalar(&format!(
+                "SELECT id FROM tenantry_users WHERE username_key = '{username}'"
+            ))
+            .await;
+        let tenant: i64 = self
+            .scalar(&format!(
+                "SELECT tenant_id FROM tenantry_users WHERE id = {user}"
+            ))
+            .await;
+        let now = chrono::Utc::now();
+        authenticators::ActiveModel {
+            tenant_id: Set(tenantry_service::TenantId(tenant)),
+            user_id: Set(tenantry_service::UserId(user)),
+            kind: Set(authenticators::PASSKEY.to_owned()),
+            name: Set(name.to_owned()),
+            credential_id_hash: Set(Some(credential_hash.to_owned())),
+            passkey: Set(Some(r#"{"cred":{"counter":0}}"#.to_owned())),
+            confirmed_at: Set(Some(now)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(self.db.conn())
+        .await
+        .expect("a passkey row")
+        .id
+    }
+}
+
+#[tokio::test]
+async fn passkeys_are_listed_and_removed() {
+    let t = Tenantry::acme().await;
+    t.ok(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "bob",
+        "--display-name",
+        "Bob",
+    ]);
+    let phone = t.passkey("alice", "Phone", &"a".repeat(64)).await;
+    let key = t.passkey("alice", "YubiKey", &"b".repeat(64)).await;
+    let bobs = t.passkey("bob", "Bob's key", &"c".repeat(64)).await;
+
+    let listed = as_array(t.json(&["passkey", "list", "--tenant", "acme", "--user", "alice"]));
+    let names: Vec<&str> = listed.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Phone", "YubiKey"]);
+    let shown = serde_json::to_string(&listed).unwrap();
+    assert!(!shown.contains("counter") && !shown.contains(&"a".repeat(64)));
+    let table = t.ok(&["passkey", "list", "--tenant", "acme", "--user", "alice"]);
+    assert_eq!(cells(&table)[0][..2], ["ID", "NAME"]);
+    assert!(table.contains("YubiKey"));
+
+    let removed = t.ok(&[
+        "passkey",
+        "remove",
+        "--tenant",
+        "acme",
+        "--user",
+        "alice",
+        "--passkey",
+        &phone.to_string(),
+    ]);
+    assert_eq!(removed, "passkey removed: alice\n");
+    let left = as_array(t.json(&["passkey", "list", "--tenant", "acme", "--user", "alice"]));
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["id"], key);
+
+    // Bob's passkey through alice, a removed one, an unknown user: refused, nothing written.
+    let refused = t
+        .fails(
+            &[
+                "passkey",
+                "remove",
+                "--tenant",
+                "acme",
+                "--user",
+                "alice",
+                "--passkey",
+                &bobs.to_string(),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(refused, format!("error: passkey \"{bobs}\" not found"));
+    t.fails(
+        &[
+            "passkey",
+            "remove",
+            "--tenant",
+            "acme",
+            "--user",
+            "alice",
+            "--passkey",
+            &phone.to_string(),
+        ],
+        None,
+    )
+    .await;
+    t.fails(
+        &["passkey", "list", "--tenant", "acme", "--user", "nobody"],
+        None,
+    )
+    .await;
+    let removals: i64 = t
+        .scalar("SELECT COUNT(*) FROM tenantry_audit_events WHERE action = 'passkey.removed'")
+        .await;
+    assert_eq!(removals, 1);
+    // The help says why there is no `passkey register`.
+    let help = t.ok(&["passkey", "--help"]);
+    assert!(help.contains("browser"), "{help}");
+}

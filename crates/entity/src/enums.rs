@@ -141,6 +141,10 @@ pub enum LoginOutcome {
     /// A second step with a wrong, reused or malformed code.
     #[sea_orm(string_value = "wrong_second_factor")]
     WrongSecondFactor,
+    /// A passkey sign-in whose ceremony (unknown, expired, used, or begun elsewhere), credential
+    /// (unknown, of another tenant, removed) or signature failed.
+    #[sea_orm(string_value = "wrong_passkey")]
+    WrongPasskey,
 }
 
 /// What an audit event records: `audit_events.action`, stored as the string of
@@ -281,6 +285,15 @@ pub enum AuditAction {
     /// `scim_token.revoked`
     #[sea_orm(string_value = "scim_token.revoked")]
     ScimTokenRevoked,
+    /// `passkey.registered` (details: the passkey's id and name)
+    #[sea_orm(string_value = "passkey.registered")]
+    PasskeyRegistered,
+    /// `passkey.renamed` (details: the passkey's id, old and new name)
+    #[sea_orm(string_value = "passkey.renamed")]
+    PasskeyRenamed,
+    /// `passkey.removed` (details: the passkey's id and name)
+    #[sea_orm(string_value = "passkey.removed")]
+    PasskeyRemoved,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -366,6 +379,7 @@ string_enum!(LoginOutcome {
     SecondFactorRequired => "second_factor_required",
     EnrolmentRequired => "enrolment_required",
     WrongSecondFactor => "wrong_second_factor",
+    WrongPasskey => "wrong_passkey",
 });
 
 string_enum!(AuditAction {
@@ -411,6 +425,9 @@ string_enum!(AuditAction {
     SecondFactorPolicySet => "second_factor_policy.set",
     ScimTokenCreated => "scim_token.created",
     ScimTokenRevoked => "scim_token.revoked",
+    PasskeyRegistered => "passkey.registered",
+    PasskeyRenamed => "passkey.renamed",
+    PasskeyRemoved => "passkey.removed",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 

@@ -9,6 +9,12 @@ pub const SECOND_FACTOR: &str = "second_factor";
 /// A challenge's `purpose`: the password was right, but the tenant requires a second factor the
 /// user has not enrolled; completing enrolment completes the login.
 pub const ENROLMENT: &str = "enrolment";
+/// A challenge's `purpose`: a passkey registration begun for the user, its `ceremony` the
+/// registration state.
+pub const PASSKEY_REGISTRATION: &str = "passkey_registration";
+/// A challenge's `purpose`: a sign-in with a passkey alone (no user yet: `user_id` is `NULL`),
+/// its `ceremony` the discoverable authentication state.
+pub const PASSKEY_SIGN_IN: &str = "passkey_sign_in";
 
 /// One challenge.
 #[sea_orm::model]
@@ -25,7 +31,8 @@ pub struct Model {
     /// SHA-256 (hex) of the token handed out.
     #[sea_orm(unique)]
     pub token_hash: String,
-    /// What completing it does ([`SECOND_FACTOR`], [`ENROLMENT`], or a passkey ceremony's).
+    /// What completing it does ([`SECOND_FACTOR`], [`ENROLMENT`], [`PASSKEY_REGISTRATION`],
+    /// [`PASSKEY_SIGN_IN`]).
     pub purpose: String,
     /// The login's source; completing it from another source fails.
     pub source: String,

@@ -32,6 +32,8 @@ mod error;
 pub mod hashing;
 mod inputs;
 pub mod normalize;
+#[cfg(feature = "passkeys")]
+pub mod passkey_config;
 pub mod password_policy;
 pub mod prelude;
 pub mod profile_rules;
@@ -59,6 +61,8 @@ pub use api::{
     ScimTokens, SecondFactors, SessionUsage, SessionUsers, SessionView, Sessions, Tenants,
     TokenDelivery, TokenSender, UserRepository, Users,
 };
+#[cfg(feature = "passkeys")]
+pub use api::{PasskeyChallenge, PasskeyView, Passkeys};
 pub use config::{Config, MissingRoles};
 pub use cursor::Cursor;
 pub use error::{Error, IdentityRefusal, Result};
@@ -99,6 +103,9 @@ pub use views::{
     InvitedUser, IssuedToken, KeysetPage, LoginEventView, Page, PlantMember, PlantRoleView,
     PlantView, RoleHolder, SecondStep, SignIn, SignInPath, TenantView, UserView,
 };
+/// webauthn-rs, whose types the [`Passkeys`] methods take and return (feature `passkeys`).
+#[cfg(feature = "passkeys")]
+pub use webauthn_rs;
 
 /// Applies tenantry's pending migrations (history in `tenantry_migrations`).
 ///

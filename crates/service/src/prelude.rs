@@ -1,6 +1,8 @@
 //! The traits a host calls the repository through, in one import:
 //! `use tenantry_service::prelude::*;`.
 
+#[cfg(feature = "passkeys")]
+pub use crate::api::Passkeys;
 pub use crate::api::{
     AuditLog, Credentials, Dormancy, Identities, IdentityProviders, Imports, Invitations, Logins,
     Plants, Roles, ScimDirectory, ScimTokens, SecondFactors, SessionUsers, Sessions, Tenants,

@@ -558,6 +558,32 @@ async fn no_password_or_token_is_stored_in_any_form() {
     store.delete(&session_ids[1]).await.unwrap();
     assert_eq!(repo.prune_sessions().await.unwrap(), 1);
 
+    // ---- Passkeys (issue 18, point 4): a registration and a sign-in with the software
+    // passkey; their ceremony tokens are secrets too (checked apart from `secrets` below). ----
+    let passkey_repo = repo.clone().with_passkeys(passkey_config()).unwrap();
+    let mut device = Device::new();
+    let mut passkey_tokens = Vec::new();
+    let registration = passkey_repo
+        .start_passkey_registration(t, owner.id)
+        .await
+        .unwrap();
+    let token = registration.token.expose().to_owned();
+    let credential = device.register(registration.options);
+    passkey_repo
+        .finish_passkey_registration(t, owner.id, &token, &credential, "Owner's key")
+        .await
+        .unwrap();
+    passkey_tokens.push(token);
+    let sign_in = passkey_repo.start_passkey_sign_in(t, web()).await.unwrap();
+    let token = sign_in.token.expose().to_owned();
+    let assertion = device.sign_in(sign_in.options);
+    passkey_repo
+        .finish_passkey_sign_in(t, &token, &assertion, web())
+        .await
+        .unwrap();
+    passkey_tokens.push(token);
+    // ---- end of passkeys ----
+
     // The dump.
     let dumped = dump(&env).await;
     let haystack: Vec<(String, String, String)> = dumped
@@ -590,6 +616,19 @@ async fn no_password_or_token_is_stored_in_any_form() {
     assert_eq!(find(&live_session).as_deref(), Some("tenantry_sessions"));
     assert!(find("$argon2id$v=19$m=8,t=1,p=1$").is_some());
     assert!(find("okta").is_some() && find("owner@gmail.example").is_some());
+
+    // Passkeys: a ceremony's token is stored as its digest only, in `login_challenges`.
+    for token in &passkey_tokens {
+        let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
+        let digest = hex(&Sha256::digest(&bytes));
+        assert_eq!(find(&digest).as_deref(), Some("tenantry_login_challenges"));
+        let forms = std::iter::once(token.clone())
+            .chain(encodings(&bytes))
+            .chain(encodings(token.as_bytes()));
+        for form in forms {
+            assert_eq!(find(&form), None, "a passkey ceremony token was stored");
+        }
+    }
 
     let mut forms = Vec::new();
     for password in &secrets.passwords {

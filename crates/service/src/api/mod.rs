@@ -14,6 +14,8 @@ mod identity_providers;
 mod imports;
 mod invitations;
 mod logins;
+#[cfg(feature = "passkeys")]
+mod passkeys;
 mod plants;
 mod roles;
 mod scim_directory;
@@ -31,6 +33,8 @@ pub use identity_providers::IdentityProviders;
 pub use imports::{ImportProgress, ImportStage, Imports, Problem, RowProblem};
 pub use invitations::Invitations;
 pub use logins::Logins;
+#[cfg(feature = "passkeys")]
+pub use passkeys::{PasskeyChallenge, PasskeyView, Passkeys};
 pub use plants::Plants;
 pub use roles::Roles;
 pub use scim_directory::{RoleMember, ScimDirectory};
@@ -41,13 +45,20 @@ pub use tenants::Tenants;
 pub use users::Users;
 
 /// Declares a trait that gathers other traits, and implements it for whatever implements them
-/// all, so the list of concerns is written once.
+/// all, so the list of concerns is written once. Concerns after `; feature "f":` are gathered
+/// only when the crate's feature `f` is on.
 macro_rules! gathers {
     ($(#[$doc:meta])* $name:ident: $($concern:ident),+) => {
         $(#[$doc])*
         pub trait $name: $($concern +)+ Send + Sync {}
 
         impl<T> $name for T where T: $($concern +)+ Send + Sync + ?Sized {}
+    };
+    ($(#[$doc:meta])* $name:ident: $($concern:ident),+; feature $feature:literal: $($optional:ident),+) => {
+        #[cfg(feature = $feature)]
+        gathers!($(#[$doc])* $name: $($concern),+, $($optional),+);
+        #[cfg(not(feature = $feature))]
+        gathers!($(#[$doc])* $name: $($concern),+);
     };
 }
 
@@ -92,7 +103,8 @@ gathers!(
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
         IdentityProviders, Dormancy, Imports, AuditLog, Sessions, SecondFactors, ScimTokens,
-        ScimDirectory
+        ScimDirectory;
+        feature "passkeys": Passkeys
 );
 
 gathers!(

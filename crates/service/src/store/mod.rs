@@ -23,6 +23,8 @@ mod login_outcome;
 mod lookups;
 mod new_user;
 mod one_time_tokens;
+#[cfg(feature = "passkeys")]
+pub(crate) mod passkeys;
 mod passwords;
 mod plants;
 mod profile_check;
@@ -69,6 +71,9 @@ pub struct SeaOrmUserRepository {
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     lookups: Arc<lookups::Lookups>,
+    /// The passkey relying party (`with_passkeys`, `passkeys.rs`); `None`: not configured.
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl std::fmt::Debug for SeaOrmUserRepository {
@@ -136,6 +141,8 @@ impl SeaOrmUserRepository {
             config: Arc::new(config),
             hasher,
             clock: Arc::new(SystemClock),
+            #[cfg(feature = "passkeys")]
+            passkeys: None,
         })
     }
 

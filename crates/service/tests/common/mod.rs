@@ -17,11 +17,15 @@
 
 mod clocked;
 mod fixture;
+#[cfg(feature = "passkeys")]
+mod passkey_device;
 
 use std::fmt::Debug;
 
 pub use clocked::*;
 pub use fixture::*;
+#[cfg(feature = "passkeys")]
+pub use passkey_device::*;
 use tenantry_service::validation::{Rule, ValidationErrors};
 use tenantry_service::{
     Error, NewPlant, NewTenant, NewUser, Password, PlantId, PlantRole, Result, TenantView,
