@@ -102,7 +102,7 @@ impl std::fmt::Debug for SecondFactorProof {
 }
 
 /// Who of a tenant must have a second factor. A user it covers who has none gets
-/// [`SignIn::EnrolmentRequired`] instead of a session.
+/// `SignIn::EnrolmentRequired` instead of a session.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "required", content = "roles")]
 pub enum SecondFactorPolicy {
