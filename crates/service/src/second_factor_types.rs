@@ -90,6 +90,11 @@ pub enum SecondFactorProof {
     Totp(String),
     /// One of the user's unused recovery codes (hyphens and case do not matter).
     RecoveryCode(String),
+    /// The browser's answer to the options
+    /// [`start_passkey_second_factor`](crate::api::Passkeys::start_passkey_second_factor)
+    /// gave for this challenge (feature `passkeys`).
+    #[cfg(feature = "passkeys")]
+    Passkey(Box<webauthn_rs::prelude::PublicKeyCredential>),
 }
 
 impl std::fmt::Debug for SecondFactorProof {
@@ -97,6 +102,8 @@ impl std::fmt::Debug for SecondFactorProof {
         match self {
             Self::Totp(_) => f.write_str("Totp([redacted])"),
             Self::RecoveryCode(_) => f.write_str("RecoveryCode([redacted])"),
+            #[cfg(feature = "passkeys")]
+            Self::Passkey(_) => f.write_str("Passkey([redacted])"),
         }
     }
 }

@@ -36,11 +36,17 @@ use crate::inputs::{
     UserFilter, UserQuery, UserUpdate,
 };
 use crate::password_policy::Password;
+use crate::recovery_code::RecoveryCodes;
 use crate::role_catalogue::{Grant, GrantScope, RoleKey};
+use crate::second_factor_types::{
+    AuthenticatorView, SecondFactorPolicy, SecondFactorProof, TotpEnrolment,
+};
 use crate::views::{
     AuditEventView, AuthenticatedUser, IdentityView, InvitedUser, IssuedToken, KeysetPage,
-    LoginEventView, Page, PlantMember, PlantView, RoleHolder, TenantView, UserView,
+    LoginEventView, Page, PlantMember, PlantView, RoleHolder, SignIn, TenantView, UserView,
 };
+#[cfg(feature = "passkeys")]
+use crate::{PasskeyChallenge, PasskeyView};
 use crate::{SessionUsage, SessionView, TokenSender, UserRepository};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -48,6 +54,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tenantry_entity::{PlantId, TenantId, UserId, UserRole};
 use uuid::Uuid;
+#[cfg(feature = "passkeys")]
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse,
+};
 
 /// The slug of the tenant [`TenantScope::default_tenant`] creates and uses.
 pub const DEFAULT_TENANT_SLUG: &str = "default";
@@ -199,6 +210,8 @@ impl TenantScope {
     // Logins
     /// [`Logins::authenticate`](crate::Logins::authenticate) in this tenant.
     fn authenticate(&self, login: &str, password: &Password, context: LoginContext) -> Result<AuthenticatedUser>;
+    /// [`Logins::sign_in`](crate::Logins::sign_in) in this tenant.
+    fn sign_in(&self, login: &str, password: &Password, context: LoginContext) -> Result<SignIn>;
     /// [`Logins::security_stamp`](crate::Logins::security_stamp) in this tenant.
     fn security_stamp(&self, user: UserId) -> Result<Option<String>>;
     /// [`Logins::record_activity`](crate::Logins::record_activity) in this tenant.
@@ -207,6 +220,31 @@ impl TenantScope {
     fn unlock_user(&self, user: UserId, actor: Actor) -> Result<UserView>;
     /// [`Logins::list_login_events`](crate::Logins::list_login_events) in this tenant.
     fn list_login_events(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<LoginEventView>>;
+    // Passkeys
+    /// [`Passkeys::start_passkey_registration`](crate::Passkeys::start_passkey_registration) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn start_passkey_registration(&self, user: UserId) -> Result<PasskeyChallenge<CreationChallengeResponse>>;
+    /// [`Passkeys::finish_passkey_registration`](crate::Passkeys::finish_passkey_registration) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn finish_passkey_registration(&self, user: UserId, token: &str, credential: &RegisterPublicKeyCredential, name: &str) -> Result<PasskeyView>;
+    /// [`Passkeys::passkeys`](crate::Passkeys::passkeys) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn passkeys(&self, user: UserId) -> Result<Vec<PasskeyView>>;
+    /// [`Passkeys::rename_passkey`](crate::Passkeys::rename_passkey) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn rename_passkey(&self, user: UserId, id: i64, name: &str, actor: Actor) -> Result<PasskeyView>;
+    /// [`Passkeys::remove_passkey`](crate::Passkeys::remove_passkey) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn remove_passkey(&self, user: UserId, id: i64, actor: Actor) -> Result<()>;
+    /// [`Passkeys::start_passkey_sign_in`](crate::Passkeys::start_passkey_sign_in) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn start_passkey_sign_in(&self, context: LoginContext) -> Result<PasskeyChallenge<RequestChallengeResponse>>;
+    /// [`Passkeys::start_passkey_second_factor`](crate::Passkeys::start_passkey_second_factor) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn start_passkey_second_factor(&self, challenge: &str, context: LoginContext) -> Result<RequestChallengeResponse>;
+    /// [`Passkeys::finish_passkey_sign_in`](crate::Passkeys::finish_passkey_sign_in) in this tenant.
+    #[cfg(feature = "passkeys")]
+    fn finish_passkey_sign_in(&self, token: &str, credential: &PublicKeyCredential, context: LoginContext) -> Result<AuthenticatedUser>;
     // Plants
     /// [`Plants::create_plant`](crate::Plants::create_plant) in this tenant.
     fn create_plant(&self, input: NewPlant, actor: Actor) -> Result<PlantView>;
@@ -263,6 +301,29 @@ impl TenantScope {
     fn effective_role(&self, user: UserId, plant: PlantId) -> Result<Option<UserRole>>;
     /// [`Roles::has_at_least`](crate::Roles::has_at_least) in this tenant.
     fn has_at_least(&self, user: UserId, plant: PlantId, role: UserRole) -> Result<bool>;
+    // SecondFactors
+    /// [`SecondFactors::enrol_totp`](crate::SecondFactors::enrol_totp) in this tenant.
+    fn enrol_totp(&self, user: UserId, name: &str) -> Result<TotpEnrolment>;
+    /// [`SecondFactors::confirm_totp`](crate::SecondFactors::confirm_totp) in this tenant.
+    fn confirm_totp(&self, user: UserId, authenticator: i64, code: &str, actor: Actor) -> Result<Option<RecoveryCodes>>;
+    /// [`SecondFactors::authenticators`](crate::SecondFactors::authenticators) in this tenant.
+    fn authenticators(&self, user: UserId) -> Result<Vec<AuthenticatorView>>;
+    /// [`SecondFactors::remove_authenticator`](crate::SecondFactors::remove_authenticator) in this tenant.
+    fn remove_authenticator(&self, user: UserId, authenticator: i64, actor: Actor) -> Result<()>;
+    /// [`SecondFactors::regenerate_recovery_codes`](crate::SecondFactors::regenerate_recovery_codes) in this tenant.
+    fn regenerate_recovery_codes(&self, user: UserId, actor: Actor) -> Result<RecoveryCodes>;
+    /// [`SecondFactors::recovery_codes_left`](crate::SecondFactors::recovery_codes_left) in this tenant.
+    fn recovery_codes_left(&self, user: UserId) -> Result<u64>;
+    /// [`SecondFactors::reset_second_factors`](crate::SecondFactors::reset_second_factors) in this tenant.
+    fn reset_second_factors(&self, user: UserId, actor: Actor) -> Result<()>;
+    /// [`SecondFactors::set_second_factor_policy`](crate::SecondFactors::set_second_factor_policy) in this tenant.
+    fn set_second_factor_policy(&self, policy: SecondFactorPolicy, actor: Actor) -> Result<SecondFactorPolicy>;
+    /// [`SecondFactors::second_factor_policy`](crate::SecondFactors::second_factor_policy) in this tenant.
+    fn second_factor_policy(&self) -> Result<SecondFactorPolicy>;
+    /// [`SecondFactors::complete_sign_in`](crate::SecondFactors::complete_sign_in) in this tenant.
+    fn complete_sign_in(&self, challenge: &str, proof: SecondFactorProof, context: LoginContext) -> Result<AuthenticatedUser>;
+    /// [`SecondFactors::enrol_totp_at_sign_in`](crate::SecondFactors::enrol_totp_at_sign_in) in this tenant.
+    fn enrol_totp_at_sign_in(&self, challenge: &str, name: &str, context: LoginContext) -> Result<TotpEnrolment>;
     // Sessions
     /// [`Sessions::list_sessions`](crate::Sessions::list_sessions) in this tenant.
     fn list_sessions(&self, user: UserId) -> Result<Vec<SessionView>>;

@@ -3,7 +3,8 @@
 //! Issue 18, point 4: passkeys (feature `passkeys`), on every backend, with webauthn-rs's
 //! software authenticator in place of a browser: registered, listed, renamed, removed; a
 //! sign-in with a passkey alone, tenant-scoped; ceremonies single-use, expiring and bound to
-//! the sign-in's source and address; every failure `InvalidCredentials` and recorded.
+//! the sign-in's source and address; every failure `InvalidCredentials` and recorded; a passkey
+//! as the second step of a password sign-in, counted toward the lockout there.
 
 #[macro_use]
 mod common;
@@ -17,8 +18,9 @@ use tenantry_service::prelude::*;
 use tenantry_service::validation::Rule;
 use tenantry_service::webauthn_rs::prelude::PublicKeyCredential;
 use tenantry_service::{
-    Error, LoginContext, LoginOutcome, LoginSource, PasskeyChallenge, PasskeyView,
-    SeaOrmUserRepository, UserId, UserView,
+    Config, Error, FactorKind, LoginContext, LoginOutcome, LoginSource, PasskeyChallenge,
+    PasskeyView, SeaOrmUserRepository, SecondFactorPolicy, SecondFactorProof, SignIn, UserId,
+    UserView,
 };
 
 /// [`env`] with passkeys configured.
@@ -771,4 +773,312 @@ async fn without_a_relying_party_passkeys_are_refused_by_name() {
             .await,
         Error::NotFound
     );
+}
+
+// A passkey as the second step of a password sign-in (issue 18, point 4).
+
+/// The code an authenticator app shows for `secret` (base32) at `unix` seconds.
+fn code_at(secret: &str, unix: i64) -> String {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .build_noncompliant()
+        .generate(u64::try_from(unix).unwrap())
+        .to_string()
+}
+
+/// A password sign-in of `username` (who has a passkey) from [`web`]: its second-step
+/// challenge, which offers a passkey.
+async fn password_step(env: &Env, username: &str) -> String {
+    let signed = env
+        .repo
+        .sign_in(env.tid(), username, &pw(STRONG), web())
+        .await
+        .unwrap();
+    let SignIn::SecondFactor(step) = signed else {
+        panic!("{username}'s password should lead to a second step");
+    };
+    assert!(step.factors.contains(&FactorKind::Passkey));
+    step.challenge.expose().to_owned()
+}
+
+/// The device's answer to the passkey step of `challenge`.
+async fn answered_step(env: &Env, device: &mut Device, challenge: &str) -> SecondFactorProof {
+    let options = env
+        .repo
+        .start_passkey_second_factor(env.tid(), challenge, web())
+        .await
+        .unwrap();
+    SecondFactorProof::Passkey(Box::new(device.sign_in(options)))
+}
+
+#[tokio::test]
+async fn a_passkey_completes_the_second_step_of_a_password_sign_in() {
+    let env = passkey_env().await;
+    let alice = alice(&env).await;
+    let mut device = Device::new();
+    register(&env, &mut device, alice.id, "Phone").await;
+
+    // The right password alone is no login.
+    let challenge = password_step(&env, "alice").await;
+    assert_eq!(env.row(alice.id).await.login_count, 0);
+
+    let proof = answered_step(&env, &mut device, &challenge).await;
+    assert_eq!(format!("{proof:?}"), "Passkey([redacted])");
+    let signed_in = env
+        .repo
+        .complete_sign_in(env.tid(), &challenge, proof.clone(), web())
+        .await
+        .unwrap();
+    assert_eq!(signed_in.user.id, alice.id);
+    assert_eq!(signed_in.user.login_count, 1);
+    assert_eq!(outcomes(&env).await.first(), Some(&LoginOutcome::Success));
+    let listed = env.repo.passkeys(env.tid(), alice.id).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(env.now()));
+
+    // The challenge is spent: the same answer again, or a new ceremony on it, is refused.
+    assert_err!(
+        env.repo
+            .complete_sign_in(env.tid(), &challenge, proof, web())
+            .await,
+        Error::InvalidToken
+    );
+    assert_err!(
+        env.repo
+            .start_passkey_second_factor(env.tid(), &challenge, web())
+            .await,
+        Error::InvalidToken
+    );
+    assert_eq!(env.row(alice.id).await.login_count, 1);
+
+    // The next sign-in's step works with the same device (its counter moved on).
+    let challenge = password_step(&env, "alice").await;
+    let proof = answered_step(&env, &mut device, &challenge).await;
+    env.repo
+        .complete_sign_in(env.tid(), &challenge, proof, web())
+        .await
+        .unwrap();
+    assert_eq!(env.row(alice.id).await.login_count, 2);
+}
+
+#[tokio::test]
+async fn the_passkey_step_is_bound_to_its_challenge_tenant_and_client() {
+    let env = passkey_env().await;
+    let alice = alice(&env).await;
+    let mut device = Device::new();
+    register(&env, &mut device, alice.id, "Phone").await;
+    let other = env.other_tenant("globex").await;
+    let challenge = password_step(&env, "alice").await;
+
+    let elsewhere = LoginContext {
+        source: LoginSource::web(),
+        ip: Some("203.0.113.99".into()),
+    };
+    for (tenant, raw, context, what) in [
+        (other.id, challenge.as_str(), web(), "another tenant"),
+        (
+            env.tid(),
+            challenge.as_str(),
+            elsewhere.clone(),
+            "another address",
+        ),
+        (env.tid(), "not-a-token", web(), "a malformed token"),
+        (env.tid(), &"A".repeat(43), web(), "an unknown token"),
+        (env.tid(), &"x".repeat(10 * 1024 * 1024), web(), "10 MB"),
+    ] {
+        let started = env
+            .repo
+            .start_passkey_second_factor(tenant, raw, context)
+            .await;
+        assert!(
+            matches!(started, Err(Error::InvalidToken)),
+            "{what}: {started:?}"
+        );
+    }
+
+    // A right answer presented elsewhere, or on another tenant, is refused as well, and
+    // leaves the challenge open for its own client.
+    let proof = answered_step(&env, &mut device, &challenge).await;
+    for (tenant, context) in [(other.id, web()), (env.tid(), elsewhere)] {
+        assert_err!(
+            env.repo
+                .complete_sign_in(tenant, &challenge, proof.clone(), context)
+                .await,
+            Error::InvalidToken
+        );
+    }
+    env.repo
+        .complete_sign_in(env.tid(), &challenge, proof, web())
+        .await
+        .unwrap();
+
+    // bob's passkey does not answer alice's step.
+    let bob = env.user("bob").await;
+    let mut bobs = Device::new();
+    register(&env, &mut bobs, bob.id, "Bob's phone").await;
+    let challenge = password_step(&env, "alice").await;
+    env.repo
+        .start_passkey_second_factor(env.tid(), &challenge, web())
+        .await
+        .unwrap();
+    // Bob's authenticator holds no credential alice's options allow, so it answers bob's own
+    // step, and that answer is presented on alice's.
+    let bobs_challenge = password_step(&env, "bob").await;
+    let bobs_proof = answered_step(&env, &mut bobs, &bobs_challenge).await;
+    assert_invalid_credentials(
+        env.repo
+            .complete_sign_in(env.tid(), &challenge, bobs_proof, web())
+            .await,
+        "bob's passkey on alice's step",
+    );
+    assert_eq!(
+        outcomes(&env).await.first(),
+        Some(&LoginOutcome::WrongSecondFactor)
+    );
+}
+
+/// alice, with a passkey on the returned device, at the second step of a password sign-in,
+/// in a tenant that locks after `max_failed_attempts`.
+async fn at_the_second_step(max_failed_attempts: u32) -> (Env, UserView, Device, String) {
+    let mut config = Config::insecure_fast_for_tests();
+    config.lockout.max_failed_attempts = max_failed_attempts;
+    let mut env = env_with(config).await;
+    env.repo = env.repo.clone().with_passkeys(passkey_config()).unwrap();
+    let alice = alice(&env).await;
+    let mut device = Device::new();
+    register(&env, &mut device, alice.id, "Phone").await;
+    let challenge = password_step(&env, "alice").await;
+    (env, alice, device, challenge)
+}
+
+#[tokio::test]
+async fn wrong_passkey_answers_count_toward_the_lockout() {
+    let (env, alice, mut device, challenge) = at_the_second_step(4).await;
+
+    // An answer to a ceremony that a restart replaced, answered again and again.
+    let stale = answered_step(&env, &mut device, &challenge).await;
+    let fresh = answered_step(&env, &mut device, &challenge).await;
+    for _ in 0..4 {
+        assert_invalid_credentials(
+            env.repo
+                .complete_sign_in(env.tid(), &challenge, stale.clone(), web())
+                .await,
+            "a stale answer",
+        );
+    }
+    assert!(env.row(alice.id).await.locked_until.is_some());
+    // Locked: even the right answer is refused now.
+    assert_invalid_credentials(
+        env.repo
+            .complete_sign_in(env.tid(), &challenge, fresh, web())
+            .await,
+        "the right answer while locked",
+    );
+    assert_eq!(env.row(alice.id).await.login_count, 0);
+    let recorded = outcomes(&env).await;
+    assert!(recorded.contains(&LoginOutcome::WrongSecondFactor));
+    assert_eq!(recorded.first(), Some(&LoginOutcome::Locked));
+}
+
+#[tokio::test]
+async fn concurrent_answers_to_one_passkey_step_let_exactly_one_through() {
+    // Each answer takes one of the account's checks first (as a password does): a threshold
+    // above the burst keeps the lockout out of this test (the one above covers it).
+    let (env, alice, mut device, challenge) = at_the_second_step(100).await;
+    let proof = answered_step(&env, &mut device, &challenge).await;
+    let repo = env.dyn_repo();
+    let tenant = env.tid();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (repo, challenge, proof) = (repo.clone(), challenge.clone(), proof.clone());
+            tokio::spawn(async move {
+                repo.complete_sign_in(tenant, &challenge, proof, web())
+                    .await
+            })
+        })
+        .collect();
+    let mut through = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => through += 1,
+            Err(Error::InvalidCredentials | Error::InvalidToken) => {}
+            Err(other) => panic!("a losing answer fails cleanly, not with {other:?}"),
+        }
+    }
+    assert_eq!(through, 1);
+    assert_eq!(env.row(alice.id).await.login_count, 1);
+}
+
+#[tokio::test]
+async fn the_passkey_step_needs_a_passkey_and_a_second_factor_challenge() {
+    let env = passkey_env().await;
+    // A TOTP user has no passkey to start.
+    let carol = env.user("carol").await;
+    let enrolment = env
+        .repo
+        .enrol_totp(env.tid(), carol.id, "app")
+        .await
+        .unwrap();
+    let secret = enrolment.secret.expose().to_owned();
+    let code = code_at(&secret, env.now().timestamp());
+    env.repo
+        .confirm_totp(env.tid(), carol.id, enrolment.authenticator, &code, None)
+        .await
+        .unwrap();
+    let SignIn::SecondFactor(step) = env
+        .repo
+        .sign_in(env.tid(), "carol", &pw(STRONG), web())
+        .await
+        .unwrap()
+    else {
+        panic!("carol has a factor");
+    };
+    assert!(!step.factors.contains(&FactorKind::Passkey));
+    assert_err!(
+        env.repo
+            .start_passkey_second_factor(env.tid(), step.challenge.expose(), web())
+            .await,
+        Error::NotFound
+    );
+
+    // An enrolment challenge is not a passkey step.
+    env.repo
+        .set_second_factor_policy(env.tid(), SecondFactorPolicy::Everyone, None)
+        .await
+        .unwrap();
+    let dave = env.user("dave").await;
+    let SignIn::EnrolmentRequired(step) = env
+        .repo
+        .sign_in(env.tid(), "dave", &pw(STRONG), web())
+        .await
+        .unwrap()
+    else {
+        panic!("the policy requires dave to enrol");
+    };
+    assert_err!(
+        env.repo
+            .start_passkey_second_factor(env.tid(), step.challenge.expose(), web())
+            .await,
+        Error::InvalidToken
+    );
+    assert_eq!(env.row(dave.id).await.login_count, 0);
+
+    // Without a relying party, a passkey proof is refused by name and counts nothing.
+    let unconfigured =
+        SeaOrmUserRepository::new(env.conn().clone(), Config::insecure_fast_for_tests()).unwrap();
+    let mut device = Device::new();
+    let alice = alice(&env).await;
+    register(&env, &mut device, alice.id, "Phone").await;
+    let challenge = password_step(&env, "alice").await;
+    let proof = answered_step(&env, &mut device, &challenge).await;
+    let before = env.row(alice.id).await.failed_login_count;
+    assert_err!(
+        unconfigured
+            .complete_sign_in(env.tid(), &challenge, proof, web())
+            .await,
+        Error::Conflict(_)
+    );
+    assert_eq!(env.row(alice.id).await.failed_login_count, before);
 }

@@ -34,6 +34,8 @@ use tenantry_entity::TenantId;
 ///     provisions_users: true,
 ///     accepts_invitations: true,
 ///     email_domains: vec!["acme.example".into()],
+///     // Entra enforces its own MFA: its sign-ins skip tenantry's second step.
+///     satisfies_second_factor: true,
 /// };
 /// repo.set_identity_provider(acme.id, entra, None).await?;
 /// let claims = ProviderClaims {

@@ -1,5 +1,6 @@
 //! [`Passkeys`] (feature `passkeys`): a user's passkeys (WebAuthn credentials, through
-//! webauthn-rs) — registered, listed, renamed, removed — and sign-in with a passkey alone.
+//! webauthn-rs) — registered, listed, renamed, removed — sign-in with a passkey alone, and a
+//! passkey as the second step of a password sign-in.
 
 use crate::error::Result;
 use crate::inputs::{Actor, LoginContext};
@@ -46,7 +47,8 @@ pub struct PasskeyView {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-/// A user's passkeys, and signing in with one alone (feature `passkeys`).
+/// A user's passkeys, signing in with one alone, and one as a second factor (feature
+/// `passkeys`).
 ///
 /// The repository needs a relying party first
 /// ([`SeaOrmUserRepository::with_passkeys`](crate::SeaOrmUserRepository::with_passkeys));
@@ -131,6 +133,27 @@ pub trait Passkeys: Send + Sync {
         tenant: TenantId,
         context: LoginContext,
     ) -> Result<PasskeyChallenge<RequestChallengeResponse>>;
+
+    /// Begins a passkey as the second step of a sign-in: `challenge` is the token of
+    /// [`SignIn::SecondFactor`](crate::SignIn) (its `factors` list `passkey` when the user has
+    /// one), presented from the login's source and address. Returns the browser's `get`
+    /// options over the user's passkeys; complete the sign-in with the answer as
+    /// [`SecondFactorProof::Passkey`](crate::SecondFactorProof) through
+    /// [`complete_sign_in`](crate::api::SecondFactors::complete_sign_in), with the same
+    /// challenge. Starting again replaces the pending ceremony; nothing is counted until the
+    /// answer, which counts toward the lockout like a wrong code when it fails (the password
+    /// was right, so this is a guess at the second factor).
+    ///
+    /// # Errors
+    /// `InvalidToken` (malformed, unknown, expired, used challenge, another tenant, source or
+    /// address, an enrolment challenge); `NotFound` (the user has no passkey); `Conflict` (not
+    /// configured); `Database`.
+    async fn start_passkey_second_factor(
+        &self,
+        tenant: TenantId,
+        challenge: &str,
+        context: LoginContext,
+    ) -> Result<RequestChallengeResponse>;
 
     /// Finishes the sign-in `token` began: the credential must be a registered passkey of a
     /// user of this tenant who may sign in now (as for a password: active, not locked,

@@ -23,6 +23,7 @@ mod login_outcome;
 mod lookups;
 mod new_user;
 mod one_time_tokens;
+mod open_challenge;
 #[cfg(feature = "passkeys")]
 pub(crate) mod passkeys;
 mod passwords;

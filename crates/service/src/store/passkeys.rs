@@ -1,5 +1,6 @@
 //! Passkeys (feature `passkeys`): [`Passkeys`] for [`SeaOrmUserRepository`], and a passkey as
-//! the second step of a login ([`start_second_factor`], [`verify_second_factor`]).
+//! the second step of a login ([`start_second_factor`]; [`verify_second_factor`], which
+//! `second_step.rs` calls for a `SecondFactorProof::Passkey`).
 //!
 //! A passkey is a row of `authenticators` (kind `passkey`): its webauthn-rs `Passkey` as JSON
 //! (public data: the credential id, public key and counter) and the SHA-256 of its credential
@@ -20,6 +21,7 @@ use super::SeaOrmUserRepository;
 use super::audit::{AuditAction, AuditEvent};
 use super::change;
 use super::login_outcome::{Attempt, EventRow, record_failure, record_success, refusal, stored_ip};
+use super::open_challenge::{open_challenge, owner_of};
 use super::reads::live;
 use super::tx::{begin_change, begin_write, lock_live_user_for};
 use super::unique::Unique;
@@ -69,7 +71,7 @@ impl SeaOrmUserRepository {
     }
 
     /// The relying party, or the typed refusal when the host configured none.
-    fn relying_party(&self) -> Result<Arc<Webauthn>> {
+    pub(super) fn relying_party(&self) -> Result<Arc<Webauthn>> {
         self.passkeys
             .clone()
             .ok_or(Error::Conflict("passkeys are not configured"))
@@ -598,10 +600,24 @@ async fn finish_sign_in(
 /// # Errors
 /// `NotFound` when the user has no confirmed passkey; `InvalidToken` when the challenge is not
 /// the user's or was used meanwhile; `Conflict` (not configured); `Database`.
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "the two-step login (issue 18, point 3) calls it")
-)]
+/// [`Passkeys::start_passkey_second_factor`]: the open second-factor challenge `raw` names
+/// (of this tenant, presented from the login's client) gets an authentication ceremony over
+/// the user's passkeys. Nothing is counted: only the answer, in `complete_sign_in`, is an
+/// attempt.
+async fn start_second_step(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    raw: &str,
+    context: &LoginContext,
+) -> Result<RequestChallengeResponse> {
+    repo.relying_party()?;
+    let now = repo.now();
+    let purposes = [login_challenges::SECOND_FACTOR];
+    let challenge = open_challenge(repo, tenant, raw, context, &purposes, now).await?;
+    let (_, user) = owner_of(repo, &challenge).await?;
+    start_second_factor(repo, &challenge, user.id).await
+}
+
 pub(crate) async fn start_second_factor(
     repo: &SeaOrmUserRepository,
     challenge: &login_challenges::Model,
@@ -647,10 +663,6 @@ pub(crate) async fn start_second_factor(
 ///
 /// # Errors
 /// `Conflict` (not configured); `Database`.
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "the two-step login (issue 18, point 3) calls it")
-)]
 pub(crate) async fn verify_second_factor(
     repo: &SeaOrmUserRepository,
     challenge: &login_challenges::Model,
@@ -762,6 +774,19 @@ impl Passkeys for SeaOrmUserRepository {
     ) -> Result<PasskeyChallenge<RequestChallengeResponse>> {
         self.detached(move |repo| async move { start_sign_in(&repo, tenant, context).await })
             .await
+    }
+
+    async fn start_passkey_second_factor(
+        &self,
+        tenant: TenantId,
+        challenge: &str,
+        context: LoginContext,
+    ) -> Result<RequestChallengeResponse> {
+        let challenge = challenge.to_owned();
+        self.detached(move |repo| async move {
+            start_second_step(&repo, tenant, &challenge, &context).await
+        })
+        .await
     }
 
     async fn finish_passkey_sign_in(

@@ -14,6 +14,9 @@ use super::login_outcome::{
     Attempt, EventRow, record_failure, record_login, record_success, refusal, start_attempt,
     stored_ip,
 };
+use super::open_challenge::{open_challenge, owner_of};
+#[cfg(feature = "passkeys")]
+use super::passkeys;
 use super::reads::live;
 use super::second_factors::{begin_totp, confirm_pending, confirmed, policy_of};
 use super::tx::begin_write;
@@ -25,7 +28,7 @@ use crate::sealing;
 use crate::second_factor_types::{
     FactorKind, SecondFactorPolicy, SecondFactorProof, TotpEnrolment,
 };
-use crate::token_codec::{self, TokenDigest};
+use crate::token_codec;
 use crate::totp;
 use crate::views::{AuthenticatedUser, SecondStep, SignIn, UserGrants};
 use chrono::{DateTime, Utc};
@@ -195,34 +198,6 @@ pub(super) async fn begin(
     })
 }
 
-/// The open challenge `raw` names: of this tenant and one of `purposes`, unused, unexpired,
-/// and presented from the login's source and address. `InvalidToken` otherwise, nothing
-/// written (a malformed token is refused before any query).
-async fn open_challenge(
-    repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    raw: &str,
-    context: &LoginContext,
-    purposes: &[&str],
-    now: DateTime<Utc>,
-) -> Result<login_challenges::Model> {
-    let digest: TokenDigest = token_codec::digest_of(raw).map_err(|_| Error::InvalidToken)?;
-    let row = login_challenges::Entity::find()
-        .filter(login_challenges::Column::TokenHash.eq(digest.as_str()))
-        .filter(login_challenges::Column::TenantId.eq(tenant))
-        .filter(login_challenges::Column::UsedAt.is_null())
-        .filter(login_challenges::Column::ExpiresAt.gt(now))
-        .filter(login_challenges::Column::Purpose.is_in(purposes.iter().copied()))
-        .unique(&repo.db)
-        .await?
-        .ok_or(Error::InvalidToken)?;
-    let same_client = row.source == context.source.as_str() && row.ip == stored_ip(context);
-    if !same_client || row.user_id.is_none() {
-        return Err(Error::InvalidToken);
-    }
-    Ok(row)
-}
-
 /// Checks a TOTP code against the user's confirmed TOTP authenticators and takes the step it
 /// matched: one conditional `UPDATE` that only matches while the step is later than the last
 /// one used, so of two submissions of one code exactly one wins. A secret sealed with a
@@ -345,24 +320,6 @@ async fn take_enrolment(
     Ok(true)
 }
 
-/// The tenant and the live user of a challenge; `InvalidToken` when either is gone.
-async fn owner_of(
-    repo: &SeaOrmUserRepository,
-    challenge: &login_challenges::Model,
-) -> Result<(tenants::Model, users::Model)> {
-    let user_id = challenge.user_id.ok_or(Error::InvalidToken)?;
-    let tenant = tenants::Entity::find_by_id(challenge.tenant_id)
-        .unique(&repo.db)
-        .await?
-        .ok_or(Error::InvalidToken)?;
-    let user = live(challenge.tenant_id)
-        .filter(users::Column::Id.eq(user_id))
-        .unique(&repo.db)
-        .await?
-        .ok_or(Error::InvalidToken)?;
-    Ok((tenant, user))
-}
-
 pub(super) async fn complete(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
@@ -372,6 +329,11 @@ pub(super) async fn complete(
 ) -> Result<AuthenticatedUser> {
     let now = repo.now();
     let purposes = [login_challenges::SECOND_FACTOR, login_challenges::ENROLMENT];
+    #[cfg(feature = "passkeys")]
+    if matches!(proof, SecondFactorProof::Passkey(_)) {
+        // Not configured is the host's mistake, not a failed attempt of the user's.
+        repo.relying_party()?;
+    }
     let challenge = open_challenge(repo, tenant, raw, &context, &purposes, now).await?;
     let (tenant_row, user) = owner_of(repo, &challenge).await?;
     let attempt = Attempt::of(&user, &context);
@@ -393,6 +355,12 @@ pub(super) async fn complete(
             take_recovery_code(repo, &user, code, now).await?
         }
         (SecondFactorProof::RecoveryCode(_), _) => false,
+        #[cfg(feature = "passkeys")]
+        (SecondFactorProof::Passkey(credential), login_challenges::SECOND_FACTOR) => {
+            passkeys::verify_second_factor(repo, &challenge, user.id, credential).await?
+        }
+        #[cfg(feature = "passkeys")]
+        (SecondFactorProof::Passkey(_), _) => false,
     };
     // The challenge is used up by the first right proof; a second one racing it loses here.
     let used = passed
