@@ -368,3 +368,126 @@ fn enc(text: &str) -> String {
         })
         .collect()
 }
+
+/// The audit events of acme so far.
+async fn audit_total(env: &Env) -> u64 {
+    env.users
+        .list_audit_events(env.tenant.id, tenantry_service::PageRequest::first(1))
+        .await
+        .unwrap()
+        .total
+}
+
+#[tokio::test]
+async fn a_write_refused_half_way_leaves_the_user_as_it_was() {
+    let env = Env::new().await;
+    let mut taken = user("taken");
+    taken["externalId"] = json!("ext-taken");
+    let reply = env
+        .call(Method::POST, "/scim/v2/acme/Users", Some(taken))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let mut ada = user("ada");
+    ada["externalId"] = json!("ext-ada");
+    let created = env
+        .call(Method::POST, "/scim/v2/acme/Users", Some(ada.clone()))
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let uri = format!("/scim/v2/acme/Users/{id}");
+    let audited = audit_total(&env).await;
+
+    // A PUT that renames, suspends and takes another user's externalId: refused whole.
+    let mut put = ada.clone();
+    put["displayName"] = json!("Renamed");
+    put["active"] = json!(false);
+    put["externalId"] = json!("ext-taken");
+    let reply = env.call(Method::PUT, &uri, Some(put)).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert_eq!(reply.body["scimType"], "uniqueness");
+
+    // A PATCH whose externalId cannot be stored, beside good changes: refused whole.
+    for bad in ["ext\u{0}nul".to_owned(), "x".repeat(300), " padded".to_owned()] {
+        let patch = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{ "op": "replace", "value": {
+                "displayName": "Renamed", "active": false, "externalId": bad
+            }}]
+        });
+        let reply = env.call(Method::PATCH, &uri, Some(patch)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", reply.body);
+        assert_eq!(reply.body["scimType"], "invalidValue");
+    }
+
+    let after = env.call(Method::GET, &uri, None).await;
+    assert_eq!(after.body["displayName"], "Someone");
+    assert_eq!(after.body["active"], true);
+    assert_eq!(after.body["externalId"], "ext-ada");
+    assert_eq!(audit_total(&env).await, audited, "nothing audited: nothing done");
+
+    // A create refused for its externalId makes no user, active or not.
+    for active in [true, false] {
+        let mut newcomer = user("newcomer");
+        newcomer["externalId"] = json!("ext-taken");
+        newcomer["active"] = json!(active);
+        let reply = env
+            .call(Method::POST, "/scim/v2/acme/Users", Some(newcomer))
+            .await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    }
+    assert_eq!(env.user_count().await, 2);
+    assert_eq!(audit_total(&env).await, audited);
+}
+
+#[tokio::test]
+async fn a_user_created_inactive_is_suspended_from_its_first_row() {
+    let env = Env::new().await;
+    for (name, external) in [("ina", Some("ext-ina")), ("otto", None)] {
+        let mut body = user(name);
+        body["active"] = json!(false);
+        if let Some(external) = external {
+            body["externalId"] = json!(external);
+        }
+        let before = audit_total(&env).await;
+        let reply = env
+            .call(Method::POST, "/scim/v2/acme/Users", Some(body))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        assert_eq!(reply.body["active"], false);
+        let stored = env
+            .users
+            .get_user_by_username(env.tenant.id, name)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, tenantry_service::UserStatus::Suspended);
+        // One event, the creation: never an active user that a second step suspended.
+        assert_eq!(audit_total(&env).await, before + 1);
+    }
+
+    // And a PUT brings one back, audited as a reactivation.
+    let ina = env
+        .users
+        .get_user_by_username(env.tenant.id, "ina")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut body = user("ina");
+    body["externalId"] = json!("ext-ina");
+    body["active"] = json!(true);
+    let reply = env
+        .call(
+            Method::PUT,
+            &format!("/scim/v2/acme/Users/{}", ina.pid),
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["active"], true);
+    let events = env
+        .users
+        .list_audit_events(env.tenant.id, tenantry_service::PageRequest::first(1))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events[0].action, "user.reactivated");
+}

@@ -218,14 +218,9 @@ impl FromRequestParts<ScimState> for ScimTenant {
             .map(|(_, value)| value.clone())
             .ok_or_else(|| ScimError::not_found("no such endpoint"))?;
         let token = bearer(parts).ok_or_else(ScimError::unauthorized)?;
-        let tenant_id = state
-            .users
-            .scim_tenant(token)
-            .await?
-            .ok_or_else(ScimError::unauthorized)?;
         let tenant = state
             .users
-            .get_tenant(tenant_id)
+            .scim_tenant(token)
             .await?
             .filter(|tenant| tenant.slug == slug)
             .ok_or_else(ScimError::unauthorized)?;

@@ -10,9 +10,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use tenantry_service::{
-    IdentityUser, NewIdentity, NewUser, PageRequest, UserQuery, UserStatus, UserUpdate, UserView,
-};
+use tenantry_service::api::{ScimChange, ScimUser, ScimUserKey};
+use tenantry_service::{PageRequest, UserQuery, UserStatus, UserUpdate, UserView};
 use uuid::Uuid;
 
 /// What a SCIM request wants a user to be: the attributes tenantry stores.
@@ -469,32 +468,28 @@ fn lookup_of(filter: &Filter) -> Option<Lookup> {
         })
 }
 
-/// The live user `lookup` names, if any.
+/// The live user `lookup` names, if any, and its `externalId`: one repository call.
 async fn find(
     state: &ScimState,
     scim: &ScimTenant,
     lookup: Lookup,
-) -> Result<Option<UserView>, ScimError> {
-    let tenant = scim.tenant.id;
-    let found = match lookup {
+) -> Result<Option<(UserView, Option<String>)>, ScimError> {
+    let (key, email_login) = match lookup {
         Lookup::Id(id) => match Uuid::parse_str(&id) {
-            Ok(pid) => state.users.get_user_by_pid(tenant, pid).await?,
-            Err(_) => None,
+            Ok(pid) => (ScimUserKey::Pid(pid), false),
+            Err(_) => return Ok(None),
         },
-        Lookup::UserName(name) if name.contains('@') => state
-            .users
-            .get_user_by_email(tenant, &name)
-            .await?
-            .filter(|user| user.username.is_none()),
-        Lookup::UserName(name) => state.users.get_user_by_username(tenant, &name).await?,
-        Lookup::Email(email) => state.users.get_user_by_email(tenant, &email).await?,
-        Lookup::ExternalId(subject) => state
-            .users
-            .find_by_identity(&scim.provider(), &subject)
-            .await?
-            .filter(|user| user.tenant_id == tenant),
+        // A userName with an `@` is the email of a user without a username (the login).
+        Lookup::UserName(name) if name.contains('@') => (ScimUserKey::Email(name), true),
+        Lookup::UserName(name) => (ScimUserKey::Username(name), false),
+        Lookup::Email(email) => (ScimUserKey::Email(email), false),
+        Lookup::ExternalId(subject) => (ScimUserKey::ExternalId(subject), false),
     };
-    Ok(found)
+    let found = state
+        .users
+        .scim_user(scim.tenant.id, &scim.provider(), key)
+        .await?;
+    Ok(found.filter(|(user, _)| !email_login || user.username.is_none()))
 }
 
 /// The external ids of `users`, one statement.
@@ -508,20 +503,6 @@ async fn external_ids(
         .users
         .external_ids(scim.tenant.id, &scim.provider(), &ids)
         .await?)
-}
-
-async fn one_resource(
-    state: &ScimState,
-    scim: &ScimTenant,
-    user: &UserView,
-) -> Result<Value, ScimError> {
-    let ids = external_ids(state, scim, std::slice::from_ref(user)).await?;
-    Ok(resource_of(
-        scim,
-        state,
-        user,
-        ids.get(&user.id).map(String::as_str),
-    ))
 }
 
 async fn run_list(
@@ -572,8 +553,8 @@ async fn run_list(
         )
     })?;
     let mut matched = Vec::new();
-    if let Some(user) = find(state, scim, lookup).await? {
-        let resource = one_resource(state, scim, &user).await?;
+    if let Some((user, external_id)) = find(state, scim, lookup).await? {
+        let resource = resource_of(scim, state, &user, external_id.as_deref());
         let mut compared = resource.clone();
         with_email_kind(&mut compared);
         if filter::matches(&filter, &compared) {
@@ -614,8 +595,12 @@ fn projection_of(
     )
 }
 
-/// The live user `id` (a pid) of the tenant, else 404.
-async fn user_of(state: &ScimState, scim: &ScimTenant, id: &str) -> Result<UserView, ScimError> {
+/// The live user `id` (a pid) of the tenant and its `externalId`, else 404.
+async fn user_of(
+    state: &ScimState,
+    scim: &ScimTenant,
+    id: &str,
+) -> Result<(UserView, Option<String>), ScimError> {
     find(state, scim, Lookup::Id(id.to_owned()))
         .await?
         .ok_or_else(|| {
@@ -643,134 +628,65 @@ pub(crate) async fn get_one(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ScimError> {
     let projection = projection_of(query)?;
-    let user = user_of(&state, &scim, &id).await?;
-    let resource = one_resource(&state, &scim, &user).await?;
+    let (user, external_id) = user_of(&state, &scim, &id).await?;
+    let resource = resource_of(&scim, &state, &user, external_id.as_deref());
     Ok(with_location(
         scim_json(StatusCode::OK, &projection.apply(resource.clone())),
         &resource,
     ))
 }
 
-/// `POST /Users`: one transaction for the user and its `externalId` link; a user created
-/// inactive is then suspended (a second, audited transaction).
+/// `POST /Users`: the user, its `externalId` link and its status, one transaction.
 pub(crate) async fn create(
     State(state): State<ScimState>,
     scim: ScimTenant,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
     let desired = desired_of(&body)?;
-    let tenant = scim.tenant.id;
-    let user = match desired.external_id.clone() {
-        Some(subject) => {
-            state
-                .users
-                .provision_from_identity(
-                    tenant,
-                    IdentityUser {
-                        identity: NewIdentity {
-                            provider: scim.provider(),
-                            subject,
-                            email: None,
-                        },
-                        username: desired.username.clone(),
-                        email: desired.email.clone(),
-                        display_name: desired.display_name.clone(),
-                        tenant_roles: Vec::new(),
-                    },
-                    None,
-                )
-                .await?
-        }
-        None => {
-            state
-                .users
-                .create_user(
-                    tenant,
-                    NewUser {
-                        username: desired.username.clone(),
-                        email: desired.email.clone(),
-                        display_name: desired.display_name.clone(),
-                        status: Some(UserStatus::Active),
-                        ..NewUser::default()
-                    },
-                    None,
-                )
-                .await?
-        }
+    let external_id = desired.external_id.clone();
+    let input = ScimUser {
+        username: desired.username,
+        email: desired.email,
+        display_name: desired.display_name,
+        external_id: desired.external_id,
+        active: desired.active,
     };
-    let user = if desired.active {
-        user
-    } else {
-        state.users.deactivate_user(tenant, user.id, None).await?
-    };
-    let resource = resource_of(&scim, &state, &user, desired.external_id.as_deref());
+    let user = state
+        .users
+        .create_scim_user(scim.tenant.id, &scim.provider(), input)
+        .await?;
+    let resource = resource_of(&scim, &state, &user, external_id.as_deref());
     Ok(with_location(
         scim_json(StatusCode::CREATED, &resource),
         &resource,
     ))
 }
 
-/// Brings `user` to `desired`: checked first, then the profile, the link and the status.
+/// Brings `user` to `desired`: the fields that differ, the link and the status, one
+/// transaction (nothing written when any part is refused).
 async fn apply(
     state: &ScimState,
     scim: &ScimTenant,
     user: UserView,
-    current_external: Option<String>,
     desired: Desired,
 ) -> Result<Response, ScimError> {
-    let tenant = scim.tenant.id;
-    let provider = scim.provider();
-    if let Some(subject) = &desired.external_id
-        && current_external.as_ref() != Some(subject)
-        && let Some(other) = state.users.find_by_identity(&provider, subject).await?
-        && other.id != user.id
-    {
-        return Err(ScimError::uniqueness("externalId is already taken"));
-    }
     let current_username = user.username.clone().unwrap_or_default();
-    let update = UserUpdate {
+    let profile = UserUpdate {
         username: (desired.username != current_username).then(|| desired.username.clone()),
         email: (desired.email != user.email).then(|| desired.email.clone()),
         display_name: (desired.display_name != user.display_name)
             .then(|| desired.display_name.clone()),
         ..UserUpdate::default()
     };
-    let mut user = user;
-    if update.username.is_some() || update.email.is_some() || update.display_name.is_some() {
-        user = state
-            .users
-            .update_user(tenant, user.id, update, None)
-            .await?;
-    }
-    if desired.external_id != current_external {
-        if let Some(old) = &current_external {
-            state
-                .users
-                .unlink_identity(tenant, user.id, &provider, old, None)
-                .await?;
-        }
-        if let Some(subject) = &desired.external_id {
-            state
-                .users
-                .link_identity(
-                    tenant,
-                    user.id,
-                    NewIdentity {
-                        provider: provider.clone(),
-                        subject: subject.clone(),
-                        email: None,
-                    },
-                    None,
-                )
-                .await?;
-        }
-    }
-    let suspended = user.status == UserStatus::Suspended;
-    if desired.active && suspended {
-        user = state.users.reactivate_user(tenant, user.id, None).await?;
-    } else if !desired.active && !suspended {
-        user = state.users.deactivate_user(tenant, user.id, None).await?;
-    }
+    let change = ScimChange {
+        profile,
+        external_id: desired.external_id.clone(),
+        active: desired.active,
+    };
+    let user = state
+        .users
+        .change_scim_user(scim.tenant.id, &scim.provider(), user.id, change)
+        .await?;
     let resource = resource_of(scim, state, &user, desired.external_id.as_deref());
     Ok(with_location(
         scim_json(StatusCode::OK, &resource),
@@ -785,11 +701,9 @@ pub(crate) async fn replace(
     Path((_, id)): Path<(String, String)>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let user = user_of(&state, &scim, &id).await?;
+    let (user, _) = user_of(&state, &scim, &id).await?;
     let desired = desired_of(&body)?;
-    let ids = external_ids(&state, &scim, std::slice::from_ref(&user)).await?;
-    let current = ids.get(&user.id).cloned();
-    apply(&state, &scim, user, current, desired).await
+    apply(&state, &scim, user, desired).await
 }
 
 /// `PATCH /Users/{id}`: the operations applied to the current resource, then written as a
@@ -801,16 +715,14 @@ pub(crate) async fn modify(
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
     let operations = patch::operations_of(&body)?;
-    let user = user_of(&state, &scim, &id).await?;
-    let ids = external_ids(&state, &scim, std::slice::from_ref(&user)).await?;
-    let current = ids.get(&user.id).cloned();
+    let (user, current) = user_of(&state, &scim, &id).await?;
     let mut resource = resource_of(&scim, &state, &user, current.as_deref());
     with_email_kind(&mut resource);
     for operation in &operations {
         patch::apply(&mut resource, operation, patch::USER_READ_ONLY)?;
     }
     let desired = desired_of(&resource)?;
-    apply(&state, &scim, user, current, desired).await
+    apply(&state, &scim, user, desired).await
 }
 
 /// `DELETE /Users/{id}`: a soft delete.
@@ -819,7 +731,7 @@ pub(crate) async fn delete(
     scim: ScimTenant,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ScimError> {
-    let user = user_of(&state, &scim, &id).await?;
+    let (user, _) = user_of(&state, &scim, &id).await?;
     state
         .users
         .delete_user(scim.tenant.id, user.id, None)

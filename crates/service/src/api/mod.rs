@@ -37,7 +37,7 @@ pub use logins::Logins;
 pub use passkeys::{PasskeyChallenge, PasskeyView, Passkeys};
 pub use plants::Plants;
 pub use roles::Roles;
-pub use scim_directory::{RoleMember, ScimDirectory};
+pub use scim_directory::{RoleMember, ScimChange, ScimDirectory, ScimUser, ScimUserKey};
 pub use scim_tokens::{ScimTokenView, ScimTokens};
 pub use second_factors::SecondFactors;
 pub use sessions::{SessionUsage, SessionView, Sessions};

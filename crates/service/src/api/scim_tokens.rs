@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::inputs::Actor;
 use crate::token_codec::RawToken;
+use crate::views::TenantView;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -65,12 +66,13 @@ pub trait ScimTokens: Send + Sync {
         actor: Actor,
     ) -> Result<ScimTokenView>;
 
-    /// The tenant a presented bearer token opens, `None` for anything else (malformed, unknown,
-    /// revoked). A string that is not a token's shape is refused before anything is hashed; any
-    /// other costs one indexed lookup by its hash, whatever the outcome. An accepted token's
+    /// The tenant a presented bearer token opens (whatever its status: the caller refuses a
+    /// suspended one), `None` for anything else (malformed, unknown, revoked). A string that
+    /// is not a token's shape is refused before anything is hashed; any other costs one
+    /// indexed lookup by its hash, joined with its tenant, whatever the outcome. An accepted token's
     /// `last_used_at` is written at most once a minute.
     ///
     /// # Errors
     /// `Database`.
-    async fn scim_tenant(&self, raw: &str) -> Result<Option<TenantId>>;
+    async fn scim_tenant(&self, raw: &str) -> Result<Option<TenantView>>;
 }

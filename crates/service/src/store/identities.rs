@@ -37,7 +37,7 @@ pub(super) fn identifier(value: &str, max: usize) -> std::result::Result<(), Rul
     }
 }
 
-fn validate_identity(validator: &mut Validator, identity: &NewIdentity) {
+pub(super) fn validate_identity(validator: &mut Validator, identity: &NewIdentity) {
     validator
         .check("provider", identifier(&identity.provider, 100))
         .check("subject", identifier(&identity.subject, 255));
@@ -173,12 +173,24 @@ pub(crate) async fn provision(
     input: IdentityUser,
     actor: Actor,
 ) -> Result<UserView> {
+    provision_as(repo, tenant, input, UserStatus::Active, actor).await
+}
+
+/// [`provision`] with the new user's status (SCIM creates users inactive too): the user and
+/// its link, one transaction.
+pub(crate) async fn provision_as(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    input: IdentityUser,
+    status: UserStatus,
+    actor: Actor,
+) -> Result<UserView> {
     let profile = new_user::profile_of!(&repo.config.roles, input, Vec::new());
     new_user::check(repo, tenant, actor, &profile, |validator, _| {
         validate_identity(validator, &input.identity);
     })
     .await?;
-    let draft = profile.draft(UserStatus::Active, None);
+    let draft = profile.draft(status, None);
     let mut new =
         new_user::insert(repo, tenant, draft, actor, AuditAction::UserProvisioned).await?;
     let identity = insert_identity(&new.txn, &new.user, input.identity, new.now).await?;

@@ -39,6 +39,7 @@ mod role_rows;
 mod roles;
 mod scim_directory;
 mod scim_tokens;
+mod scim_write;
 mod search;
 mod second_factors;
 mod second_factors_api;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result, missing_reference};
 use crate::inputs::Actor;
 use crate::token_codec::{self, RawToken};
 use crate::validation::Validator;
+use crate::views::TenantView;
 use async_trait::async_trait;
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -133,31 +134,29 @@ async fn revoke(
     Ok(row.into())
 }
 
-async fn tenant_of(repo: &SeaOrmUserRepository, raw: &str) -> Result<Option<TenantId>> {
+async fn tenant_of(repo: &SeaOrmUserRepository, raw: &str) -> Result<Option<TenantView>> {
     let Ok(digest) = token_codec::digest_of(raw) else {
         return Ok(None);
     };
-    let Some((id, tenant, last_used_at)) = scim_tokens::Entity::find()
-        .select_only()
-        .columns([
-            scim_tokens::Column::Id,
-            scim_tokens::Column::TenantId,
-            scim_tokens::Column::LastUsedAt,
-        ])
+    // One read for the token and its tenant: a SCIM request pays for it on every call.
+    let found = scim_tokens::Entity::find()
+        .find_also_related(tenants::Entity)
         .filter(scim_tokens::Column::TokenHash.eq(digest.as_str()))
         .filter(scim_tokens::Column::RevokedAt.is_null())
-        .into_tuple::<(i64, TenantId, Option<chrono::DateTime<chrono::Utc>>)>()
-        .unique(&repo.db)
-        .await?
-    else {
+        .one(&repo.db)
+        .await?;
+    let Some((token, Some(tenant))) = found else {
         return Ok(None);
     };
     let now = repo.now();
-    if last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_GRANULARITY)
+    {
         // Conditional, so concurrent requests write it once; never part of a change.
         scim_tokens::Entity::update_many()
             .col_expr(scim_tokens::Column::LastUsedAt, Expr::value(now))
-            .filter(scim_tokens::Column::Id.eq(id))
+            .filter(scim_tokens::Column::Id.eq(token.id))
             .filter(
                 scim_tokens::Column::LastUsedAt
                     .is_null()
@@ -166,7 +165,7 @@ async fn tenant_of(repo: &SeaOrmUserRepository, raw: &str) -> Result<Option<Tena
             .exec(&repo.db)
             .await?;
     }
-    Ok(Some(tenant))
+    Ok(Some(tenant.into()))
 }
 
 #[async_trait]
@@ -197,7 +196,7 @@ impl ScimTokens for SeaOrmUserRepository {
             .await
     }
 
-    async fn scim_tenant(&self, raw: &str) -> Result<Option<TenantId>> {
+    async fn scim_tenant(&self, raw: &str) -> Result<Option<TenantView>> {
         let raw = raw.to_owned();
         self.detached(move |repo| async move { tenant_of(&repo, &raw).await })
             .await

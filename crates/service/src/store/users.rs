@@ -121,13 +121,12 @@ pub(crate) async fn create(
         .await
 }
 
-pub(crate) async fn update(
+/// The checks of an update that need no database (the profile rules, storable times), and
+/// the update as it is applied: its email trimmed.
+pub(crate) fn checked_update(
     repo: &SeaOrmUserRepository,
-    tenant: TenantId,
-    id: UserId,
     update: UserUpdate,
-    actor: Actor,
-) -> Result<UserView> {
+) -> Result<UserUpdate> {
     let email = update
         .email
         .as_ref()
@@ -143,19 +142,19 @@ pub(crate) async fn update(
         check_storable(&mut validator, repo, "expires_at", expires_at);
     }
     validator.finish()?;
+    Ok(UserUpdate { email, ..update })
+}
 
-    let now = repo.now();
-    // An expiry at or before now ends the account at once: like a deactivation it may not
-    // take the tenant's last admin who can sign in, so it takes the tenant lock first.
-    let expiring_now = matches!(update.expires_at, Some(Some(at)) if at <= now);
-    let txn = begin_write(&repo.db).await?;
-    if expiring_now {
-        lock_tenant(&txn, tenant).await?;
-    }
-    let user = lock_live_user(&txn, tenant, id).await?;
-    if expiring_now {
-        ensure_not_last_admin(&txn, &repo.config.roles, &user, now).await?;
-    }
+/// Applies a [`checked_update`] to `user`, locked in `txn`: the row as saved and the names of
+/// the fields that changed (none: nothing was written). Not audited here: the caller records
+/// `user.updated` with the names.
+pub(crate) async fn apply_update(
+    txn: &DatabaseTransaction,
+    user: users::Model,
+    update: UserUpdate,
+    now: DateTime<Utc>,
+) -> Result<(users::Model, Vec<&'static str>)> {
+    let id = user.id;
     // Entering or leaving the expired state rotates the stamp: a session made before an
     // expiry must not come back when the expiry is lifted, even one that passed by itself.
     let rotate_stamp = update
@@ -166,6 +165,7 @@ pub(crate) async fn update(
     let username = update
         .username
         .map(|given| Some(given).filter(|u| !u.is_empty()));
+    let email = update.email;
     let final_username = username.clone().unwrap_or_else(|| user.username.clone());
     let final_email = email.clone().unwrap_or_else(|| user.email.clone());
     let mut login = Validator::new();
@@ -173,6 +173,7 @@ pub(crate) async fn update(
     login.finish()?;
     let named = final_username.is_some();
     let mut changed = Vec::new();
+    let unchanged = user.clone();
     let mut active = user.into_active_model();
     if username.is_some() {
         changed.push("username");
@@ -208,19 +209,42 @@ pub(crate) async fn update(
         active.security_stamp = Set(new_security_stamp());
     }
     if changed.is_empty() {
-        let user = users::Entity::find_by_id(id)
-            .unique(&txn)
-            .await?
-            .ok_or(Error::NotFound)?;
-        return view_of(&txn, user).await;
+        return Ok((unchanged, changed));
     }
     active.updated_at = Set(now);
     let user = active
-        .update(&txn)
+        .update(txn)
         .await
         .map_err(user_unique_violation(named))?;
     if email_changed {
-        super::one_time_tokens::void(&txn, id, Some(TokenPurpose::EmailVerification)).await?;
+        super::one_time_tokens::void(txn, id, Some(TokenPurpose::EmailVerification)).await?;
+    }
+    Ok((user, changed))
+}
+
+pub(crate) async fn update(
+    repo: &SeaOrmUserRepository,
+    tenant: TenantId,
+    id: UserId,
+    update: UserUpdate,
+    actor: Actor,
+) -> Result<UserView> {
+    let update = checked_update(repo, update)?;
+    let now = repo.now();
+    // An expiry at or before now ends the account at once: like a deactivation it may not
+    // take the tenant's last admin who can sign in, so it takes the tenant lock first.
+    let expiring_now = matches!(update.expires_at, Some(Some(at)) if at <= now);
+    let txn = begin_write(&repo.db).await?;
+    if expiring_now {
+        lock_tenant(&txn, tenant).await?;
+    }
+    let user = lock_live_user(&txn, tenant, id).await?;
+    if expiring_now {
+        ensure_not_last_admin(&txn, &repo.config.roles, &user, now).await?;
+    }
+    let (user, changed) = apply_update(&txn, user, update, now).await?;
+    if changed.is_empty() {
+        return view_of(&txn, user).await;
     }
     let event = AuditEvent::about(tenant, actor, AuditAction::UserUpdated, id, now)
         .with(json!({ "changed": changed }));
@@ -238,15 +262,27 @@ pub(crate) async fn deactivate(
     if user.status == UserStatus::Suspended {
         return view_of(&txn, user).await;
     }
-    let previous = user.status;
-    // A deactivated user's outstanding tokens must not work if it comes back.
-    super::one_time_tokens::void(&txn, id, None).await?;
+    let (active, event) = suspend(&txn, user, actor, now).await?;
+    commit_user_change(txn, active, event).await
+}
+
+/// Suspends `user` (not suspended yet, locked in `txn`, past the last-admin guard): its
+/// outstanding tokens void, so none works if it comes back, and its stamp rotated, so its
+/// sessions end. The change to save, and its event.
+pub(crate) async fn suspend(
+    txn: &DatabaseTransaction,
+    user: users::Model,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<(users::ActiveModel, AuditEvent)> {
+    let (tenant, id, previous) = (user.tenant_id, user.id, user.status);
+    super::one_time_tokens::void(txn, id, None).await?;
     let mut active = user.into_active_model();
     active.status = Set(UserStatus::Suspended);
     stamp::rotate(&mut active, now);
     let event = AuditEvent::about(tenant, actor, AuditAction::UserDeactivated, id, now)
         .with(json!({ "previous_status": previous }));
-    commit_user_change(txn, active, event).await
+    Ok((active, event))
 }
 
 pub(crate) async fn reactivate(
