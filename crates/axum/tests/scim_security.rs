@@ -406,7 +406,11 @@ async fn a_write_refused_half_way_leaves_the_user_as_it_was() {
     assert_eq!(reply.body["scimType"], "uniqueness");
 
     // A PATCH whose externalId cannot be stored, beside good changes: refused whole.
-    for bad in ["ext\u{0}nul".to_owned(), "x".repeat(300), " padded".to_owned()] {
+    for bad in [
+        "ext\u{0}nul".to_owned(),
+        "x".repeat(300),
+        " padded".to_owned(),
+    ] {
         let patch = json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{ "op": "replace", "value": {
@@ -414,7 +418,12 @@ async fn a_write_refused_half_way_leaves_the_user_as_it_was() {
             }}]
         });
         let reply = env.call(Method::PATCH, &uri, Some(patch)).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{bad:?}: {}",
+            reply.body
+        );
         assert_eq!(reply.body["scimType"], "invalidValue");
     }
 
@@ -422,7 +431,11 @@ async fn a_write_refused_half_way_leaves_the_user_as_it_was() {
     assert_eq!(after.body["displayName"], "Someone");
     assert_eq!(after.body["active"], true);
     assert_eq!(after.body["externalId"], "ext-ada");
-    assert_eq!(audit_total(&env).await, audited, "nothing audited: nothing done");
+    assert_eq!(
+        audit_total(&env).await,
+        audited,
+        "nothing audited: nothing done"
+    );
 
     // A create refused for its externalId makes no user, active or not.
     for active in [true, false] {
@@ -490,4 +503,62 @@ async fn a_user_created_inactive_is_suspended_from_its_first_row() {
         .unwrap()
         .items;
     assert_eq!(events[0].action, "user.reactivated");
+}
+
+/// The status of `GET /Users` with `token`.
+async fn status_with(env: &Env, token: &str) -> StatusCode {
+    env.call_as(Some(token), Method::GET, "/scim/v2/acme/Users", None)
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn revocations_and_suspensions_hold_at_once_here_and_within_a_second_from_elsewhere() {
+    use tenantry_service::{ScimTokens, Tenants};
+    let env = Env::new().await;
+    let list = "/scim/v2/acme/Users";
+    // Accepted, so this repository now keeps the token's tenant for a second.
+    assert_eq!(
+        env.call(Method::GET, list, None).await.status,
+        StatusCode::OK
+    );
+
+    // Another process (a second repository on the same database, as the CLI is) revokes it.
+    let elsewhere = tenantry_service::SeaOrmUserRepository::new(
+        env.db.conn().clone(),
+        tenantry_service::Config::insecure_fast_for_tests(),
+    )
+    .unwrap();
+    let token = elsewhere.list_scim_tokens(env.tenant.id).await.unwrap()[0].pid;
+    elsewhere
+        .revoke_scim_token(env.tenant.id, token, None)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        env.call(Method::GET, list, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A new token; the tenant suspended here: refused at once.
+    let (_, raw) = env
+        .users
+        .create_scim_token(env.tenant.id, "okta", None)
+        .await
+        .unwrap();
+    let raw = raw.into_string();
+    assert_eq!(status_with(&env, &raw).await, StatusCode::OK);
+    env.users.suspend_tenant(env.tenant.id, None).await.unwrap();
+    assert_eq!(status_with(&env, &raw).await, StatusCode::FORBIDDEN);
+    // Reactivated elsewhere: accepted again within the second.
+    elsewhere
+        .reactivate_tenant(env.tenant.id, None)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(status_with(&env, &raw).await, StatusCode::OK);
+    // Suspended elsewhere: refused within the second.
+    elsewhere.suspend_tenant(env.tenant.id, None).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(status_with(&env, &raw).await, StatusCode::FORBIDDEN);
 }

@@ -69,7 +69,12 @@ pub trait ScimTokens: Send + Sync {
     /// The tenant a presented bearer token opens (whatever its status: the caller refuses a
     /// suspended one), `None` for anything else (malformed, unknown, revoked). A string that
     /// is not a token's shape is refused before anything is hashed; any other costs one
-    /// indexed lookup by its hash, joined with its tenant, whatever the outcome. An accepted token's
+    /// indexed lookup by its hash, joined with its tenant, whatever the outcome.
+    ///
+    /// An accepted token's tenant is kept in memory for a second, so a burst of requests pays
+    /// that lookup once. A revocation or a tenant's suspension made through this repository
+    /// (or a clone of it) takes effect at once; one made elsewhere (another process, the
+    /// `tenantry` CLI) within that second. An accepted token's
     /// `last_used_at` is written at most once a minute.
     ///
     /// # Errors

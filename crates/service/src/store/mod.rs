@@ -38,6 +38,7 @@ mod role_catalogue_sync;
 mod role_rows;
 mod roles;
 mod scim_directory;
+mod scim_token_memo;
 mod scim_tokens;
 mod scim_write;
 mod search;
@@ -73,6 +74,8 @@ pub struct SeaOrmUserRepository {
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     lookups: Arc<lookups::Lookups>,
+    /// The tenants of SCIM tokens accepted in the last second (`scim_token_memo.rs`).
+    scim_tokens_seen: Arc<scim_token_memo::ScimTokenMemo>,
     /// The passkey relying party (`with_passkeys`, `passkeys.rs`); `None`: not configured.
     #[cfg(feature = "passkeys")]
     passkeys: Option<Arc<webauthn_rs::Webauthn>>,
@@ -139,6 +142,7 @@ impl SeaOrmUserRepository {
         let lookups = Arc::new(lookups::Lookups::new(db.get_database_backend()));
         Ok(Self {
             lookups,
+            scim_tokens_seen: Arc::default(),
             db,
             config: Arc::new(config),
             hasher,

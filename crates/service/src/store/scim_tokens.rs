@@ -130,18 +130,16 @@ async fn revoke(
         event(tenant, actor, AuditAction::ScimTokenRevoked, &row),
     )
     .await?;
+    repo.scim_tokens_seen.forget_all();
     tracing::info!(tenant = tenant.0, token = %row.pid, "scim token revoked");
     Ok(row.into())
 }
 
-async fn tenant_of(repo: &SeaOrmUserRepository, raw: &str) -> Result<Option<TenantView>> {
-    let Ok(digest) = token_codec::digest_of(raw) else {
-        return Ok(None);
-    };
+async fn tenant_of(repo: &SeaOrmUserRepository, digest: &str) -> Result<Option<TenantView>> {
     // One read for the token and its tenant: a SCIM request pays for it on every call.
     let found = scim_tokens::Entity::find()
         .find_also_related(tenants::Entity)
-        .filter(scim_tokens::Column::TokenHash.eq(digest.as_str()))
+        .filter(scim_tokens::Column::TokenHash.eq(digest))
         .filter(scim_tokens::Column::RevokedAt.is_null())
         .one(&repo.db)
         .await?;
@@ -197,8 +195,22 @@ impl ScimTokens for SeaOrmUserRepository {
     }
 
     async fn scim_tenant(&self, raw: &str) -> Result<Option<TenantView>> {
-        let raw = raw.to_owned();
-        self.detached(move |repo| async move { tenant_of(&repo, &raw).await })
-            .await
+        let Ok(digest) = token_codec::digest_of(raw) else {
+            return Ok(None);
+        };
+        let digest = digest.into_string();
+        if let Some(tenant) = self.scim_tokens_seen.get(&digest) {
+            return Ok(Some(tenant));
+        }
+        let generation = self.scim_tokens_seen.generation();
+        let key = digest.clone();
+        let found = self
+            .detached(move |repo| async move { tenant_of(&repo, &key).await })
+            .await?;
+        if let Some(tenant) = &found {
+            self.scim_tokens_seen
+                .put(generation, digest, tenant.clone());
+        }
+        Ok(found)
     }
 }

@@ -150,6 +150,8 @@ pub(crate) async fn set_status(
         },
     )
     .await?;
+    // A SCIM token of a suspended tenant opens nothing from now on.
+    repo.scim_tokens_seen.forget_all();
     Ok(tenant.into())
 }
 
