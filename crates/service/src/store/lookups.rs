@@ -10,11 +10,12 @@ use super::reads::live;
 use super::reads::{GrantRow, by_user, grants_query};
 use crate::error::Result;
 use crate::views::UserGrants;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, QueryFilter, QueryTrait, Statement,
-    Value,
+    ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+    Statement, Value,
 };
-use tenantry_entity::{TenantId, UserId, users};
+use tenantry_entity::{TenantId, UserId, user_identities, users};
 use uuid::Uuid;
 
 /// Which unique key names the user. Username and email keys are already normalized.
@@ -108,6 +109,46 @@ impl Lookups {
             .next())
     }
 
+    /// The live user of `tenant` that `key` names and the subject of its (first) link at
+    /// `provider`, in one statement: the link is a subquery of the user's row. SCIM reads a
+    /// user with its `externalId` this way. Rendered per call (it binds the provider too).
+    pub(crate) async fn user_and_link(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: TenantId,
+        key: UserKey,
+        provider: &str,
+    ) -> Result<Option<(users::Model, Option<String>)>> {
+        let link: SelectStatement = Query::select()
+            .column((user_identities::Entity, user_identities::Column::Subject))
+            .from(user_identities::Entity)
+            .and_where(
+                Expr::col((user_identities::Entity, user_identities::Column::UserId))
+                    .equals((users::Entity, users::Column::Id)),
+            )
+            .and_where(
+                Expr::col((user_identities::Entity, user_identities::Column::Provider))
+                    .eq(provider),
+            )
+            .order_by(
+                (user_identities::Entity, user_identities::Column::Id),
+                Order::Asc,
+            )
+            .limit(1)
+            .to_owned();
+        let column = key.column();
+        let statement = live(tenant)
+            .filter(column.eq(key.into_value()))
+            .expr_as(Expr::SubQuery(None, Box::new(link.into())), LINK_ALIAS)
+            .build(self.backend);
+        let Some(row) = db.query_one_raw(statement).await? else {
+            return Ok(None);
+        };
+        let user = users::Model::from_query_result(&row, "")?;
+        let link = row.try_get::<Option<String>>("", LINK_ALIAS)?;
+        Ok(Some((user, link)))
+    }
+
     /// The grants of one user, tenant-wide and at plants: one statement.
     pub(crate) async fn roles_of(
         &self,
@@ -122,6 +163,9 @@ impl Lookups {
         Ok(by_user(rows).remove(&user).unwrap_or_default())
     }
 }
+
+/// The column [`Lookups::user_and_link`] reads the link's subject from.
+const LINK_ALIAS: &str = "tenantry_link_subject";
 
 /// A live user of `tenant` by `key`, without `LIMIT` (see [`super::unique`]): binds the tenant, then
 /// the key.

@@ -17,9 +17,9 @@ use tenantry_entity::{TenantId, UserId, user_identities, user_tenant_roles, user
 use uuid::Uuid;
 
 /// The user `key` names and its subject at `provider`. Every SCIM request about one user
-/// starts here, so it is three indexed reads, the last two run side by side (two pooled
-/// connections): SCIM `GET /Users?filter=userName eq` stays within 2× of `get_user_by_username`
-/// (`benches/benches/scim.rs`).
+/// starts here, so it is the two statements `get_user_by_username` makes — the user's row (its
+/// link a subquery of it) and its grants — and no more: SCIM `GET /Users?filter=userName eq`
+/// stays within 2× of that call (`benches/benches/scim.rs`).
 async fn scim_user(
     repo: &SeaOrmUserRepository,
     tenant: TenantId,
@@ -43,29 +43,21 @@ async fn scim_user(
                 .into_tuple::<UserId>()
                 .one(&repo.db)
                 .await?;
-            let Some(id) = linked else {
-                return Ok(None);
-            };
-            let Some(user) = repo.lookups.user(&repo.db, tenant, UserKey::Id(id)).await? else {
-                return Ok(None);
-            };
-            let roles = repo.lookups.roles_of(&repo.db, user.id).await?;
-            return Ok(Some((UserView::new(user, roles), Some(subject))));
+            linked.map(UserKey::Id)
         }
     };
     let Some(key) = key else {
         return Ok(None);
     };
-    let Some(user) = repo.lookups.user(&repo.db, tenant, key).await? else {
+    let found = repo
+        .lookups
+        .user_and_link(&repo.db, tenant, key, &provider)
+        .await?;
+    let Some((user, link)) = found else {
         return Ok(None);
     };
-    let (roles, mut linked) = futures_util::future::try_join(
-        repo.lookups.roles_of(&repo.db, user.id),
-        external_ids(repo, tenant, provider, vec![user.id]),
-    )
-    .await?;
-    let external_id = linked.remove(&user.id);
-    Ok(Some((UserView::new(user, roles), external_id)))
+    let roles = repo.lookups.roles_of(&repo.db, user.id).await?;
+    Ok(Some((UserView::new(user, roles), link)))
 }
 
 async fn external_ids(
