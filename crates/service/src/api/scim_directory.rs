@@ -106,8 +106,8 @@ pub trait ScimDirectory: Send + Sync {
     ) -> Result<UserView>;
 
     /// The live user of `tenant` that `key` names, with the subject it is linked to at
-    /// `provider` (its SCIM `externalId`), in one call: the user's row, then its grants and
-    /// its link read side by side. A key no stored value can match (control characters,
+    /// `provider` (its SCIM `externalId`), in one call: the user's row with its link (one
+    /// statement), then its grants. A key no stored value can match (control characters,
     /// over-long) is a miss without a query.
     ///
     /// # Errors
