@@ -143,6 +143,26 @@ pub(crate) struct SecondFactorBody {
     /// Or one of the recovery codes.
     #[serde(default)]
     pub recovery_code: Option<String>,
+    /// Or a passkey: the browser's answer (`navigator.credentials.get()`, as JSON) to the
+    /// options of `POST /api/auth/second-factor/passkey` (feature `passkeys`).
+    #[cfg(feature = "passkeys")]
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub passkey: Option<Box<tenantry_service::webauthn_rs::prelude::PublicKeyCredential>>,
+}
+
+/// `POST /api/auth/second-factor/passkey`: begin a passkey as the second step.
+#[cfg(feature = "passkeys")]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PasskeyStep)]
+pub(crate) struct PasskeyStepBody {
+    /// The tenant's slug, as at login.
+    #[serde(default)]
+    pub tenant: String,
+    /// The challenge the login answered with.
+    #[serde(default)]
+    pub challenge: String,
 }
 
 /// `POST /api/auth/enrolment`: enrol an authenticator app through an enrolment challenge.

@@ -23,6 +23,8 @@ const ROUTES: &[&str] = &[
     "POST /api/auth/logout",
     "GET /api/me",
     "POST /api/auth/second-factor",
+    // Feature `passkeys`, on for the crate's own tests.
+    "POST /api/auth/second-factor/passkey",
     "POST /api/auth/enrolment",
     "GET /api/me/factors",
     "POST /api/me/factors/totp",

@@ -45,17 +45,12 @@ pub(crate) async fn login(
     // What "my sessions" shows of this device: checked and cut by SessionMeta.
     let meta = device(ip.as_deref(), &headers);
     // An unknown tenant still runs the whole check (one hash), so it costs what any failure
-    // costs.
-    let tenant = tenant_id(&state, &body.tenant).await?;
+    // costs. The cookie session is a browser's.
+    let (tenant, context) = web_sign_in(&state, &body.tenant, ip).await?;
     // A missing password is a wrong one, and costs the same hashing.
     let password = body
         .password
         .unwrap_or_else(|| Password::new(String::new()));
-    // The cookie session is a browser's.
-    let context = LoginContext {
-        source: LoginSource::web(),
-        ip,
-    };
     match state
         .users
         .sign_in(tenant, &body.login, &password, context)
@@ -85,6 +80,21 @@ pub(crate) async fn tenant_id(state: &ApiState, slug: &str) -> Result<TenantId, 
         .get_tenant_by_slug(slug)
         .await?
         .map_or(TenantId(0), |tenant| tenant.id))
+}
+
+/// The tenant `slug` names ([`tenant_id`]) and the context of a browser's sign-in from `ip`:
+/// what every step of a sign-in starts from.
+pub(crate) async fn web_sign_in(
+    state: &ApiState,
+    slug: &str,
+    ip: Option<String>,
+) -> Result<(TenantId, LoginContext), ApiError> {
+    let tenant = tenant_id(state, slug).await?;
+    let context = LoginContext {
+        source: LoginSource::web(),
+        ip,
+    };
+    Ok((tenant, context))
 }
 
 /// A finished login's session: a new session id (no planted cookie becomes this user's

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 /// The sign-in routes with their OpenAPI operations (see [`crate::openapi()`]).
 pub fn routes() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new()
+    let routes = OpenApiRouter::new()
         .routes(routes!(login::login))
         .routes(routes!(login::logout))
         .routes(routes!(login::me))
@@ -29,7 +29,10 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(my_sessions::list_mine))
         .routes(routes!(my_sessions::revoke_mine))
         .routes(routes!(tokens::accept_invitation))
-        .routes(routes!(tokens::redeem_password_reset))
+        .routes(routes!(tokens::redeem_password_reset));
+    #[cfg(feature = "passkeys")]
+    let routes = routes.routes(routes!(second_step::start_passkey_step));
+    routes
 }
 
 /// The sign-in routes over `state`, to merge into a host's router under the session layer.

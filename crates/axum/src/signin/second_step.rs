@@ -7,14 +7,16 @@ use crate::body::ApiJson;
 use crate::error::{ApiError, ErrorJson};
 use crate::extract::ClientIp;
 use crate::json::{AccountJson, EnrolmentJson};
+#[cfg(feature = "passkeys")]
+use crate::requests::PasskeyStepBody;
 use crate::requests::{EnrolmentBody, SecondFactorBody};
 use crate::session::Auth;
-use crate::signin::login::{device, start_session, tenant_id};
+use crate::signin::login::{device, start_session, web_sign_in};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use tenantry_service::validation::{Rule, ValidationErrors};
-use tenantry_service::{Error, LoginContext, LoginSource, SecondFactorProof};
+use tenantry_service::{Error, SecondFactorProof};
 
 /// The name of an authenticator enrolled without one.
 pub(crate) const DEFAULT_NAME: &str = "authenticator app";
@@ -28,8 +30,9 @@ pub(crate) const DEFAULT_NAME: &str = "authenticator app";
     responses(
         (status = 200, description = "Signed in: the account, and the session cookie", body = AccountJson,
             headers(("set-cookie" = String, description = "The session cookie `tenantry_admin`"))),
-        (status = 400, description = "`invalid_token`: no open challenge of this tenant and device; or `invalid_input`: neither or both of `code` and `recovery_code`", body = ErrorJson),
-        (status = 401, description = "`invalid_credentials`: a wrong, reused or malformed code (counted toward the lockout)", body = ErrorJson),
+        (status = 400, description = "`invalid_token`: no open challenge of this tenant and device; or `invalid_input`: not exactly one of `code`, `recovery_code` and `passkey`", body = ErrorJson),
+        (status = 401, description = "`invalid_credentials`: a wrong, reused or malformed code, or a passkey answer that does not verify (counted toward the lockout)", body = ErrorJson),
+        (status = 409, description = "`conflict`: a passkey, and passkeys are not configured", body = ErrorJson),
         (status = 413, description = "The body is over 64 KiB", body = ErrorJson),
         (status = 500, description = "`internal`", body = ErrorJson),
     ),
@@ -42,20 +45,22 @@ pub(crate) async fn complete_sign_in(
     ApiJson(body): ApiJson<SecondFactorBody>,
 ) -> Result<Json<AccountJson>, ApiError> {
     let meta = device(ip.as_deref(), &headers);
-    let proof = match (body.code, body.recovery_code) {
-        (Some(code), None) => SecondFactorProof::Totp(code),
-        (None, Some(code)) => SecondFactorProof::RecoveryCode(code),
+    #[cfg(feature = "passkeys")]
+    let passkey = body.passkey;
+    #[cfg(not(feature = "passkeys"))]
+    let passkey: Option<std::convert::Infallible> = None;
+    let proof = match (body.code, body.recovery_code, passkey) {
+        (Some(code), None, None) => SecondFactorProof::Totp(code),
+        (None, Some(code), None) => SecondFactorProof::RecoveryCode(code),
+        #[cfg(feature = "passkeys")]
+        (None, None, Some(answer)) => SecondFactorProof::Passkey(answer),
         _ => {
-            // Neither or both: `code` is the one to give.
+            // None or more than one: `code` is the one to give.
             let rule = ValidationErrors::single("code", Rule::Required);
             return Err(Error::InvalidInput(rule).into());
         }
     };
-    let tenant = tenant_id(&state, &body.tenant).await?;
-    let context = LoginContext {
-        source: LoginSource::web(),
-        ip,
-    };
+    let (tenant, context) = web_sign_in(&state, &body.tenant, ip).await?;
     let signed_in = state
         .users
         .complete_sign_in(tenant, &body.challenge, proof, context)
@@ -85,11 +90,7 @@ pub(crate) async fn enrol_at_sign_in(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<EnrolmentBody>,
 ) -> Result<Json<EnrolmentJson>, ApiError> {
-    let tenant = tenant_id(&state, &body.tenant).await?;
-    let context = LoginContext {
-        source: LoginSource::web(),
-        ip,
-    };
+    let (tenant, context) = web_sign_in(&state, &body.tenant, ip).await?;
     let name = if body.name.is_empty() {
         DEFAULT_NAME
     } else {
@@ -100,4 +101,37 @@ pub(crate) async fn enrol_at_sign_in(
         .enrol_totp_at_sign_in(tenant, &body.challenge, name, context)
         .await?;
     Ok(Json(EnrolmentJson::from(enrolment)))
+}
+
+/// `POST /api/auth/second-factor/passkey`: the options for a passkey as the second step of the
+/// sign-in the login answered with 202 (its `factors` list `passkey`). Hand them to
+/// `navigator.credentials.get()`, then send the answer as `passkey` to
+/// `POST /api/auth/second-factor` with the same challenge. Starting again replaces the
+/// pending ceremony; nothing is counted until the answer.
+#[cfg(feature = "passkeys")]
+#[utoipa::path(
+    post,
+    path = "/api/auth/second-factor/passkey",
+    tag = "sign-in",
+    request_body = PasskeyStepBody,
+    responses(
+        (status = 200, description = "The options for `navigator.credentials.get()` (WebAuthn `PublicKeyCredentialRequestOptions`, as webauthn-rs serializes them)", body = Object),
+        (status = 400, description = "`invalid_token`: no open second-factor challenge of this tenant and device", body = ErrorJson),
+        (status = 404, description = "`not_found`: the user has no passkey", body = ErrorJson),
+        (status = 409, description = "`conflict`: passkeys are not configured", body = ErrorJson),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorJson),
+        (status = 500, description = "`internal`", body = ErrorJson),
+    ),
+)]
+pub(crate) async fn start_passkey_step(
+    State(state): State<ApiState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<PasskeyStepBody>,
+) -> Result<Json<tenantry_service::webauthn_rs::prelude::RequestChallengeResponse>, ApiError> {
+    let (tenant, context) = web_sign_in(&state, &body.tenant, ip).await?;
+    let options = state
+        .users
+        .start_passkey_second_factor(tenant, &body.challenge, context)
+        .await?;
+    Ok(Json(options))
 }

@@ -24,11 +24,20 @@ pub struct Seeded {
 
 /// Tenant `acme` with a user per `(username, role)`, email `username@acme.example`.
 pub async fn seed(accounts: &[(&str, UserRole)]) -> Seeded {
+    seed_with(accounts, |repository| repository).await
+}
+
+/// [`seed`] over the repository as `configure` makes it (passkeys, say).
+pub async fn seed_with(
+    accounts: &[(&str, UserRole)],
+    configure: impl FnOnce(SeaOrmUserRepository) -> SeaOrmUserRepository,
+) -> Seeded {
     let db = TestDb::migrated().await;
-    let repository =
+    let repository = configure(
         SeaOrmUserRepository::open(db.conn().clone(), Config::insecure_fast_for_tests())
             .await
-            .unwrap();
+            .unwrap(),
+    );
     let sessions = SeaOrmSessionStore::new(repository.clone());
     let users: Arc<dyn UserRepository> = Arc::new(repository);
     let tenant = users
