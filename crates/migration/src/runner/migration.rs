@@ -26,8 +26,9 @@ pub trait MigrationTrait: MigrationName + Send + Sync {
         )))
     }
 
-    /// Whether the migration runs in a transaction: `None` (the default) on PostgreSQL only,
-    /// `Some(true)` on every backend, `Some(false)` on none.
+    /// Whether the migration runs in a transaction: `None` (the default) on PostgreSQL and
+    /// SQLite (not MySQL, where DDL commits by itself; sea-orm-migration's default is
+    /// PostgreSQL only), `Some(true)` on every backend, `Some(false)` on none.
     fn use_transaction(&self) -> Option<bool> {
         None
     }

@@ -279,11 +279,17 @@ fn only(migrations: Vec<Migration>, status: MigrationStatus) -> Vec<Migration> {
         .collect()
 }
 
-/// Whether `migration` runs in a transaction on `backend`: as it says, else on PostgreSQL only.
+/// Whether `migration` runs in a transaction on `backend`: as it says, else on PostgreSQL and
+/// SQLite, whose DDL is transactional (MySQL commits each DDL statement by itself).
+///
+/// On SQLite the transaction is also what keeps a migration's statements on one pooled
+/// connection, whose schema [`refresh_schema`] reloads first: outside one, a `CREATE INDEX`
+/// could run on a connection idle since before a revert dropped that index's table, and be
+/// refused as a duplicate (`crates/migration/tests/skeleton_backfill.rs` met it).
 fn in_transaction(migration: &dyn MigrationTrait, backend: DbBackend) -> bool {
     migration
         .use_transaction()
-        .unwrap_or(backend == DbBackend::Postgres)
+        .unwrap_or(matches!(backend, DbBackend::Postgres | DbBackend::Sqlite))
 }
 
 /// A direction: applying (and recording) or reverting (and forgetting).

@@ -10,8 +10,10 @@
 //! - the history table has the same two columns, `version` (the migration's name, the primary
 //!   key) and `applied_at` (Unix seconds), made by the same DDL (`runner/history.rs`);
 //! - a migration runs in a transaction when its [`MigrationTrait::use_transaction`] says so,
-//!   and by default on PostgreSQL only (MySQL cannot roll DDL back; SQLite follows MySQL there),
-//!   with its history row written in the same transaction;
+//!   and by default on PostgreSQL and SQLite (MySQL cannot roll DDL back), with its history
+//!   row written in the same transaction. Here tenantry differs: sea-orm-migration's default
+//!   leaves SQLite out, and on a pool of SQLite connections a migration's statements could then
+//!   run on connections with stale copies of the schema;
 //! - an applied migration that is no longer in the list is an error, not ignored.
 
 mod history;
