@@ -1,5 +1,6 @@
-//! Groups are the role catalogue's tenant-wide roles: listed, read, and their members changed
-//! by PATCH (grants and revocations); never created, replaced or deleted. Every backend.
+//! Role groups — the role catalogue's tenant-wide roles: listed, read, and their members
+//! changed by PATCH (grants and revocations); never renamed, replaced or deleted, and no
+//! directory group takes their names. Every backend.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -55,7 +56,7 @@ async fn groups_are_catalogue_roles_and_membership_is_a_tenant_wide_grant() {
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
     assert_eq!(
         added.body["members"],
-        json!([{ "value": ada, "display": "Ada" }])
+        json!([{ "value": ada, "$ref": format!("http://scim.test/scim/v2/acme/Users/{ada}") }])
     );
     let user = env
         .users
@@ -131,12 +132,16 @@ async fn groups_are_catalogue_roles_and_membership_is_a_tenant_wide_grant() {
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
-    let made = env
-        .call(
-            Method::POST,
-            "/scim/v2/acme/Groups",
-            Some(json!({ "displayName": "New" })),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::FORBIDDEN);
+    // A directory group may not take a role's name, in any case.
+    for name in ["Engineer", "ADMINISTRATOR"] {
+        let made = env
+            .call(
+                Method::POST,
+                "/scim/v2/acme/Groups",
+                Some(json!({ "displayName": name })),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CONFLICT, "{name}");
+        assert_eq!(made.body["scimType"], "uniqueness");
+    }
 }

@@ -294,6 +294,21 @@ pub enum AuditAction {
     /// `passkey.removed` (details: the passkey's id and name)
     #[sea_orm(string_value = "passkey.removed")]
     PasskeyRemoved,
+    /// `group.created` (a directory group; details: its id, name and external id)
+    #[sea_orm(string_value = "group.created")]
+    GroupCreated,
+    /// `group.changed` (its name or external id; details: old and new)
+    #[sea_orm(string_value = "group.changed")]
+    GroupChanged,
+    /// `group.deleted` (details: its id and name; its memberships went with it)
+    #[sea_orm(string_value = "group.deleted")]
+    GroupDeleted,
+    /// `group.member_added` (the user is the target; details: the group's id and name)
+    #[sea_orm(string_value = "group.member_added")]
+    GroupMemberAdded,
+    /// `group.member_removed` (the user is the target; details: the group's id and name)
+    #[sea_orm(string_value = "group.member_removed")]
+    GroupMemberRemoved,
 }
 
 /// Where a role of the catalogue may be granted: `roles.scope`.
@@ -428,6 +443,11 @@ string_enum!(AuditAction {
     PasskeyRegistered => "passkey.registered",
     PasskeyRenamed => "passkey.renamed",
     PasskeyRemoved => "passkey.removed",
+    GroupCreated => "group.created",
+    GroupChanged => "group.changed",
+    GroupDeleted => "group.deleted",
+    GroupMemberAdded => "group.member_added",
+    GroupMemberRemoved => "group.member_removed",
 });
 string_enum!(RoleScopeValue { Tenant => "tenant", Plant => "plant", Both => "both" });
 

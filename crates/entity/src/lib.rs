@@ -23,6 +23,8 @@ mod secret;
 pub mod audit_events;
 pub mod authenticators;
 pub mod credential_tokens;
+pub mod group_members;
+pub mod groups;
 pub mod identity_providers;
 pub mod keys;
 pub mod login_challenges;

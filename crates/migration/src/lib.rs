@@ -74,6 +74,7 @@ mod m20261207_000025_create_identity_providers;
 mod m20261207_000026_create_sessions;
 mod m20261208_000027_create_second_factors;
 mod m20261208_000028_create_scim_tokens;
+mod m20261209_000029_create_groups;
 pub mod prelude;
 pub mod runner;
 
@@ -84,6 +85,8 @@ pub const MIGRATION_TABLE: &str = "tenantry_migrations";
 
 /// tenantry's tables, children before parents: the order `fresh` drops them in.
 pub const TABLES: &[&str] = &[
+    "tenantry_group_members",
+    "tenantry_groups",
     "tenantry_second_factor_policies",
     "tenantry_login_challenges",
     "tenantry_recovery_codes",
@@ -148,6 +151,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000026_create_sessions::Migration),
             Box::new(m20261208_000027_create_second_factors::Migration),
             Box::new(m20261208_000028_create_scim_tokens::Migration),
+            Box::new(m20261209_000029_create_groups::Migration),
         ]
     }
 

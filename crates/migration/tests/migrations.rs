@@ -5,8 +5,9 @@
 use tenantry_entity::keys::display_name_key;
 use tenantry_entity::{
     AuditAction, LoginOutcome, LoginSource, PlantId, TenantId, TenantStatus, TokenPurpose, UserId,
-    UserRole, UserStatus, audit_events, credential_tokens, login_events, plants, scim_tokens,
-    session_usage, sessions, tenants, user_identities, user_plant_roles, users,
+    UserRole, UserStatus, audit_events, credential_tokens, group_members, groups, login_events,
+    plants, scim_tokens, session_usage, sessions, tenants, user_identities, user_plant_roles,
+    users,
 };
 use tenantry_entity::{
     authenticators, identity_providers, login_challenges, recovery_codes, second_factor_policies,
@@ -2171,4 +2172,130 @@ async fn upgrading_to_000028_adds_the_scim_token_table_and_keeps_every_row() {
         scim_tokens::Entity::find().count(db).await.expect("count"),
         0
     );
+}
+
+// ---- 000029: directory groups ---------------------------------------------------------------
+
+const GROUPS: &str = "m20261209_000029_create_groups";
+
+fn group_row(tenant: TenantId, name: &str) -> groups::ActiveModel {
+    groups::ActiveModel {
+        pid: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        display_name: Set(name.to_owned()),
+        name_key: Set(name.to_lowercase()),
+        external_id: Set(None),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+}
+
+fn member_row(tenant: TenantId, group: i64, user: UserId) -> group_members::ActiveModel {
+    group_members::ActiveModel {
+        tenant_id: Set(tenant),
+        group_id: Set(group),
+        user_id: Set(user),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+}
+
+/// 000029 adds `groups` and `group_members` to a populated database and changes no row; a
+/// name is unique per tenant, a membership cannot cross tenants and goes with its group or its
+/// user; `down` drops both tables and nothing else. On every backend.
+#[tokio::test]
+async fn upgrading_to_000029_adds_the_group_tables_and_keeps_every_row() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.conn();
+    down_to_after(db, GROUPS).await;
+    let fresh_schema = schema_of(db).await;
+    down_to_before(db, GRANTS).await;
+    populate_before_the_catalogue(db).await;
+    Migrator::up(db, Some(steps_between(GRANTS, GROUPS)))
+        .await
+        .expect("up to before 000029");
+    let db = &reopened(&test_db).await;
+    let schema_before = schema_of(db).await;
+    assert!(!format!("{schema_before:?}").contains("tenantry_groups"));
+    let before = snapshot(&test_db, "before_29").await;
+
+    Migrator::up(db, Some(1)).await.expect("up through 000029");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, fresh_schema);
+    assert_eq!(snapshot(&test_db, "after_29").await, before);
+
+    let tenant = tenants::Entity::find()
+        .one(db)
+        .await
+        .expect("tenants")
+        .expect("a tenant");
+    let user = users::Entity::find()
+        .one(db)
+        .await
+        .expect("users")
+        .expect("a user");
+    assert_eq!(user.tenant_id, tenant.id);
+    let other = insert_tenant(db, "other-tenant").await;
+    let group = group_row(tenant.id, "Night Shift")
+        .insert(db)
+        .await
+        .expect("a group");
+    member_row(tenant.id, group.id, user.id)
+        .insert(db)
+        .await
+        .expect("a member");
+    assert_unique_violation(
+        group_row(tenant.id, "Night Shift").insert(db).await,
+        "a second group of one name",
+    );
+    assert_unique_violation(
+        member_row(tenant.id, group.id, user.id).insert(db).await,
+        "a user in a group twice",
+    );
+    let theirs = group_row(other, "Night Shift")
+        .insert(db)
+        .await
+        .expect("the same name in another tenant");
+    assert_foreign_key_violation(
+        member_row(other, theirs.id, user.id).insert(db).await,
+        "another tenant's group with this tenant's user",
+    );
+    assert_foreign_key_violation(
+        member_row(tenant.id, theirs.id, user.id).insert(db).await,
+        "this tenant's user in another tenant's group",
+    );
+    let written = snapshot(&test_db, "written_29").await;
+
+    Migrator::down(db, Some(1)).await.expect("down 000029");
+    let db = &reopened(&test_db).await;
+    assert_eq!(schema_of(db).await, schema_before);
+    assert_eq!(snapshot(&test_db, "down_29").await, written);
+
+    Migrator::up(db, Some(1)).await.expect("up again");
+    let group = group_row(tenant.id, "Day Shift")
+        .insert(db)
+        .await
+        .expect("a group");
+    member_row(tenant.id, group.id, user.id)
+        .insert(db)
+        .await
+        .expect("a member");
+    users::Entity::delete_by_id(user.id)
+        .exec(db)
+        .await
+        .expect("delete the user");
+    assert_eq!(
+        group_members::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+    tenants::Entity::delete_by_id(tenant.id)
+        .exec(db)
+        .await
+        .expect("delete the tenant");
+    // `down` took the other tenant's group; this tenant's went with the tenant.
+    assert_eq!(groups::Entity::find().count(db).await.expect("count"), 0);
 }

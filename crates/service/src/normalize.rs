@@ -93,6 +93,17 @@ pub fn plant_code_key(code: &str) -> String {
     fold(code)
 }
 
+/// The key of a directory group's display name: NFKC, then lowercase, like a username's.
+///
+/// ```
+/// use tenantry_service::normalize::group_name_key;
+///
+/// assert_eq!(group_name_key("Ｐlant Managers"), "plant managers");
+/// ```
+pub fn group_name_key(name: &str) -> String {
+    fold(name)
+}
+
 /// Escapes the LIKE wildcards `%` and `_`, and the escape character `\` itself, with a backslash,
 /// so user input matches literally inside a pattern.
 ///

@@ -4,9 +4,9 @@
 #[cfg(feature = "passkeys")]
 pub use crate::api::Passkeys;
 pub use crate::api::{
-    AuditLog, Credentials, Dormancy, Identities, IdentityProviders, Imports, Invitations, Logins,
-    Plants, Roles, ScimDirectory, ScimTokens, SecondFactors, SessionUsers, Sessions, Tenants,
-    TokenSender, UserRepository, Users,
+    AuditLog, Credentials, DirectoryGroups, Dormancy, Identities, IdentityProviders, Imports,
+    Invitations, Logins, Plants, Roles, ScimDirectory, ScimTokens, SecondFactors, SessionUsers,
+    Sessions, Tenants, TokenSender, UserRepository, Users,
 };
 /// Role keys of a host's enum (and of tenantry's own `UserRole`).
 pub use crate::role_catalogue::HostRole;

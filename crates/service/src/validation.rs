@@ -144,6 +144,8 @@ pub enum Rule {
     /// A value the database cannot store: a time after 2038-01-19 03:14:07 UTC on
     /// MySQL/MariaDB, a paging offset above `i64::MAX`.
     OutOfRange,
+    /// The value names nothing there is (a group member that is no live user of the tenant).
+    NotFound,
 }
 
 impl fmt::Display for Rule {
@@ -178,6 +180,7 @@ impl fmt::Display for Rule {
             Self::Duplicate => f.write_str("lists the same item more than once"),
             Self::NotAllowed => f.write_str("not allowed together with the other fields"),
             Self::OutOfRange => f.write_str("outside the range the database can store"),
+            Self::NotFound => f.write_str("names nothing that exists here"),
         }
     }
 }

@@ -12,8 +12,8 @@ use common::*;
 use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue, Statement};
 use sha2::{Digest, Sha256};
 use tenantry_service::entity::{
-    audit_events, authenticators, credential_tokens, identity_providers, login_challenges,
-    login_events, plants, recovery_codes, role_catalogue, roles, scim_tokens,
+    audit_events, authenticators, credential_tokens, group_members, groups, identity_providers,
+    login_challenges, login_events, plants, recovery_codes, role_catalogue, roles, scim_tokens,
     second_factor_policies, session_usage, sessions, tenant_locks, tenants, user_identities,
     user_plant_roles, user_tenant_roles, users,
 };
@@ -163,6 +163,11 @@ async fn dump(env: &Env) -> Vec<(String, String)> {
         (
             "tenantry_scim_tokens",
             entity_columns::<scim_tokens::Entity>(),
+        ),
+        ("tenantry_groups", entity_columns::<groups::Entity>()),
+        (
+            "tenantry_group_members",
+            entity_columns::<group_members::Entity>(),
         ),
     ];
     let mut sorted_tables: Vec<&str> = TABLES.to_vec();
@@ -385,6 +390,18 @@ async fn no_password_or_token_is_stored_in_any_form() {
             repo.revoke_scim_token(t, made.pid, None).await.unwrap();
         }
     }
+
+    // A directory group with a member.
+    repo.create_directory_group(
+        t,
+        tenantry_service::api::NewDirectoryGroup {
+            display_name: "Night Shift".into(),
+            external_id: Some("entra-group".into()),
+            members: vec![owner.pid],
+        },
+    )
+    .await
+    .unwrap();
 
     // Identities: linked, provisioned, used.
     repo.link_identity(

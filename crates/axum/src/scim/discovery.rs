@@ -57,7 +57,7 @@ fn resource_type_list(scim: &ScimTenant) -> Vec<Value> {
             "id": "Group",
             "name": "Group",
             "endpoint": "/Groups",
-            "description": "A role of the catalogue, held tenant-wide",
+            "description": GROUP_DESCRIPTION,
             "schema": GROUP_SCHEMA,
             "schemaExtensions": [],
             "meta": { "resourceType": "ResourceType", "location": format!("{}/ResourceTypes/Group", scim.base) },
@@ -82,6 +82,10 @@ pub(crate) async fn resource_type(
         .map(|t| scim_json(StatusCode::OK, &t))
         .ok_or_else(|| ScimError::not_found("no such resource type"))
 }
+
+/// What a Group is here.
+const GROUP_DESCRIPTION: &str = "A role of the catalogue held tenant-wide (id: the role's key; \
+    only its members change), or a directory group of the tenant (id: a UUID)";
 
 fn attribute(name: &str, kind: &str, mutability: &str, required: bool, uniqueness: &str) -> Value {
     json!({
@@ -141,12 +145,24 @@ fn schema_list(scim: &ScimTenant) -> Vec<Value> {
             "schemas": [SCHEMA_SCHEMA],
             "id": GROUP_SCHEMA,
             "name": "Group",
-            "description": "A role of the catalogue, held tenant-wide",
+            "description": GROUP_DESCRIPTION,
             "attributes": [
-                attribute("displayName", "string", "readOnly", true, "server"),
+                // Read-only on a role group (403 on a change), read-write on a directory group.
+                attribute("displayName", "string", "readWrite", true, "server"),
                 complex("members", "readWrite", vec![
                     attribute("value", "string", "immutable", false, "none"),
-                    attribute("display", "string", "readOnly", false, "none"),
+                    json!({
+                        "name": "$ref",
+                        "type": "reference",
+                        "referenceTypes": ["User"],
+                        "multiValued": false,
+                        "description": "The member's URI",
+                        "required": false,
+                        "caseExact": true,
+                        "mutability": "immutable",
+                        "returned": "default",
+                        "uniqueness": "none",
+                    }),
                 ]),
             ],
             "meta": { "resourceType": "Schema", "location": format!("{}/Schemas/{GROUP_SCHEMA}", scim.base) },

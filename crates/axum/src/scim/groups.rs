@@ -1,19 +1,30 @@
-//! `/Groups`: the role catalogue's roles that may be held tenant-wide, as SCIM groups (`id` =
-//! the role's key, `displayName` = its name, `members` = the users holding it tenant-wide).
-//! Membership changes by `PATCH`; the groups themselves are the host's code, so `POST`, `PUT`
-//! and `DELETE` are 403.
+//! `/Groups`: two kinds of SCIM group side by side.
+//!
+//! - **Role groups**: the role catalogue's roles that may be held tenant-wide (`id` = the role's
+//!   key, `displayName` = its name, `members` = the users holding it tenant-wide). Membership
+//!   changes by `PATCH` (a grant or revocation each); the groups themselves are the host's
+//!   code, so `PUT` and `DELETE` are 403.
+//! - **Directory groups** (`DirectoryGroups`): every other group the provider pushes
+//!   (`id` = a UUID). Created, read, replaced, patched and deleted like any SCIM resource;
+//!   membership grants nothing, it is kept for the provider and the host.
+//!
+//! A name is one group: a directory group cannot take a role group's name.
 
 use super::error::ScimError;
 use super::filter;
-use super::patch::{self, GROUP_READ_ONLY};
-use super::users::{ListRequest, Projection};
+use super::patch::{self, DIRECTORY_GROUP_READ_ONLY, ROLE_GROUP_READ_ONLY};
+use super::users::{ListRequest, Projection, param, with_location};
 use super::{GROUP_SCHEMA, ScimBody, ScimState, ScimTenant, scim_json};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use tenantry_service::api::{
+    DirectoryGroupChange, DirectoryGroupView, MemberChange, NewDirectoryGroup, RoleMember,
+};
 use tenantry_service::{GrantScope, Role, RoleKey, RoleScope};
 use uuid::Uuid;
 
@@ -29,16 +40,48 @@ fn group_roles(state: &ScimState) -> Vec<Role> {
         .collect()
 }
 
-fn group_role(state: &ScimState, id: &str) -> Result<Role, ScimError> {
-    group_roles(state)
-        .into_iter()
-        .find(|role| role.key().as_str() == id)
-        .ok_or_else(|| {
-            ScimError::not_found("no such group: groups are the role catalogue's tenant-wide roles")
-        })
+/// What a group `id` names.
+enum Group {
+    Role(Role),
+    Directory(DirectoryGroupView),
 }
 
-async fn resource_of(
+fn no_such_group() -> ScimError {
+    ScimError::not_found("no such group")
+}
+
+async fn group_of(state: &ScimState, scim: &ScimTenant, id: &str) -> Result<Group, ScimError> {
+    if let Some(role) = group_roles(state)
+        .into_iter()
+        .find(|role| role.key().as_str() == id)
+    {
+        return Ok(Group::Role(role));
+    }
+    let pid = Uuid::parse_str(id).map_err(|_| no_such_group())?;
+    state
+        .users
+        .directory_group(scim.tenant.id, pid)
+        .await?
+        .map(Group::Directory)
+        .ok_or_else(no_such_group)
+}
+
+/// A group's `members`: each a `value` (the user's id) and `$ref` (its URI), the
+/// sub-attributes of RFC 7643 §8.7.1's Group schema (strict clients refuse others).
+fn members_json(scim: &ScimTenant, members: &[RoleMember]) -> Value {
+    members
+        .iter()
+        .map(|m| {
+            json!({
+                "value": m.pid.to_string(),
+                "$ref": format!("{}/Users/{}", scim.base, m.pid),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+async fn role_resource(
     state: &ScimState,
     scim: &ScimTenant,
     role: &Role,
@@ -58,17 +101,42 @@ async fn resource_of(
             .users
             .tenant_role_members(scim.tenant.id, role.key())
             .await?;
-        resource["members"] = members
-            .into_iter()
-            .map(|m| json!({ "value": m.pid.to_string(), "display": m.display_name }))
-            .collect::<Vec<_>>()
-            .into();
+        resource["members"] = members_json(scim, &members);
     }
     Ok(resource)
 }
 
-fn wants_members(projection_excludes_members: bool) -> bool {
-    !projection_excludes_members
+fn directory_resource(scim: &ScimTenant, group: &DirectoryGroupView, with_members: bool) -> Value {
+    let mut resource = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": group.pid.to_string(),
+        "displayName": group.display_name,
+        "meta": {
+            "resourceType": "Group",
+            "created": group.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "lastModified": group.updated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "location": format!("{}/Groups/{}", scim.base, group.pid),
+        },
+    });
+    if let Some(external_id) = &group.external_id {
+        resource["externalId"] = external_id.as_str().into();
+    }
+    if with_members && !group.members.is_empty() {
+        resource["members"] = members_json(scim, &group.members);
+    }
+    resource
+}
+
+async fn resource_of(
+    state: &ScimState,
+    scim: &ScimTenant,
+    group: &Group,
+    with_members: bool,
+) -> Result<Value, ScimError> {
+    match group {
+        Group::Role(role) => role_resource(state, scim, role, with_members).await,
+        Group::Directory(group) => Ok(directory_resource(scim, group, with_members)),
+    }
 }
 
 fn excludes_members(excluded: Option<&str>) -> bool {
@@ -78,23 +146,34 @@ fn excludes_members(excluded: Option<&str>) -> bool {
     })
 }
 
+/// Every group `filter` matches (all without one): the role groups in declaration order, then
+/// the directory groups by name.
+pub(crate) async fn groups_matching(
+    state: &ScimState,
+    scim: &ScimTenant,
+    filter: Option<&filter::Filter>,
+    with_members: bool,
+) -> Result<Vec<Value>, ScimError> {
+    let mut all = Vec::new();
+    for role in group_roles(state) {
+        all.push(role_resource(state, scim, &role, with_members).await?);
+    }
+    for group in state.users.directory_groups(scim.tenant.id).await? {
+        all.push(directory_resource(scim, &group, with_members));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|resource| filter.is_none_or(|f| filter::matches(f, resource)))
+        .collect())
+}
+
 async fn run_list(
     state: &ScimState,
     scim: &ScimTenant,
     request: ListRequest,
     skip_members: bool,
 ) -> Result<Response, ScimError> {
-    let mut matched = Vec::new();
-    for role in group_roles(state) {
-        let resource = resource_of(state, scim, &role, wants_members(skip_members)).await?;
-        if request
-            .filter
-            .as_ref()
-            .is_none_or(|f| filter::matches(f, &resource))
-        {
-            matched.push(resource);
-        }
-    }
+    let matched = groups_matching(state, scim, request.filter.as_ref(), !skip_members).await?;
     Ok(request.page_of(matched))
 }
 
@@ -106,13 +185,6 @@ fn params_of(
         .map_err(|_| ScimError::invalid_value("the query string is malformed"))
 }
 
-fn excluded_param(params: &[(String, String)]) -> Option<&str> {
-    params
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("excludedAttributes"))
-        .map(|(_, v)| v.as_str())
-}
-
 /// `GET /Groups`.
 pub(crate) async fn list(
     State(state): State<ScimState>,
@@ -120,7 +192,7 @@ pub(crate) async fn list(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ScimError> {
     let params = params_of(query)?;
-    let skip = excludes_members(excluded_param(&params));
+    let skip = excludes_members(param(&params, "excludedAttributes"));
     run_list(&state, &scim, ListRequest::from_query(&params)?, skip).await
 }
 
@@ -130,9 +202,19 @@ pub(crate) async fn search(
     scim: ScimTenant,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let skip = filter::member(&body, "excludedAttributes")
-        .is_some_and(|v| v.to_string().to_ascii_lowercase().contains("members"));
-    run_list(&state, &scim, ListRequest::from_body(&body)?, skip).await
+    run_list(
+        &state,
+        &scim,
+        ListRequest::from_body(&body)?,
+        skips_members(&body),
+    )
+    .await
+}
+
+/// Whether a `/.search` body excludes `members`.
+pub(crate) fn skips_members(body: &Value) -> bool {
+    filter::member(body, "excludedAttributes")
+        .is_some_and(|v| v.to_string().to_ascii_lowercase().contains("members"))
 }
 
 /// `GET /Groups/{id}`.
@@ -143,22 +225,17 @@ pub(crate) async fn get_one(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ScimError> {
     let params = params_of(query)?;
-    let attributes = params
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("attributes"))
-        .map(|(_, v)| v.as_str());
-    let projection = Projection::new(attributes, excluded_param(&params))?;
-    let role = group_role(&state, &id)?;
-    let resource = resource_of(
-        &state,
-        &scim,
-        &role,
-        !excludes_members(excluded_param(&params)),
-    )
-    .await?;
-    Ok(scim_json(StatusCode::OK, &projection.apply(resource)))
+    let excluded = param(&params, "excludedAttributes");
+    let projection = Projection::new(param(&params, "attributes"), excluded)?;
+    let group = group_of(&state, &scim, &id).await?;
+    let resource = resource_of(&state, &scim, &group, !excludes_members(excluded)).await?;
+    Ok(with_location(
+        scim_json(StatusCode::OK, &projection.apply(resource.clone())),
+        &resource,
+    ))
 }
 
+/// The user ids a resource's `members` lists (each member's `value`).
 fn member_pids(resource: &Value) -> Result<BTreeSet<Uuid>, ScimError> {
     let Some(members) = filter::member(resource, "members") else {
         return Ok(BTreeSet::new());
@@ -179,8 +256,107 @@ fn member_pids(resource: &Value) -> Result<BTreeSet<Uuid>, ScimError> {
         .collect()
 }
 
-/// `PATCH /Groups/{id}`: members added and removed (each a grant or revocation of the role,
-/// tenant-wide, audited).
+/// A directory group's attributes as a request (a `POST` or `PUT` body, or the result of a
+/// `PATCH`) gives them.
+struct Wanted {
+    display_name: String,
+    external_id: Option<String>,
+    members: BTreeSet<Uuid>,
+}
+
+fn wanted_of(resource: &Value) -> Result<Wanted, ScimError> {
+    let text = |attr: &str| match filter::member(resource, attr) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ScimError::invalid_value(format!("{attr} must be a string"))),
+    };
+    let display_name = text("displayName")?
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| ScimError::invalid_value("displayName is required"))?;
+    let external_id = text("externalId")?.filter(|id| !id.is_empty());
+    Ok(Wanted {
+        display_name,
+        external_id,
+        members: member_pids(resource)?,
+    })
+}
+
+/// `POST /Groups`: a directory group, with its members, one transaction.
+pub(crate) async fn create(
+    State(state): State<ScimState>,
+    scim: ScimTenant,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
+    let wanted = wanted_of(&body)?;
+    let group = state
+        .users
+        .create_directory_group(
+            scim.tenant.id,
+            NewDirectoryGroup {
+                display_name: wanted.display_name,
+                external_id: wanted.external_id,
+                members: wanted.members.into_iter().collect(),
+            },
+        )
+        .await?;
+    let resource = directory_resource(&scim, &group, true);
+    Ok(with_location(
+        scim_json(StatusCode::CREATED, &resource),
+        &resource,
+    ))
+}
+
+fn role_refused() -> ScimError {
+    ScimError::new(
+        StatusCode::FORBIDDEN,
+        None,
+        "this group is a role of the catalogue: only its members change, by PATCH",
+    )
+}
+
+async fn change_directory(
+    state: &ScimState,
+    scim: &ScimTenant,
+    group: &DirectoryGroupView,
+    wanted: Wanted,
+    members: MemberChange,
+) -> Result<Response, ScimError> {
+    let changed = state
+        .users
+        .change_directory_group(
+            scim.tenant.id,
+            group.pid,
+            DirectoryGroupChange {
+                display_name: wanted.display_name,
+                external_id: wanted.external_id,
+                members,
+            },
+        )
+        .await?;
+    let resource = directory_resource(scim, &changed, true);
+    Ok(with_location(
+        scim_json(StatusCode::OK, &resource),
+        &resource,
+    ))
+}
+
+/// `PUT /Groups/{id}`: a directory group's whole resource; 403 for a role group.
+pub(crate) async fn replace(
+    State(state): State<ScimState>,
+    scim: ScimTenant,
+    Path((_, id)): Path<(String, String)>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
+    let Group::Directory(group) = group_of(&state, &scim, &id).await? else {
+        return Err(role_refused());
+    };
+    let wanted = wanted_of(&body)?;
+    let members = MemberChange::Exactly(wanted.members.iter().copied().collect());
+    change_directory(&state, &scim, &group, wanted, members).await
+}
+
+/// `PATCH /Groups/{id}`: the operations applied to the current resource; members added and
+/// removed as the difference (so concurrent patches adding different members keep both).
 pub(crate) async fn modify(
     State(state): State<ScimState>,
     scim: ScimTenant,
@@ -188,10 +364,36 @@ pub(crate) async fn modify(
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
     let operations = patch::operations_of(&body)?;
-    let role = group_role(&state, &id)?;
-    let current = resource_of(&state, &scim, &role, true).await?;
+    match group_of(&state, &scim, &id).await? {
+        Group::Role(role) => modify_role(&state, &scim, &role, &operations).await,
+        Group::Directory(group) => {
+            let current = directory_resource(&scim, &group, true);
+            let mut patched = current.clone();
+            for operation in &operations {
+                patch::apply(&mut patched, operation, DIRECTORY_GROUP_READ_ONLY)?;
+            }
+            let before = member_pids(&current)?;
+            let wanted = wanted_of(&patched)?;
+            let members = MemberChange::Apply {
+                add: wanted.members.difference(&before).copied().collect(),
+                remove: before.difference(&wanted.members).copied().collect(),
+            };
+            change_directory(&state, &scim, &group, wanted, members).await
+        }
+    }
+}
+
+/// A role group's `PATCH`: members added and removed, each a grant or revocation of the role,
+/// tenant-wide, audited.
+async fn modify_role(
+    state: &ScimState,
+    scim: &ScimTenant,
+    role: &Role,
+    operations: &[patch::Operation],
+) -> Result<Response, ScimError> {
+    let current = role_resource(state, scim, role, true).await?;
     let mut patched = current.clone();
-    for operation in &operations {
+    for operation in operations {
         // Entra ID and Okta send the unchanged display name along: allowed when it is equal.
         if let (Some(target), Some(Value::String(name))) = (&operation.target, &operation.value)
             && target.attr == "displayname"
@@ -199,7 +401,7 @@ pub(crate) async fn modify(
         {
             continue;
         }
-        patch::apply(&mut patched, operation, GROUP_READ_ONLY)?;
+        patch::apply(&mut patched, operation, ROLE_GROUP_READ_ONLY)?;
     }
     let before = member_pids(&current)?;
     let after = member_pids(&patched)?;
@@ -234,29 +436,22 @@ pub(crate) async fn modify(
             .revoke_role(tenant, user, GrantScope::Tenant, key.clone(), None)
             .await?;
     }
-    let resource = resource_of(&state, &scim, &role, true).await?;
+    let resource = role_resource(state, scim, role, true).await?;
     Ok(scim_json(StatusCode::OK, &resource))
 }
 
-fn refused() -> ScimError {
-    ScimError::new(
-        StatusCode::FORBIDDEN,
-        None,
-        "groups are the role catalogue's roles: they cannot be created, replaced or deleted over SCIM",
-    )
-}
-
-/// `POST /Groups`: 403.
-pub(crate) async fn create(_scim: ScimTenant) -> ScimError {
-    refused()
-}
-
-/// `PUT /Groups/{id}`: 403.
-pub(crate) async fn replace(_scim: ScimTenant) -> ScimError {
-    refused()
-}
-
-/// `DELETE /Groups/{id}`: 403.
-pub(crate) async fn delete(_scim: ScimTenant) -> ScimError {
-    refused()
+/// `DELETE /Groups/{id}`: a directory group and its memberships; 403 for a role group.
+pub(crate) async fn delete(
+    State(state): State<ScimState>,
+    scim: ScimTenant,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, ScimError> {
+    let Group::Directory(group) = group_of(&state, &scim, &id).await? else {
+        return Err(role_refused());
+    };
+    state
+        .users
+        .delete_directory_group(scim.tenant.id, group.pid)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

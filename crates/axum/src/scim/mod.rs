@@ -55,6 +55,7 @@ mod error;
 mod filter;
 mod groups;
 mod patch;
+mod search;
 mod users;
 
 pub use error::ScimError;
@@ -107,7 +108,7 @@ pub fn router(users: Arc<dyn UserRepository>) -> Router {
         )
         .route("/{tenant}/Schemas", get(discovery::schemas))
         .route("/{tenant}/Schemas/{id}", get(discovery::schema))
-        .route("/{tenant}/.search", axum::routing::post(users::search))
+        .route("/{tenant}/.search", axum::routing::post(search::search))
         .route("/{tenant}/Users", get(users::list).post(users::create))
         .route(
             "/{tenant}/Users/.search",

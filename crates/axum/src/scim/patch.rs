@@ -11,8 +11,11 @@ pub(crate) const MAX_OPERATIONS: usize = 100;
 
 /// Attributes of a User a `PATCH` may not change.
 pub(crate) const USER_READ_ONLY: &[&str] = &["id", "meta", "groups", "schemas"];
-/// Attributes of a Group a `PATCH` may not change.
-pub(crate) const GROUP_READ_ONLY: &[&str] = &["id", "meta", "schemas", "displayname", "externalid"];
+/// Attributes of a role group (a role of the catalogue) a `PATCH` may not change.
+pub(crate) const ROLE_GROUP_READ_ONLY: &[&str] =
+    &["id", "meta", "schemas", "displayname", "externalid"];
+/// Attributes of a directory group a `PATCH` may not change.
+pub(crate) const DIRECTORY_GROUP_READ_ONLY: &[&str] = &["id", "meta", "schemas"];
 
 /// One operation's kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

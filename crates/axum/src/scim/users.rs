@@ -312,7 +312,7 @@ impl Projection {
     }
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case(name))
@@ -505,29 +505,31 @@ async fn external_ids(
         .await?)
 }
 
-async fn run_list(
+/// The users `filter` matches (every user of the tenant without one): their number and the
+/// resources of `[offset, offset + limit)`, by username. `None` when the filter cannot be
+/// answered on Users: it names none of the indexed attributes with `eq`.
+pub(crate) async fn users_matching(
     state: &ScimState,
     scim: &ScimTenant,
-    request: ListRequest,
-) -> Result<Response, ScimError> {
-    let Some(filter) = request.filter.clone() else {
+    filter: Option<&Filter>,
+    offset: u64,
+    limit: u64,
+) -> Result<Option<(u64, Vec<Value>)>, ScimError> {
+    let Some(filter) = filter else {
         let tenant = scim.tenant.id;
-        if request.count == 0 {
+        if limit == 0 {
             let total = state
                 .users
                 .count_users(tenant, &tenantry_service::UserFilter::default())
                 .await?;
-            return Ok(list_response(total, request.start_index, Vec::new()));
+            return Ok(Some((total, Vec::new())));
         }
         let page = state
             .users
             .list_users(
                 tenant,
                 &UserQuery {
-                    page: PageRequest {
-                        offset: request.start_index - 1,
-                        limit: request.count,
-                    },
+                    page: PageRequest { offset, limit },
                     ..UserQuery::default()
                 },
             )
@@ -536,32 +538,54 @@ async fn run_list(
         let resources = page
             .items
             .iter()
-            .map(|user| {
-                request.projection.apply(resource_of(
-                    scim,
-                    state,
-                    user,
-                    ids.get(&user.id).map(String::as_str),
-                ))
-            })
+            .map(|user| resource_of(scim, state, user, ids.get(&user.id).map(String::as_str)))
             .collect();
-        return Ok(list_response(page.total, request.start_index, resources));
+        return Ok(Some((page.total, resources)));
     };
-    let lookup = lookup_of(&filter).ok_or_else(|| {
-        ScimError::invalid_filter(
-            "a Users filter must compare id, userName, externalId or emails.value with eq",
-        )
-    })?;
+    let Some(lookup) = lookup_of(filter) else {
+        return Ok(None);
+    };
     let mut matched = Vec::new();
     if let Some((user, external_id)) = find(state, scim, lookup).await? {
         let resource = resource_of(scim, state, &user, external_id.as_deref());
         let mut compared = resource.clone();
         with_email_kind(&mut compared);
-        if filter::matches(&filter, &compared) {
+        if filter::matches(filter, &compared) {
             matched.push(resource);
         }
     }
-    Ok(request.page_of(matched))
+    let total = matched.len() as u64;
+    let page = matched
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(Some((total, page)))
+}
+
+async fn run_list(
+    state: &ScimState,
+    scim: &ScimTenant,
+    request: ListRequest,
+) -> Result<Response, ScimError> {
+    let (total, resources) = users_matching(
+        state,
+        scim,
+        request.filter.as_ref(),
+        request.start_index - 1,
+        request.count,
+    )
+    .await?
+    .ok_or_else(|| {
+        ScimError::invalid_filter(
+            "a Users filter must compare id, userName, externalId or emails.value with eq",
+        )
+    })?;
+    let resources = resources
+        .into_iter()
+        .map(|r| request.projection.apply(r))
+        .collect();
+    Ok(list_response(total, request.start_index, resources))
 }
 
 /// `GET /Users`.
@@ -611,7 +635,8 @@ async fn user_of(
         })
 }
 
-fn with_location(mut response: Response, resource: &Value) -> Response {
+/// `response` with a `Location` header of the resource's `meta.location`.
+pub(crate) fn with_location(mut response: Response, resource: &Value) -> Response {
     if let Some(location) = resource.pointer("/meta/location").and_then(Value::as_str)
         && let Ok(value) = HeaderValue::from_str(location)
     {

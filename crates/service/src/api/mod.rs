@@ -8,6 +8,7 @@
 
 mod audit_log;
 mod credentials;
+mod directory_groups;
 mod dormancy;
 mod identities;
 mod identity_providers;
@@ -27,6 +28,9 @@ mod users;
 
 pub use audit_log::{AuditAction, AuditLog};
 pub use credentials::{Credentials, TokenDelivery, TokenSender};
+pub use directory_groups::{
+    DirectoryGroupChange, DirectoryGroupView, DirectoryGroups, MemberChange, NewDirectoryGroup,
+};
 pub use dormancy::Dormancy;
 pub use identities::Identities;
 pub use identity_providers::IdentityProviders;
@@ -103,7 +107,7 @@ gathers!(
 /// ```
     UserRepository: SessionUsers, Roles, Credentials, Invitations, Identities,
         IdentityProviders, Dormancy, Imports, AuditLog, Sessions, SecondFactors, ScimTokens,
-        ScimDirectory;
+        ScimDirectory, DirectoryGroups;
         feature "passkeys": Passkeys
 );
 

@@ -9,6 +9,7 @@ mod bulk_sql;
 mod change;
 mod delegation;
 mod detach;
+mod directory_groups;
 mod dormant;
 mod grants_held;
 mod identities;

@@ -105,21 +105,28 @@ async fn members(
         .filter(user_tenant_roles::Column::Role.eq(role.as_str()))
         .filter(users::Column::DeletedAt.is_null())
         .order_by_asc(users::Column::Id)
-        .into_tuple::<(UserId, Uuid, String, Option<String>, Option<String>)>()
+        .into_tuple::<MemberRow>()
         .all(&repo.db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, pid, display_name, username, email)| RoleMember {
-            id,
-            pid,
-            display_name: Some(display_name)
-                .filter(|name| !name.is_empty())
-                .or(username)
-                .or(email)
-                .unwrap_or_default(),
-        })
-        .collect())
+    Ok(rows.into_iter().map(member_of).collect())
+}
+
+/// The columns a group's member is read with: the user's id, pid, display name, username and
+/// email.
+pub(super) type MemberRow = (UserId, Uuid, String, Option<String>, Option<String>);
+
+/// A group's member from its [`MemberRow`], its display name falling back as
+/// [`UserView::display_name`](crate::UserView) does.
+pub(super) fn member_of((id, pid, display_name, username, email): MemberRow) -> RoleMember {
+    RoleMember {
+        id,
+        pid,
+        display_name: Some(display_name)
+            .filter(|name| !name.is_empty())
+            .or(username)
+            .or(email)
+            .unwrap_or_default(),
+    }
 }
 
 #[async_trait]

@@ -64,13 +64,7 @@ async fn create(
     validator.check("name", identifier(&name, 100));
     validator.finish()?;
     let (txn, now) = tx::begin_change(repo).await?;
-    tenants::Entity::find_by_id(tenant)
-        .select_only()
-        .column(tenants::Column::Id)
-        .into_tuple::<TenantId>()
-        .unique(&txn)
-        .await?
-        .ok_or(Error::NotFound)?;
+    tx::ensure_tenant(&txn, tenant).await?;
     let (raw, digest) = token_codec::generate();
     let row = scim_tokens::ActiveModel {
         pid: Set(Uuid::now_v7()),

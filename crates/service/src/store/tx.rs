@@ -145,3 +145,15 @@ pub(crate) async fn lock_live_user_for(
         _ => lock_live_user(txn, tenant, user).await,
     }
 }
+
+/// `NotFound` unless the tenant exists: the first read of a change that makes a row of it.
+pub(crate) async fn ensure_tenant(txn: &DatabaseTransaction, tenant: TenantId) -> Result<()> {
+    tenants::Entity::find_by_id(tenant)
+        .select_only()
+        .column(tenants::Column::Id)
+        .into_tuple::<TenantId>()
+        .unique(txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(())
+}
