@@ -9,7 +9,8 @@
 //!
 //! Endpoints, under `/{tenant-slug}`: `Users` (`GET` with `filter`, `startIndex`, `count`,
 //! `attributes`, `excludedAttributes`; `POST`; `POST /Users/.search`; `GET`, `PUT`, `PATCH`,
-//! `DELETE` of `/Users/{id}`; the root `POST /.search` searches Users), `Groups` (`GET`, `GET /Groups/{id}`, `PATCH` of its members),
+//! `DELETE` of `/Users/{id}`; the root `POST /.search` lists Users, then Groups), `Groups`
+//! (the same verbs; a role group takes `PATCH` of its members only),
 //! `ServiceProviderConfig`, `ResourceTypes`, `Schemas`. Every response is
 //! `application/scim+json`; every error is an RFC 7644 §3.12 error body with its `scimType`.
 //!
@@ -36,15 +37,21 @@
 //!   lookup and keeps its username and email reserved. Nothing is purged automatically: a
 //!   tenant's retention policy runs `purge_user` (or `tenantry user delete` and the host's
 //!   purge) when it decides, as for any deleted user.
-//! - **Groups are the role catalogue's tenant-scoped roles** (`id` = the role's key,
+//! - **Role groups are the role catalogue's tenant-scoped roles** (`id` = the role's key,
 //!   `displayName` = its name, `members` = users holding it tenant-wide). They cannot be
-//!   created, renamed or deleted over SCIM (403): the catalogue is the host's code. `PATCH`
+//!   renamed, replaced or deleted over SCIM (403): the catalogue is the host's code. `PATCH`
 //!   adds and removes members (`grant_role` / `revoke_role`, audited, delegation-free:
 //!   the token acts as the system).
-//! - **Writes**: a create is one transaction (user, identity link and audit event); a `PUT`
-//!   or `PATCH` is checked whole before anything is written, then written as at most three
-//!   audited transactions in this order: the profile (username, email, display name), the
-//!   `externalId` link, the status.
+//! - **Every other group is a directory group** (`id` = a UUID;
+//!   [`DirectoryGroups`](tenantry_service::api::DirectoryGroups)): created, replaced, patched
+//!   and deleted, each one audited transaction. Membership grants nothing; it is kept for the
+//!   provider and the host. Names are unique per tenant (compared as usernames are) and never
+//!   a role group's; `externalId` is unique per tenant. A `PATCH` writes the difference of
+//!   members it makes, so concurrent patches adding different members keep both.
+//! - A group's `members` are `{"value", "$ref"}` (RFC 7643 §8.7.1: strict clients refuse a
+//!   `display` the schema does not publish). A User's `groups` lists its role groups only.
+//! - **Writes**: a user's create, and a `PUT` or `PATCH` (profile, `externalId` link,
+//!   status), are each one transaction: refused part-way, nothing is written.
 //! - **Bounds**: bodies over [`MAX_BODY_BYTES`] are 413; `count` is clamped to
 //!   [`MAX_COUNT`]; a `startIndex` below 1 is 1; filters are bounded (`filter.rs`); a filter
 //!   that names none of `id`, `userName`, `externalId`, `emails.value` with `eq` is
