@@ -11,7 +11,7 @@ use common::*;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::sync::Arc;
 use tenantry_service::api::{
-    DirectoryGroupChange, DirectoryGroupView, MemberChange, NewDirectoryGroup,
+    DirectoryGroupChange, DirectoryGroupKey, DirectoryGroupView, MemberChange, NewDirectoryGroup,
 };
 use tenantry_service::entity::{group_members, groups};
 use tenantry_service::prelude::*;
@@ -77,9 +77,31 @@ async fn a_group_keeps_its_members_and_every_change_is_audited() {
     assert_eq!(made.external_id.as_deref(), Some("entra-123"));
     assert_eq!(pids(&made), sorted(vec![ada.pid, bob.pid]));
     assert_eq!(
-        f.repo.directory_group(f.tid(), made.pid).await.unwrap(),
+        f.repo
+            .directory_group(f.tid(), DirectoryGroupKey::Pid(made.pid))
+            .await
+            .unwrap(),
         Some(made.clone())
     );
+
+    // Found by its name (as names compare: case and width folded) and its external id.
+    for key in [
+        DirectoryGroupKey::DisplayName("plant MANAGERS".into()),
+        DirectoryGroupKey::DisplayName("Ｐlant Managers".into()),
+        DirectoryGroupKey::ExternalId("entra-123".into()),
+    ] {
+        let found = f.repo.directory_group(f.tid(), key.clone()).await.unwrap();
+        assert_eq!(found.map(|g| g.pid), Some(made.pid), "{key:?}");
+    }
+    for key in [
+        DirectoryGroupKey::DisplayName("Plant Managers\0".into()),
+        DirectoryGroupKey::ExternalId("ENTRA-123".into()),
+        DirectoryGroupKey::ExternalId("x".repeat(10_000)),
+        DirectoryGroupKey::Pid(Uuid::now_v7()),
+    ] {
+        let found = f.repo.directory_group(f.tid(), key.clone()).await.unwrap();
+        assert_eq!(found, None, "{key:?}");
+    }
 
     // By difference: cy joins, ada leaves, bob stays.
     let patched = f
@@ -133,7 +155,7 @@ async fn a_group_keeps_its_members_and_every_change_is_audited() {
     f.repo.delete_user(f.tid(), ada.id, None).await.unwrap();
     let read = f
         .repo
-        .directory_group(f.tid(), made.pid)
+        .directory_group(f.tid(), DirectoryGroupKey::Pid(made.pid))
         .await
         .unwrap()
         .unwrap();
@@ -144,7 +166,10 @@ async fn a_group_keeps_its_members_and_every_change_is_audited() {
         .unwrap();
     assert_eq!(rows(&f).await, (0, 0));
     assert_eq!(
-        f.repo.directory_group(f.tid(), made.pid).await.unwrap(),
+        f.repo
+            .directory_group(f.tid(), DirectoryGroupKey::Pid(made.pid))
+            .await
+            .unwrap(),
         None
     );
     assert_err!(
@@ -270,14 +295,20 @@ async fn names_external_ids_and_members_are_checked_and_a_refusal_writes_nothing
         .await;
     assert_err!(refused, Error::InvalidInput(_));
     assert_eq!(
-        f.repo.directory_group(f.tid(), first.pid).await.unwrap(),
+        f.repo
+            .directory_group(f.tid(), DirectoryGroupKey::Pid(first.pid))
+            .await
+            .unwrap(),
         Some(first.clone())
     );
     assert_eq!((rows(&f).await, f.audit_count(f.tid()).await), before);
 
     // Another tenant sees nothing of it and cannot touch it.
     assert_eq!(
-        f.repo.directory_group(other.id, first.pid).await.unwrap(),
+        f.repo
+            .directory_group(other.id, DirectoryGroupKey::Pid(first.pid))
+            .await
+            .unwrap(),
         None
     );
     assert!(f.repo.directory_groups(other.id).await.unwrap().is_empty());
@@ -301,7 +332,10 @@ async fn names_external_ids_and_members_are_checked_and_a_refusal_writes_nothing
         .await
         .unwrap();
     assert_eq!(
-        f.repo.directory_group(f.tid(), first.pid).await.unwrap(),
+        f.repo
+            .directory_group(f.tid(), DirectoryGroupKey::Pid(first.pid))
+            .await
+            .unwrap(),
         Some(first)
     );
 }
@@ -362,7 +396,7 @@ async fn concurrent_writers_neither_lose_members_nor_make_two_groups_of_one_name
     }
     let read = f
         .repo
-        .directory_group(f.tid(), shift.pid)
+        .directory_group(f.tid(), DirectoryGroupKey::Pid(shift.pid))
         .await
         .unwrap()
         .unwrap();

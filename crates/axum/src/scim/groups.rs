@@ -23,7 +23,8 @@ use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use tenantry_service::api::{
-    DirectoryGroupChange, DirectoryGroupView, MemberChange, NewDirectoryGroup, RoleMember,
+    DirectoryGroupChange, DirectoryGroupKey, DirectoryGroupView, MemberChange, NewDirectoryGroup,
+    RoleMember,
 };
 use tenantry_service::{GrantScope, Role, RoleKey, RoleScope};
 use uuid::Uuid;
@@ -60,7 +61,7 @@ async fn group_of(state: &ScimState, scim: &ScimTenant, id: &str) -> Result<Grou
     let pid = Uuid::parse_str(id).map_err(|_| no_such_group())?;
     state
         .users
-        .directory_group(scim.tenant.id, pid)
+        .directory_group(scim.tenant.id, DirectoryGroupKey::Pid(pid))
         .await?
         .map(Group::Directory)
         .ok_or_else(no_such_group)
@@ -158,13 +159,45 @@ pub(crate) async fn groups_matching(
     for role in group_roles(state) {
         all.push(role_resource(state, scim, &role, with_members).await?);
     }
-    for group in state.users.directory_groups(scim.tenant.id).await? {
+    let directory = match filter.and_then(lookup_of) {
+        // What Entra ID asks before every group it provisions: one indexed lookup.
+        Some(Some(key)) => state
+            .users
+            .directory_group(scim.tenant.id, key)
+            .await?
+            .into_iter()
+            .collect(),
+        Some(None) => Vec::new(),
+        None => state.users.directory_groups(scim.tenant.id).await?,
+    };
+    for group in directory {
         all.push(directory_resource(scim, &group, with_members));
     }
     Ok(all
         .into_iter()
         .filter(|resource| filter.is_none_or(|f| filter::matches(f, resource)))
         .collect())
+}
+
+/// The one directory group a filter's conjunct names with `eq` — by id, name or external id —
+/// if it names one (`Some(None)`: it names none, as an `id` that is no UUID).
+fn lookup_of(filter: &filter::Filter) -> Option<Option<DirectoryGroupKey>> {
+    filter::conjuncts(filter)
+        .into_iter()
+        .find_map(|term| match term {
+            filter::Filter::Compare(path, filter::Op::Eq, Value::String(value))
+                if path.sub.is_none() =>
+            {
+                match path.attr.as_str() {
+                    // An id that is no UUID names no directory group (a role group's key).
+                    "id" => Some(Uuid::parse_str(value).ok().map(DirectoryGroupKey::Pid)),
+                    "displayname" => Some(Some(DirectoryGroupKey::DisplayName(value.clone()))),
+                    "externalid" => Some(Some(DirectoryGroupKey::ExternalId(value.clone()))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
 }
 
 async fn run_list(

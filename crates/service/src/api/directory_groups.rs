@@ -41,6 +41,17 @@ pub struct NewDirectoryGroup {
     pub members: Vec<Uuid>,
 }
 
+/// What names a directory group in a lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectoryGroupKey {
+    /// Its public id (the SCIM `id`).
+    Pid(Uuid),
+    /// Its name (compared through its key, as it is kept unique: case- and width-insensitively).
+    DisplayName(String),
+    /// The provider's id for it (compared exactly).
+    ExternalId(String),
+}
+
 /// Who a change leaves in the group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MemberChange {
@@ -88,14 +99,15 @@ pub trait DirectoryGroups: Send + Sync {
         group: NewDirectoryGroup,
     ) -> Result<DirectoryGroupView>;
 
-    /// The tenant's directory group `pid`, with its members.
+    /// The tenant's directory group `key` names, with its members (two indexed statements):
+    /// a SCIM client's lookup of one group by id, name or external id.
     ///
     /// # Errors
     /// `Database`.
     async fn directory_group(
         &self,
         tenant: TenantId,
-        pid: Uuid,
+        key: DirectoryGroupKey,
     ) -> Result<Option<DirectoryGroupView>>;
 
     /// The tenant's directory groups by name key, each with its members (two statements).

@@ -29,7 +29,8 @@ mod users;
 pub use audit_log::{AuditAction, AuditLog};
 pub use credentials::{Credentials, TokenDelivery, TokenSender};
 pub use directory_groups::{
-    DirectoryGroupChange, DirectoryGroupView, DirectoryGroups, MemberChange, NewDirectoryGroup,
+    DirectoryGroupChange, DirectoryGroupKey, DirectoryGroupView, DirectoryGroups, MemberChange,
+    NewDirectoryGroup,
 };
 pub use dormancy::Dormancy;
 pub use identities::Identities;

@@ -7,8 +7,8 @@ use super::scim_directory::{MemberRow, member_of};
 use super::tx;
 use super::unique::Unique;
 use crate::api::{
-    DirectoryGroupChange, DirectoryGroupView, DirectoryGroups, MemberChange, NewDirectoryGroup,
-    RoleMember,
+    DirectoryGroupChange, DirectoryGroupKey, DirectoryGroupView, DirectoryGroups, MemberChange,
+    NewDirectoryGroup, RoleMember,
 };
 use crate::error::{Error, Result, unique_violation};
 use crate::normalize::group_name_key;
@@ -167,14 +167,21 @@ fn view_of(group: groups::Model, members: Vec<RoleMember>) -> DirectoryGroupView
 async fn read_one(
     db: &impl ConnectionTrait,
     tenant: TenantId,
-    pid: Uuid,
+    key: DirectoryGroupKey,
 ) -> Result<Option<DirectoryGroupView>> {
-    let Some(group) = groups::Entity::find()
-        .filter(groups::Column::Pid.eq(pid))
-        .filter(groups::Column::TenantId.eq(tenant))
-        .unique(db)
-        .await?
-    else {
+    let query = groups::Entity::find().filter(groups::Column::TenantId.eq(tenant));
+    let query = match key {
+        DirectoryGroupKey::Pid(pid) => query.filter(groups::Column::Pid.eq(pid)),
+        // A value no stored one can equal (control characters, over-long) is a miss unread.
+        DirectoryGroupKey::DisplayName(name) if validation::could_be_stored(&name) => {
+            query.filter(groups::Column::NameKey.eq(group_name_key(&name)))
+        }
+        DirectoryGroupKey::ExternalId(id) if validation::could_be_stored(&id) => {
+            query.filter(groups::Column::ExternalId.eq(id))
+        }
+        _ => return Ok(None),
+    };
+    let Some(group) = query.unique(db).await? else {
         return Ok(None);
     };
     let mut members = members_of(db, tenant, Some(group.id)).await?;
@@ -297,7 +304,7 @@ async fn create(
         now,
     ));
     audit::record_many(&txn, tenant, None, events).await?;
-    let view = read_one(&txn, tenant, group.pid)
+    let view = read_one(&txn, tenant, DirectoryGroupKey::Pid(group.pid))
         .await?
         .ok_or(Error::NotFound)?;
     txn.commit().await?;
@@ -419,7 +426,9 @@ async fn change(
         now,
     ));
     if events.is_empty() {
-        let view = read_one(&txn, tenant, pid).await?.ok_or(Error::NotFound)?;
+        let view = read_one(&txn, tenant, DirectoryGroupKey::Pid(pid))
+            .await?
+            .ok_or(Error::NotFound)?;
         txn.commit().await?;
         return Ok(view);
     }
@@ -429,7 +438,9 @@ async fn change(
         row.update(&txn).await?;
     }
     audit::record_many(&txn, tenant, None, events).await?;
-    let view = read_one(&txn, tenant, pid).await?.ok_or(Error::NotFound)?;
+    let view = read_one(&txn, tenant, DirectoryGroupKey::Pid(pid))
+        .await?
+        .ok_or(Error::NotFound)?;
     txn.commit().await?;
     Ok(view)
 }
@@ -468,9 +479,9 @@ impl DirectoryGroups for SeaOrmUserRepository {
     async fn directory_group(
         &self,
         tenant: TenantId,
-        pid: Uuid,
+        key: DirectoryGroupKey,
     ) -> Result<Option<DirectoryGroupView>> {
-        read_one(&self.db, tenant, pid).await
+        read_one(&self.db, tenant, key).await
     }
 
     async fn directory_groups(&self, tenant: TenantId) -> Result<Vec<DirectoryGroupView>> {
