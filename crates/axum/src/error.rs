@@ -331,6 +331,14 @@ impl From<axum_login::Error<tenantry_service::axum_login::TenantryBackend>> for 
     }
 }
 
+impl From<tower_sessions::session::Error> for ApiError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        // The store's or the data's failure: for operators only.
+        tracing::error!(error = %error, "session store failed");
+        Self::internal()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let fields = (!self.fields.is_empty()).then(|| {
