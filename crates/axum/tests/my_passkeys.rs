@@ -129,6 +129,25 @@ fn finish_body(tenant: &str, token: &str, answer: &Value) -> Value {
     json!({ "tenant": tenant, "token": token, "credential": answer })
 }
 
+/// Finishes a passkey sign-in at `tenant` on a new browser.
+async fn finish(
+    service: &Service,
+    tenant: &str,
+    token: &str,
+    answer: &Value,
+) -> (StatusCode, Value) {
+    let body = finish_body(tenant, token, answer);
+    post(&browser(), service, "/api/auth/passkey/finish", body).await
+}
+
+/// The session cookie a response sets (`tenantry_admin=…`).
+fn session_cookie(response: &reqwest::Response) -> String {
+    let set = response.headers()["set-cookie"].to_str().unwrap();
+    let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+    assert!(pair.starts_with("tenantry_admin="), "{set}");
+    pair.to_owned()
+}
+
 /// Names the library refuses: a NUL, 10 000 characters, only invisible characters.
 fn hostile_names() -> [String; 3] {
     [
@@ -221,13 +240,7 @@ async fn a_passkey_registered_over_http_is_listed_renamed_signs_in_alone_and_is_
     let (status, _) = call(&ada, &service, Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (token, answer) = sign_in_answer(&service, "acme", &mut device).await;
-    let reply = post(
-        &browser(),
-        &service,
-        "/api/auth/passkey/finish",
-        finish_body("acme", &token, &answer),
-    )
-    .await;
+    let reply = finish(&service, "acme", &token, &answer).await;
     assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
 }
 
@@ -276,13 +289,7 @@ async fn another_users_passkey_is_not_found_and_stays_as_it_was() {
     assert!(list(&bob, &service).await.is_empty());
     // And it still signs Ada in.
     let (token, answer) = sign_in_answer(&service, "acme", &mut device).await;
-    let (status, account) = post(
-        &browser(),
-        &service,
-        "/api/auth/passkey/finish",
-        finish_body("acme", &token, &answer),
-    )
-    .await;
+    let (status, account) = finish(&service, "acme", &token, &answer).await;
     assert_eq!(status, StatusCode::OK, "{account}");
     assert_eq!(account["user"]["username"], "ada");
 }
@@ -366,16 +373,9 @@ async fn a_passkey_sign_in_answer_signs_in_once() {
     register(&ada, &service, &mut device, "Key").await;
 
     let (token, answer) = sign_in_answer(&service, "acme", &mut device).await;
-    let body = finish_body("acme", &token, &answer);
-    let (status, _) = post(
-        &browser(),
-        &service,
-        "/api/auth/passkey/finish",
-        body.clone(),
-    )
-    .await;
+    let (status, _) = finish(&service, "acme", &token, &answer).await;
     assert_eq!(status, StatusCode::OK);
-    let reply = post(&browser(), &service, "/api/auth/passkey/finish", body).await;
+    let reply = finish(&service, "acme", &token, &answer).await;
     assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
 
     // Fifty at once with one token and one answer: exactly one session.
@@ -436,34 +436,16 @@ async fn a_sign_in_token_of_one_tenant_fails_at_another() {
 
     let (token, answer) = sign_in_answer(&service, "acme", &mut device).await;
     for tenant in ["globex", "nowhere", ""] {
-        let reply = post(
-            &browser(),
-            &service,
-            "/api/auth/passkey/finish",
-            finish_body(tenant, &token, &answer),
-        )
-        .await;
+        let reply = finish(&service, tenant, &token, &answer).await;
         assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     // A token begun at globex does not sign in at acme either.
     let (token, answer) = sign_in_answer(&service, "globex", &mut device).await;
-    let reply = post(
-        &browser(),
-        &service,
-        "/api/auth/passkey/finish",
-        finish_body("acme", &token, &answer),
-    )
-    .await;
+    let reply = finish(&service, "acme", &token, &answer).await;
     assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
     // Forged and malformed tokens are the same 401.
     for token in ["A".repeat(43), String::new(), "x\u{0}".repeat(1000)] {
-        let reply = post(
-            &browser(),
-            &service,
-            "/api/auth/passkey/finish",
-            finish_body("acme", &token, &answer),
-        )
-        .await;
+        let reply = finish(&service, "acme", &token, &answer).await;
         assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     let reply = post(
@@ -591,4 +573,45 @@ async fn bodies_of_the_wrong_shape_are_400() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{passkey}");
+}
+
+#[tokio::test]
+async fn a_passkey_sign_in_never_keeps_a_planted_session_cookie() {
+    let service = start().await;
+    let ada = signed_in(&service, "ada").await;
+    let mut device = Device::new();
+    register(&ada, &service, &mut device, "Key").await;
+    // Bob's session cookie, planted in the browser Ada signs in on next.
+    let http = Client::new();
+    let response = http
+        .post(format!("{}/api/auth/login", service.base))
+        .json(&json!({ "tenant": "acme", "login": "bob", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let planted = session_cookie(&response);
+
+    let (token, answer) = sign_in_answer(&service, "acme", &mut device).await;
+    let response = http
+        .post(format!("{}/api/auth/passkey/finish", service.base))
+        .header("cookie", &planted)
+        .json(&finish_body("acme", &token, &answer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let fresh = session_cookie(&response);
+    assert_ne!(fresh, planted, "the session id must change at sign-in");
+
+    let me = |cookie: String| {
+        let request = http.get(format!("{}/api/me", service.base));
+        async move { request.header("cookie", cookie).send().await.unwrap() }
+    };
+    let response = me(fresh).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let account: Value = response.json().await.unwrap();
+    assert_eq!(account["user"]["username"], "ada");
+    // The planted id names no session any more: not Ada's, not Bob's.
+    assert_eq!(me(planted).await.status(), StatusCode::UNAUTHORIZED);
 }
