@@ -184,6 +184,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
     }
 
+    /// 400 `invalid_input`: `field` is required (a body without it).
+    pub(crate) fn required(field: &'static str) -> Self {
+        from_validation(&ValidationErrors::single(field, Rule::Required))
+    }
+
     /// Invalid input: every broken field at once.
     pub(crate) fn invalid(fields: Vec<FieldProblem>) -> Self {
         let described: Vec<String> = fields

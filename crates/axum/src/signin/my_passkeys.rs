@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use tenantry_service::Error;
-use tenantry_service::validation::{self, Rule, ValidationErrors};
+use tenantry_service::validation::{self, ValidationErrors};
 use tenantry_service::webauthn_rs::prelude::CreationChallengeResponse;
 use uuid::Uuid;
 
@@ -103,8 +103,7 @@ pub(crate) async fn register(
     ApiJson(body): ApiJson<NewPasskeyBody>,
 ) -> Result<(StatusCode, Json<PasskeyJson>), ApiError> {
     let Some(credential) = body.credential else {
-        let rule = ValidationErrors::single("credential", Rule::Required);
-        return Err(Error::InvalidInput(rule).into());
+        return Err(ApiError::required("credential"));
     };
     // The library's name rule, checked before the ceremony is taken (as the library checks it
     // before spending the token): a bad name leaves the registration pending, to retry.

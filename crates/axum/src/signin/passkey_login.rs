@@ -18,8 +18,6 @@ use crate::signin::login::{device, start_session, web_sign_in};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use tenantry_service::Error;
-use tenantry_service::validation::{Rule, ValidationErrors};
 
 /// `POST /api/auth/passkey/start`: the options for `navigator.credentials.get()` and the
 /// ceremony's token, for a sign-in with a passkey alone at this tenant.
@@ -73,8 +71,7 @@ pub(crate) async fn finish_passkey_sign_in(
 ) -> Result<Json<AccountJson>, ApiError> {
     // No answer is a malformed request, not a wrong passkey: nothing is spent or recorded.
     let Some(credential) = body.credential else {
-        let rule = ValidationErrors::single("credential", Rule::Required);
-        return Err(Error::InvalidInput(rule).into());
+        return Err(ApiError::required("credential"));
     };
     let meta = device(ip.as_deref(), &headers);
     let (tenant, context) = web_sign_in(&state, &body.tenant, ip).await?;
