@@ -615,3 +615,35 @@ async fn a_passkey_sign_in_never_keeps_a_planted_session_cookie() {
     // The planted id names no session any more: not Ada's, not Bob's.
     assert_eq!(me(planted).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn fifty_answers_at_once_to_one_registration_store_one_passkey() {
+    let service = start().await;
+    let ada = signed_in(&service, "ada").await;
+    let credential = begin_registration(&ada, &service, &mut Device::new()).await;
+    let url = format!("{}/api/me/passkeys", service.base);
+    let body = json!({ "name": "Key", "credential": credential });
+    let attempts: Vec<_> = (0..50)
+        .map(|_| {
+            // The same browser (one cookie jar, one session), fifty requests at once.
+            let (http, url, body) = (ada.clone(), url.clone(), body.clone());
+            tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::BAD_REQUEST),
+        "{statuses:?}"
+    );
+    assert_eq!(list(&ada, &service).await.len(), 1);
+}
