@@ -184,6 +184,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
     }
 
+    /// 400 `invalid_input`: `field` is required (a body without it).
+    pub(crate) fn required(field: &'static str) -> Self {
+        from_validation(&ValidationErrors::single(field, Rule::Required))
+    }
+
     /// Invalid input: every broken field at once.
     pub(crate) fn invalid(fields: Vec<FieldProblem>) -> Self {
         let described: Vec<String> = fields
@@ -328,6 +333,14 @@ impl From<axum_login::Error<tenantry_service::axum_login::TenantryBackend>> for 
                 Self::internal()
             }
         }
+    }
+}
+
+impl From<tower_sessions::session::Error> for ApiError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        // The store's or the data's failure: for operators only.
+        tracing::error!(error = %error, "session store failed");
+        Self::internal()
     }
 }
 

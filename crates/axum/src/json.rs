@@ -254,3 +254,77 @@ pub(crate) struct FactorsJson {
     pub(crate) factors: Vec<FactorJson>,
     pub(crate) recovery_codes_left: u64,
 }
+
+/// One of the signed-in user's passkeys; never its credential.
+#[cfg(feature = "passkeys")]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Passkey)]
+pub(crate) struct PasskeyJson {
+    /// Its id, to rename or remove it by.
+    id: i64,
+    /// Always `passkey`.
+    kind: &'static str,
+    name: String,
+    /// When its registration began.
+    created_at: DateTime<Utc>,
+    /// When its registration finished.
+    confirmed_at: Option<DateTime<Utc>>,
+    /// When it last signed in or passed a second step.
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(feature = "passkeys")]
+impl From<tenantry_service::PasskeyView> for PasskeyJson {
+    fn from(view: tenantry_service::PasskeyView) -> Self {
+        Self {
+            id: view.id,
+            kind: view.kind,
+            name: view.name,
+            created_at: view.created_at,
+            confirmed_at: view.confirmed_at,
+            last_used_at: view.last_used_at,
+        }
+    }
+}
+
+/// The signed-in user's passkeys, oldest first.
+#[cfg(feature = "passkeys")]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Passkeys)]
+pub(crate) struct PasskeysJson {
+    pub(crate) passkeys: Vec<PasskeyJson>,
+}
+
+/// The first step of a passkey sign-in: the options for the browser and the token that names
+/// the ceremony (single-use, five minutes, this tenant and address only).
+#[cfg(feature = "passkeys")]
+#[derive(Serialize, ToSchema)]
+#[schema(as = PasskeySignInChallenge)]
+pub(crate) struct PasskeyChallengeJson {
+    /// Send it back with the answer to `POST /api/auth/passkey/finish`.
+    token: String,
+    /// The options for `navigator.credentials.get()` (WebAuthn
+    /// `PublicKeyCredentialRequestOptions`, as webauthn-rs serializes them).
+    #[schema(value_type = Object)]
+    options: tenantry_service::webauthn_rs::prelude::RequestChallengeResponse,
+}
+
+#[cfg(feature = "passkeys")]
+impl
+    From<
+        tenantry_service::PasskeyChallenge<
+            tenantry_service::webauthn_rs::prelude::RequestChallengeResponse,
+        >,
+    > for PasskeyChallengeJson
+{
+    fn from(
+        challenge: tenantry_service::PasskeyChallenge<
+            tenantry_service::webauthn_rs::prelude::RequestChallengeResponse,
+        >,
+    ) -> Self {
+        Self {
+            token: challenge.token.into_string(),
+            options: challenge.options,
+        }
+    }
+}

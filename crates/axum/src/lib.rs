@@ -5,8 +5,9 @@
 //! - [`router`] is the whole service, every route below (what `cargo run --example axum_admin`
 //!   serves); [`serve`] runs it with the client addresses login events record.
 //! - A host that has routes of its own mounts the parts: [`signin::router`] (login, logout,
-//!   me, my sessions, password reset, invitation acceptance) and [`admin::router`] (users,
-//!   roles, plants, invitations, resets, sessions), each over an [`ApiState`], under the
+//!   me, my sessions, my second factors and passkeys, password reset, invitation acceptance)
+//!   and [`admin::router`] (users, roles, plants, invitations, resets, sessions), each over an
+//!   [`ApiState`], under the
 //!   session layer [`auth_layer`] makes, with [`BODY_LIMIT`] (`DefaultBodyLimit`) and
 //!   [`finish_response`] (`axum::middleware::map_response`) as [`router`] has them;
 //!   [`openapi()`] is their document.
@@ -26,6 +27,13 @@
 //! | `GET /api/me` | signed in | 200 account |
 //! | `GET /api/me/sessions` | signed in | 200 `{"sessions":[{"id","created_at","last_seen_at","expires_at","ip","user_agent"}]}`, newest first (`id` is the session's public id, never its cookie) |
 //! | `DELETE /api/me/sessions/{id}` | signed in | 204; that session (another device's, or this one) is over; 404 for an id that is not one of the user's live sessions |
+//! | `POST /api/auth/passkey/start` `{"tenant"}` | anyone (feature `passkeys`) | 200 `{"token","options"}`: the options for `navigator.credentials.get()`; 404 `not_found` for an unknown tenant |
+//! | `POST /api/auth/passkey/finish` `{"tenant","token","credential"}` | anyone with the token (feature `passkeys`) | 200 account + session cookie; 401 `invalid_credentials` for every failure (the token included: malformed, used, expired, another tenant's) |
+//! | `POST /api/me/passkeys/registration` | signed in (feature `passkeys`) | 200 the options for `navigator.credentials.create()`; the ceremony's token stays in the session |
+//! | `POST /api/me/passkeys` `{"name","credential"}` | signed in, in the session that began the registration | 201 passkey; 400 `invalid_token` when this session has no registration pending |
+//! | `GET /api/me/passkeys` | signed in (feature `passkeys`) | 200 `{"passkeys":[passkey…]}`, oldest first |
+//! | `PATCH /api/me/passkeys/{id}` `{"name"}` | signed in (feature `passkeys`) | 200 passkey; 404 for an id that is not one of the user's passkeys |
+//! | `DELETE /api/me/passkeys/{id}` | signed in (feature `passkeys`) | 204; it signs in no more; 404 as above |
 //! | `GET /api/roles` | signed in | 200 the role catalogue: `{"exclusive_per_scope",`<br>`"roles":[{"key","name","scope","implies","administers_users","default","grants"}]}` in declaration order (`scope`: `tenant`, `plant` or `both`) |
 //! | `GET /api/plants` | signed in | 200 the tenant's plants: `{"plants":[{"id","code","name","active"}]}` by code (`id` is the plant's public id) |
 //! | `POST /api/plants` `{"code","name"}` | tenant admin | 201 the plant `{"id","code","name","active"}`; 409 `plant_code_taken` |
@@ -38,6 +46,10 @@
 //! | `DELETE /api/users/{id}/sessions` | tenant admin | 200 `{"revoked":N}`: every session of the user is over |
 //! | `POST /api/invitations/accept` `{"token","password","username"?}` | anyone with the token | 200 account |
 //! | `POST /api/password-reset` `{"token","new_password"}` | anyone with the token | 200 account |
+//!
+//! A **passkey** is `{"id","kind":"passkey","name","created_at","confirmed_at","last_used_at"}`
+//! (never its credential); its name is 1–100 characters without control or invisible
+//! characters.
 //!
 //! A **user** is `{"id","username","display_name","email","status","roles",
 //! "plant_roles":[{"plant","plant_name","role"}],"last_login_at"}`, where `id` is the user's
@@ -97,6 +109,14 @@
 //!   session of that user on its next request (including an admin's own, when it changes its
 //!   own roles). On every request the session is also refused when the user's account expired
 //!   or its tenant was suspended, since neither rotates the stamp.
+//! - **Passkeys** (feature `passkeys`). A registration's ceremony token is kept in the
+//!   session, never shown to the client: the client has nothing to leak, a registration begun
+//!   in one session cannot be finished in another, and the first answer takes the token out of
+//!   the session (the library spends it too), so an answer cannot be replayed. A sign-in with a
+//!   passkey alone has no session yet, so its token goes to the client beside the options; the
+//!   library binds it to the tenant and the client's address, spends it on any answer and lets
+//!   it live five minutes. A finished sign-in starts a session like a login (a new session id).
+//!   Every failed passkey sign-in is the login's one 401, the token's failures included.
 //! - **CSRF.** Bodies must be `Content-Type: application/json` (a cross-site form cannot send
 //!   that without a CORS preflight, which this service never grants), and the cookie is
 //!   `SameSite=Strict`, which also covers the body-less `POST`s.

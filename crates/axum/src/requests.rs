@@ -197,3 +197,61 @@ pub(crate) struct CodeBody {
     #[serde(default)]
     pub code: String,
 }
+
+/// `POST /api/me/passkeys`: finish registering a passkey (the ceremony's token is in the
+/// session, see [`crate::signin::my_passkeys`]).
+#[cfg(feature = "passkeys")]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewPasskey)]
+pub(crate) struct NewPasskeyBody {
+    /// The user's name for it: 1–100 characters, no control or invisible characters.
+    #[serde(default)]
+    pub name: String,
+    /// The browser's answer (`navigator.credentials.create()`, as JSON) to the options of
+    /// `POST /api/me/passkeys/registration`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub credential:
+        Option<Box<tenantry_service::webauthn_rs::prelude::RegisterPublicKeyCredential>>,
+}
+
+/// `PATCH /api/me/passkeys/{id}`: a passkey's new name.
+#[cfg(feature = "passkeys")]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PasskeyName)]
+pub(crate) struct PasskeyNameBody {
+    /// 1–100 characters, no control or invisible characters.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `POST /api/auth/passkey/start`: begin signing in with a passkey alone.
+#[cfg(feature = "passkeys")]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PasskeySignInStart)]
+pub(crate) struct PasskeyStartBody {
+    /// The tenant's slug.
+    #[serde(default)]
+    pub tenant: String,
+}
+
+/// `POST /api/auth/passkey/finish`: the browser's answer to a passkey sign-in.
+#[cfg(feature = "passkeys")]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PasskeySignIn)]
+pub(crate) struct PasskeyFinishBody {
+    /// The tenant's slug, as at the start.
+    #[serde(default)]
+    pub tenant: String,
+    /// The token the start answered with.
+    #[serde(default)]
+    pub token: String,
+    /// The browser's answer (`navigator.credentials.get()`, as JSON) to the start's options.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub credential: Option<Box<tenantry_service::webauthn_rs::prelude::PublicKeyCredential>>,
+}

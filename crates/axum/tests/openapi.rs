@@ -25,6 +25,13 @@ const ROUTES: &[&str] = &[
     "POST /api/auth/second-factor",
     // Feature `passkeys`, on for the crate's own tests.
     "POST /api/auth/second-factor/passkey",
+    "POST /api/auth/passkey/start",
+    "POST /api/auth/passkey/finish",
+    "POST /api/me/passkeys/registration",
+    "POST /api/me/passkeys",
+    "GET /api/me/passkeys",
+    "PATCH /api/me/passkeys/{id}",
+    "DELETE /api/me/passkeys/{id}",
     "POST /api/auth/enrolment",
     "GET /api/me/factors",
     "POST /api/me/factors/totp",

@@ -110,10 +110,7 @@ pub(crate) async fn start_session(
     };
     let user = SessionUser::from(signed_in);
     login_fresh(auth, &user).await?;
-    meta.attach(&auth.session).await.map_err(|e| {
-        tracing::error!(error = %e, "session store failed");
-        ApiError::internal()
-    })?;
+    meta.attach(&auth.session).await?;
     Ok(AccountJson::new(user.user, tenant))
 }
 

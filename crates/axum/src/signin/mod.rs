@@ -4,7 +4,11 @@
 
 pub(crate) mod login;
 pub(crate) mod my_factors;
+#[cfg(feature = "passkeys")]
+pub(crate) mod my_passkeys;
 pub(crate) mod my_sessions;
+#[cfg(feature = "passkeys")]
+pub(crate) mod passkey_login;
 pub(crate) mod second_step;
 pub(crate) mod tokens;
 
@@ -31,7 +35,16 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(tokens::accept_invitation))
         .routes(routes!(tokens::redeem_password_reset));
     #[cfg(feature = "passkeys")]
-    let routes = routes.routes(routes!(second_step::start_passkey_step));
+    let routes = routes
+        .routes(routes!(second_step::start_passkey_step))
+        .routes(routes!(passkey_login::start_passkey_sign_in))
+        .routes(routes!(passkey_login::finish_passkey_sign_in))
+        .routes(routes!(my_passkeys::start_registration))
+        .routes(routes!(my_passkeys::list_passkeys, my_passkeys::register))
+        .routes(routes!(
+            my_passkeys::rename_passkey,
+            my_passkeys::remove_passkey
+        ));
     routes
 }
 

@@ -15,8 +15,7 @@ use crate::signin::login::{device, start_session, web_sign_in};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use tenantry_service::validation::{Rule, ValidationErrors};
-use tenantry_service::{Error, SecondFactorProof};
+use tenantry_service::SecondFactorProof;
 
 /// The name of an authenticator enrolled without one.
 pub(crate) const DEFAULT_NAME: &str = "authenticator app";
@@ -56,8 +55,7 @@ pub(crate) async fn complete_sign_in(
         (None, None, Some(answer)) => SecondFactorProof::Passkey(answer),
         _ => {
             // None or more than one: `code` is the one to give.
-            let rule = ValidationErrors::single("code", Rule::Required);
-            return Err(Error::InvalidInput(rule).into());
+            return Err(ApiError::required("code"));
         }
     };
     let (tenant, context) = web_sign_in(&state, &body.tenant, ip).await?;
