@@ -1,5 +1,6 @@
 //! Role groups — the role catalogue's tenant-wide roles: listed, read, and their members
-//! changed by PATCH (grants and revocations); never renamed, replaced or deleted, and no
+//! changed by PATCH or a PUT keeping the name (grants and revocations); never renamed or
+//! deleted, and no
 //! directory group takes their names. Every backend.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -126,11 +127,18 @@ async fn groups_are_catalogue_roles_and_membership_is_a_tenant_wide_grant() {
         )
         .await;
     assert_eq!(rename.body["scimType"], "mutability");
-    for method in [Method::PUT, Method::DELETE] {
-        let refused = env
-            .call(method, "/scim/v2/acme/Groups/engineer", Some(json!({})))
+    let refused = env
+        .call(Method::DELETE, "/scim/v2/acme/Groups/engineer", None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    for body in [
+        json!({ "displayName": "Wizards", "members": [] }),
+        json!({ "displayName": "Engineer", "externalId": "okta-1", "members": [] }),
+    ] {
+        let renamed = env
+            .call(Method::PUT, "/scim/v2/acme/Groups/engineer", Some(body))
             .await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(renamed.body["scimType"], "mutability");
     }
     // A directory group may not take a role's name, in any case.
     for name in ["Engineer", "ADMINISTRATOR"] {
@@ -143,5 +151,75 @@ async fn groups_are_catalogue_roles_and_membership_is_a_tenant_wide_grant() {
             .await;
         assert_eq!(made.status, StatusCode::CONFLICT, "{name}");
         assert_eq!(made.body["scimType"], "uniqueness");
+    }
+}
+
+/// Okta's Group Push linked to an existing group: found by name, then its whole membership
+/// sent by `PUT` (the name unchanged): grants and revocations of the role, nothing else.
+#[tokio::test]
+async fn okta_pushes_a_role_groups_membership_by_put() {
+    let env = Env::new().await;
+    let mut ids = Vec::new();
+    for name in ["ada", "bob", "cyd"] {
+        let created = env
+            .call(
+                Method::POST,
+                "/scim/v2/acme/Users",
+                Some(json!({ "userName": name, "displayName": name })),
+            )
+            .await;
+        ids.push(created.body["id"].as_str().unwrap().to_owned());
+    }
+    let found = env
+        .call(
+            Method::GET,
+            "/scim/v2/acme/Groups?filter=displayName%20eq%20%22Supervisor%22",
+            None,
+        )
+        .await;
+    assert_eq!(found.body["Resources"][0]["id"], "supervisor");
+    let supervisor = RoleKey::new("supervisor").unwrap();
+    let holders = |env: &Env| {
+        let (users, tenant) = (env.users.clone(), env.tenant.id);
+        let supervisor = supervisor.clone();
+        async move {
+            let mut names = Vec::new();
+            for name in ["ada", "bob", "cyd"] {
+                let user = users
+                    .get_user_by_username(tenant, name)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                if users
+                    .has_role(tenant, user.id, GrantScope::Tenant, &supervisor)
+                    .await
+                    .unwrap()
+                {
+                    names.push(name);
+                }
+            }
+            names
+        }
+    };
+    for (members, expected) in [
+        (vec![&ids[0], &ids[1]], vec!["ada", "bob"]),
+        (vec![&ids[1], &ids[2]], vec!["bob", "cyd"]),
+        (vec![], vec![]),
+    ] {
+        let members: Vec<_> = members.iter().map(|id| json!({ "value": id })).collect();
+        let put = env
+            .call(
+                Method::PUT,
+                "/scim/v2/acme/Groups/supervisor",
+                Some(json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "id": "supervisor",
+                    "displayName": "Supervisor",
+                    "members": members,
+                })),
+            )
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        assert_eq!(holders(&env).await, expected);
     }
 }

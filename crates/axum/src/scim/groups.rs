@@ -2,8 +2,8 @@
 //!
 //! - **Role groups**: the role catalogue's roles that may be held tenant-wide (`id` = the role's
 //!   key, `displayName` = its name, `members` = the users holding it tenant-wide). Membership
-//!   changes by `PATCH` (a grant or revocation each); the groups themselves are the host's
-//!   code, so `PUT` and `DELETE` are 403.
+//!   changes by `PATCH` or by a `PUT` that keeps the name (a grant or revocation each); the
+//!   groups themselves are the host's code, so a rename is `mutability` and `DELETE` is 403.
 //! - **Directory groups** (`DirectoryGroups`): every other group the provider pushes
 //!   (`id` = a UUID). Created, read, replaced, patched and deleted like any SCIM resource;
 //!   membership grants nothing, it is kept for the provider and the host.
@@ -343,7 +343,7 @@ fn role_refused() -> ScimError {
     ScimError::new(
         StatusCode::FORBIDDEN,
         None,
-        "this group is a role of the catalogue: only its members change, by PATCH",
+        "this group is a role of the catalogue: it cannot be deleted; its members change by PATCH or by a PUT keeping its name",
     )
 }
 
@@ -373,19 +373,31 @@ async fn change_directory(
     ))
 }
 
-/// `PUT /Groups/{id}`: a directory group's whole resource; 403 for a role group.
+/// `PUT /Groups/{id}`: a directory group's whole resource; a role group's members (its name
+/// unchanged, no `externalId`: else `mutability`).
 pub(crate) async fn replace(
     State(state): State<ScimState>,
     scim: ScimTenant,
     Path((_, id)): Path<(String, String)>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
-    let Group::Directory(group) = group_of(&state, &scim, &id).await? else {
-        return Err(role_refused());
-    };
     let wanted = wanted_of(&body)?;
-    let members = MemberChange::Exactly(wanted.members.iter().copied().collect());
-    change_directory(&state, &scim, &group, wanted, members).await
+    match group_of(&state, &scim, &id).await? {
+        Group::Directory(group) => {
+            let members = MemberChange::Exactly(wanted.members.iter().copied().collect());
+            change_directory(&state, &scim, &group, wanted, members).await
+        }
+        // Okta pushes a linked group's membership by PUT: the members change, nothing else may.
+        Group::Role(role) => {
+            if wanted.display_name != role.name() || wanted.external_id.is_some() {
+                return Err(ScimError::mutability(
+                    "a role group keeps the role's name and has no externalId: only its members change",
+                ));
+            }
+            let current = role_resource(&state, &scim, &role, true).await?;
+            set_role_members(&state, &scim, &role, member_pids(&current)?, wanted.members).await
+        }
+    }
 }
 
 /// `PATCH /Groups/{id}`: the operations applied to the current resource; members added and
@@ -436,8 +448,26 @@ async fn modify_role(
         }
         patch::apply(&mut patched, operation, ROLE_GROUP_READ_ONLY)?;
     }
-    let before = member_pids(&current)?;
-    let after = member_pids(&patched)?;
+    set_role_members(
+        state,
+        scim,
+        role,
+        member_pids(&current)?,
+        member_pids(&patched)?,
+    )
+    .await
+}
+
+/// Brings a role group's members from `before` to `after`: each addition a grant of the role,
+/// tenant-wide, each removal a revocation (audited, delegation-free: the token acts as the
+/// system). Every new member is checked before anything is granted.
+async fn set_role_members(
+    state: &ScimState,
+    scim: &ScimTenant,
+    role: &Role,
+    before: BTreeSet<Uuid>,
+    after: BTreeSet<Uuid>,
+) -> Result<Response, ScimError> {
     let tenant = scim.tenant.id;
     let mut adds = Vec::new();
     for pid in after.difference(&before) {

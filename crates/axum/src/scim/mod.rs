@@ -39,9 +39,9 @@
 //!   purge) when it decides, as for any deleted user.
 //! - **Role groups are the role catalogue's tenant-scoped roles** (`id` = the role's key,
 //!   `displayName` = its name, `members` = users holding it tenant-wide). They cannot be
-//!   renamed, replaced or deleted over SCIM (403): the catalogue is the host's code. `PATCH`
-//!   adds and removes members (`grant_role` / `revoke_role`, audited, delegation-free:
-//!   the token acts as the system).
+//!   renamed (`mutability`) or deleted (403) over SCIM: the catalogue is the host's code.
+//!   `PATCH`, and a `PUT` that keeps the name (Okta's Group Push), add and remove members
+//!   (`grant_role` / `revoke_role`, audited, delegation-free: the token acts as the system).
 //! - **Every other group is a directory group** (`id` = a UUID;
 //!   [`DirectoryGroups`](tenantry_service::api::DirectoryGroups)): created, replaced, patched
 //!   and deleted, each one audited transaction. Membership grants nothing; it is kept for the
