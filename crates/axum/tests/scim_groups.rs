@@ -1,7 +1,6 @@
 //! Role groups — the role catalogue's tenant-wide roles: listed, read, and their members
 //! changed by PATCH or a PUT keeping the name (grants and revocations); never renamed or
-//! deleted, and no
-//! directory group takes their names. Every backend.
+//! deleted, and no directory group takes their names. Every backend.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
