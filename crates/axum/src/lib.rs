@@ -110,7 +110,9 @@
 //!   own roles). On every request the session is also refused when the user's account expired
 //!   or its tenant was suspended, since neither rotates the stamp.
 //! - **Passkeys** (feature `passkeys`). A registration's ceremony token is kept in the
-//!   session, never shown to the client: the client has nothing to leak, a registration begun
+//!   session — sealed with a pad derived from the session's raw id, which the database never
+//!   holds, so no session row holds a raw token — and never shown to the client: the client
+//!   has nothing to leak, a registration begun
 //!   in one session cannot be finished in another, and the first answer takes the token out of
 //!   the session (the library spends it too), so an answer cannot be replayed. A sign-in with a
 //!   passkey alone has no session yet, so its token goes to the client beside the options; the
